@@ -65,6 +65,7 @@ type Server struct {
 	Addr string
 
 	srv       *smtp.Server
+	ln        net.Listener
 	opts      options
 	clientTLS *tls.Config
 	closeOnce sync.Once
@@ -122,7 +123,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		}
 	}
 
-	s.srv = srv
+	s.srv, s.ln = srv, ln
 	s.Addr = ln.Addr().String()
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(s.Close)
@@ -132,7 +133,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 // Close stops the server and drops every open connection. Start registers it
 // with t.Cleanup; a test may call it earlier to make the peer disappear.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { _ = s.srv.Close() })
+	s.closeOnce.Do(func() {
+		// Close the listener ourselves too: Serve may not have registered
+		// it with the go-smtp server yet.
+		_ = s.ln.Close()
+		_ = s.srv.Close()
+	})
 }
 
 // ClientTLSConfig returns a TLS client configuration that trusts the
