@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/textproto"
 	"strings"
 )
@@ -118,16 +119,17 @@ func IsPermanent(err error) bool {
 // maskAddress keeps an address recognisable to someone who knows it
 // (first letter, domain) without writing it out in logs.
 func maskAddress(addr string) string {
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 {
-		if addr == "" {
-			return `""`
-		}
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
 		return "***"
 	}
-	local, domain := addr[:at], addr[at+1:]
+	at := strings.LastIndexByte(a.Address, '@')
+	if at <= 0 {
+		return "***"
+	}
+	local, domain := a.Address[:at], a.Address[at+1:]
 	first := []rune(local)[0]
-	if first == '<' || first == '"' {
+	if first == '"' {
 		return "***@" + domain
 	}
 	return string(first) + "***@" + domain

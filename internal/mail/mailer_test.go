@@ -3,8 +3,10 @@ package mail_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -441,4 +443,43 @@ func TestConfigValidate(t *testing.T) {
 		require.Contains(t, err.Error(), "SMTP_FROM")
 		require.NotContains(t, err.Error(), "\n")
 	})
+}
+
+func TestCampaignOfThousandDistinctMessagesOverTLS(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithTLS(), smtptest.WithAuth("irbot", "s3cret"))
+	m := newMailer(t, srv, func(c *mail.Config) {
+		c.TLS = mail.TLSStartTLS
+		c.TLSConfig = srv.ClientTLSConfig()
+		c.Username, c.Password = "irbot", "s3cret"
+	})
+	const n = 1000
+	jobs := make(chan int)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for i := range jobs {
+				to := fmt.Sprintf("customer-%04d@example.org", i)
+				_, err := m.Send(t.Context(), notice(m.MessageID("INC-42", "campaign", to), to))
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	got := srv.WaitForMessages(t, n, 10*time.Second)
+	ids := map[string]bool{}
+	for _, r := range got {
+		ids[r.MessageID] = true
+	}
+	require.Len(t, ids, n, "one distinct Message-ID per recipient")
 }
