@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testRegimes stands in for the regime rule set, so these tests do not depend
+// playbookTestRegimes stands in for the regime rule set, so these tests do not depend
 // on the rule files' loader.
-func testRegimes(id string) bool {
+func playbookTestRegimes(id string) bool {
 	return slices.Contains([]string{
 		"eu-gdpr", "uk-gdpr", "eu-nis2", "eu-dora", "us-hipaa", "us-sec-8k", "us-ny-dfs",
 		"us-ca", "us-ny", "us-tx", "us-co", "us-fl", "us-wa", "br-lgpd", "sg-pdpa",
@@ -21,7 +21,7 @@ func testRegimes(id string) bool {
 func TestEmbeddedDataBreachPlaybookHasNoProblems(t *testing.T) {
 	data, err := embeddedPlaybookFiles.ReadFile("data-breach.yaml")
 	require.NoError(t, err)
-	pb, problems := ParsePlaybook("data-breach.yaml", data, testRegimes)
+	pb, problems := ParsePlaybook("data-breach.yaml", data, playbookTestRegimes)
 	require.Empty(t, problems, "the default playbook shipped in the binary must validate cleanly, or every new incident starts from a broken plan")
 	require.NotNil(t, pb)
 	require.Equal(t, pb, DefaultPlaybook())

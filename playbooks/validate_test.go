@@ -11,19 +11,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// want is one expected problem: where it is ("line:col", "line" or "" for the
+// playbookWant is one expected problem: where it is ("line:col", "line" or "" for the
 // whole file) and a phrase its message must contain.
-type want struct {
+type playbookWant struct {
 	at, phrase string
 }
 
-func (w want) warning() bool { return strings.HasPrefix(w.phrase, "warning: ") }
+func (w playbookWant) warning() bool { return strings.HasPrefix(w.phrase, "warning: ") }
 
 // TestBrokenPlaybooksReportEveryProblemWhereItIs runs each file in
 // testdata/playbooks and checks that every problem is reported, in file
 // order, at the exact line and column, in words that say what to fix.
 func TestBrokenPlaybooksReportEveryProblemWhereItIs(t *testing.T) {
-	cases := map[string][]want{
+	cases := map[string][]playbookWant{
 		"valid-minimal.yaml": nil,
 		"syntax-error.yaml": {
 			{"9", "not valid YAML: the indentation is off: this list item does not line up"},
@@ -141,7 +141,7 @@ func TestBrokenPlaybooksReportEveryProblemWhereItIs(t *testing.T) {
 	for name, wants := range cases {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", "playbooks", name)
-			pb, problems := LoadPlaybookFile(path, testRegimes)
+			pb, problems := LoadPlaybookFile(path, playbookTestRegimes)
 
 			var got []string
 			for _, p := range problems {
@@ -171,7 +171,7 @@ func TestBrokenPlaybooksReportEveryProblemWhereItIs(t *testing.T) {
 }
 
 func TestValidMinimalPlaybookParsesFully(t *testing.T) {
-	pb, problems := LoadPlaybookFile("testdata/playbooks/valid-minimal.yaml", testRegimes)
+	pb, problems := LoadPlaybookFile("testdata/playbooks/valid-minimal.yaml", playbookTestRegimes)
 	require.Empty(t, problems)
 	require.Equal(t, &Playbook{
 		ID: "minimal", Name: "Minimal breach playbook", Version: 1,
@@ -261,7 +261,7 @@ func TestValidatePlaybookFilesReportsEveryFile(t *testing.T) {
 	bad := copyFile("bad-version.yaml", "bad.yaml")
 	missing := filepath.Join(dir, "missing.yaml")
 
-	problems := ValidatePlaybookFiles([]string{a, bad, b, missing}, testRegimes)
+	problems := ValidatePlaybookFiles([]string{a, bad, b, missing}, playbookTestRegimes)
 	var got []string
 	for _, p := range problems {
 		got = append(got, p.String())
@@ -272,7 +272,7 @@ func TestValidatePlaybookFilesReportsEveryFile(t *testing.T) {
 		missing + ": cannot read the playbook file: no such file",
 	}, got)
 
-	require.Empty(t, ValidatePlaybookFiles([]string{a, "data-breach.yaml"}, testRegimes))
+	require.Empty(t, ValidatePlaybookFiles([]string{a, "data-breach.yaml"}, playbookTestRegimes))
 }
 
 func TestProblemString(t *testing.T) {
@@ -298,7 +298,7 @@ func FuzzParsePlaybook(f *testing.F) {
 	f.Add([]byte("<<: {id: x}\n"))
 	f.Add([]byte("? [a]\n: b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pb, problems := ParsePlaybook("fuzz.yaml", data, testRegimes)
+		pb, problems := ParsePlaybook("fuzz.yaml", data, playbookTestRegimes)
 		if pb == nil {
 			require.NotEmpty(t, problems, "a rejected playbook must say why")
 		}
