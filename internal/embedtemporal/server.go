@@ -1,0 +1,254 @@
+// Package embedtemporal runs a real Temporal server inside the irbot process,
+// persisted in a SQLite file, the way the Temporal CLI's dev server does.
+//
+// It is the only package that links go.temporal.io/server: the server is heavy
+// to compile and link, so keep every other package (and its tests) free of it.
+package embedtemporal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	namespacepb "go.temporal.io/api/namespace/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
+	"go.temporal.io/server/common/metrics"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+const clusterName = "active"
+
+// Config says where the embedded server keeps its data and listens.
+type Config struct {
+	// DatabaseFile is the SQLite file; it and its schema are created on first start.
+	DatabaseFile string
+	// IP is the address every service binds to; default 127.0.0.1 (never a public interface).
+	IP string
+	// FrontendPort is the gRPC port clients dial; 0 picks a free one.
+	FrontendPort int
+	// Namespace is registered on first start if missing.
+	Namespace string
+	// Retention is the namespace's history retention. Temporal's SQLite helper
+	// creates namespaces with 24 h; irbot raises it so closed incidents stay
+	// inspectable in Temporal for weeks (the compliance record lives in irbot's own store).
+	Retention time.Duration
+	// LogLevel for the server's own logs: debug, info, warn or error (default error).
+	LogLevel string
+}
+
+// Server is a running embedded Temporal server.
+type Server struct {
+	srv      temporal.Server
+	hostPort string
+}
+
+// Start creates the schema if the database file is new, registers the
+// namespace idempotently, starts every Temporal service, and returns once the
+// frontend answers.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DatabaseFile == "" {
+		return nil, errors.New("embedded temporal: database file is required")
+	}
+	if cfg.IP == "" {
+		cfg.IP = "127.0.0.1"
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "error"
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.DatabaseFile), 0o750); err != nil {
+		return nil, fmt.Errorf("embedded temporal: data directory: %w", err)
+	}
+
+	ports, err := freePorts(cfg.IP, cfg.FrontendPort, 8)
+	if err != nil {
+		return nil, err
+	}
+	frontend := net.JoinHostPort(cfg.IP, strconv.Itoa(ports[0]))
+
+	sqlCfg := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: cfg.DatabaseFile,
+		ConnectAttributes: map[string]string{
+			"mode":          "rwc",
+			"_journal_mode": "wal",
+			"_synchronous":  "2",
+		},
+	}
+	if _, err := os.Stat(cfg.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqlite.SetupSchema(sqlCfg); err != nil {
+			return nil, fmt.Errorf("embedded temporal: create schema in %s: %w", cfg.DatabaseFile, err)
+		}
+	}
+	ns, err := sqlite.NewNamespaceConfig(clusterName, cfg.Namespace, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: namespace config: %w", err)
+	}
+	ns.Detail.Config.Retention = durationpb.New(cfg.Retention)
+	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
+		return nil, fmt.Errorf("embedded temporal: register namespace %q: %w", cfg.Namespace, err)
+	}
+
+	services := map[string]int{"frontend": ports[0], "history": ports[1], "matching": ports[2], "worker": ports[3]}
+	svcCfg := map[string]config.Service{}
+	hosts := map[primitives.ServiceName]static.Hosts{}
+	i := 4
+	for name, port := range services {
+		svcCfg[name] = config.Service{RPC: config.RPC{
+			GRPCPort:       port,
+			MembershipPort: ports[i],
+			BindOnIP:       cfg.IP,
+		}}
+		hosts[primitives.ServiceName(name)] = static.SingleLocalHost(net.JoinHostPort(cfg.IP, strconv.Itoa(port)))
+		i++
+	}
+
+	serverCfg := &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: cfg.IP},
+			Metrics:    &metrics.Config{},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			EnableGlobalNamespace:    false,
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        clusterName,
+			CurrentClusterName:       clusterName,
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services:            svcCfg,
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: frontend},
+	}
+
+	logger := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: cfg.LogLevel, Format: "json"}))
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(serverCfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(logger),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("embedded temporal: start: %w", err)
+	}
+	s := &Server{srv: srv, hostPort: frontend}
+	if err := s.settle(ctx, cfg.Namespace, cfg.Retention); err != nil {
+		_ = srv.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// HostPort is the frontend address clients dial.
+func (s *Server) HostPort() string { return s.hostPort }
+
+// Stop stops every service; the database file keeps all state for the next start.
+func (s *Server) Stop() error { return s.srv.Stop() }
+
+// settle waits for the frontend to answer for the namespace and makes sure an
+// existing namespace has the configured retention.
+func (s *Server) settle(ctx context.Context, namespace string, retention time.Duration) error {
+	conn, err := grpc.NewClient(s.hostPort, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("embedded temporal: dial %s: %w", s.hostPort, err)
+	}
+	defer func() { _ = conn.Close() }()
+	svc := workflowservice.NewWorkflowServiceClient(conn)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		resp, err := svc.DescribeNamespace(cctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+		cancel()
+		if err == nil {
+			if resp.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration() == retention {
+				return nil
+			}
+			uctx, ucancel := context.WithTimeout(ctx, 10*time.Second)
+			defer ucancel()
+			_, err = svc.UpdateNamespace(uctx, &workflowservice.UpdateNamespaceRequest{
+				Namespace: namespace,
+				Config: &namespacepb.NamespaceConfig{
+					WorkflowExecutionRetentionTtl: durationpb.New(retention),
+				},
+			})
+			if err != nil {
+				return fmt.Errorf("embedded temporal: set retention of %q: %w", namespace, err)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("embedded temporal: frontend %s not ready after 60s: %w", s.hostPort, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// freePorts returns n ports on ip: the first is want when want > 0, the rest
+// are picked by the kernel. A busy wanted port is a clear error, not a silent
+// move elsewhere: clients are configured to dial it.
+func freePorts(ip string, want, n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	var held []net.Listener
+	defer func() {
+		for _, l := range held {
+			_ = l.Close()
+		}
+	}()
+	for len(ports) < n {
+		port := 0
+		if len(ports) == 0 {
+			port = want
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err != nil {
+			if len(ports) == 0 && want > 0 {
+				return nil, fmt.Errorf("IRBOT_TEMPORAL_PORT: port %d on %s is not free (%v); choose another or 0 for any", want, ip, err)
+			}
+			return nil, fmt.Errorf("embedded temporal: find a free port: %w", err)
+		}
+		held = append(held, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
