@@ -1,0 +1,132 @@
+// Package activities holds irbot's side effects as Temporal activities:
+// timeline and register writes, clock alerts, and (as they arrive) Slack and
+// email. Activities run at least once, so every one is idempotent by a
+// business key the workflow chose.
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
+)
+
+// Timeline is the part of the store the activities write to.
+type Timeline interface {
+	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
+	UpsertIncident(ctx context.Context, inc store.Incident) error
+	PutRegister(ctx context.Context, r store.RegisterEntry) error
+}
+
+// Alerter tells people about a clock (Slack, email). Nil means nobody is told
+// beyond the timeline.
+type Alerter interface {
+	ClockAlert(ctx context.Context, a workflows.ClockAlert) error
+}
+
+// Publisher shows an incident where people work: it creates the incident's
+// Slack channel on first call and re-renders its card after. Nil means
+// Slack is off.
+type Publisher interface {
+	Publish(ctx context.Context, in workflows.PublishInput) (workflows.SlackRefs, error)
+}
+
+// Activities are irbot's activities; the fields are their dependencies.
+type Activities struct {
+	Store     Timeline
+	Alerter   Alerter
+	Publisher Publisher
+	Logger    *slog.Logger
+}
+
+// Register registers every activity under its history name.
+func (a *Activities) Register(w worker.Registry) {
+	w.RegisterActivityWithOptions(a.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
+	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
+	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+}
+
+// Publish shows the incident in Slack when Slack is configured; without it
+// there is nothing to show and nothing fails.
+func (a *Activities) Publish(ctx context.Context, in workflows.PublishInput) (workflows.SlackRefs, error) {
+	if a.Publisher == nil {
+		if in.State.Slack != nil {
+			return *in.State.Slack, nil
+		}
+		return workflows.SlackRefs{}, nil
+	}
+	return a.Publisher.Publish(ctx, in)
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}
+
+// Record appends one timeline entry, updates the incident index and, when
+// given, the register. A retry finds the entry by its key and does not add a
+// second one.
+func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Event, error) {
+	e := r.Event
+	ev, _, err := a.Store.Append(ctx, store.Event{
+		IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: e.Data,
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrKeyConflict) {
+			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), "KeyConflict", err)
+		}
+		return store.Event{}, fmt.Errorf("append %s to %s: %w", e.Key, e.IncidentID, err)
+	}
+	i := r.Incident
+	if err := a.Store.UpsertIncident(ctx, store.Incident{
+		ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
+		DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
+	}); err != nil {
+		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
+	}
+	if reg := r.Register; reg != nil {
+		if err := a.Store.PutRegister(ctx, store.RegisterEntry{
+			ID: reg.ID, IncidentID: reg.IncidentID, Kind: reg.Kind, Regime: reg.Regime, Obligation: reg.Obligation,
+			Recipient: reg.Recipient, Status: reg.Status, DueAt: reg.DueAt, SentAt: reg.SentAt, OnTime: reg.OnTime,
+			LateReason: reg.LateReason, Reference: reg.Reference, DecidedBy: reg.DecidedBy, Rationale: reg.Rationale,
+			RecordedAt: reg.RecordedAt,
+		}); err != nil {
+			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
+		}
+	}
+	return ev, nil
+}
+
+// ClockAlert records a reminder or escalation on the timeline, then tells
+// people. The timeline entry comes first so that an alert that cannot be
+// delivered is still on record.
+func (a *Activities) ClockAlert(ctx context.Context, al workflows.ClockAlert) error {
+	data, err := json.Marshal(map[string]any{
+		"regime": al.Regime, "obligation": al.Obligation, "due_at": al.DueAt.UTC().Format(time.RFC3339),
+		"left": al.Left, "offset": al.Offset, "notify": al.Notify,
+	})
+	if err != nil {
+		return err
+	}
+	if _, _, err := a.Store.Append(ctx, store.Event{
+		IncidentID: al.IncidentID, Key: al.Key, At: al.At, Kind: al.Kind, Actor: "irbot", Data: data,
+	}); err != nil && !errors.Is(err, store.ErrKeyConflict) {
+		return fmt.Errorf("record %s for %s: %w", al.Kind, al.IncidentID, err)
+	}
+	if a.Alerter == nil {
+		a.logger().Info("clock alert", "incident", al.IncidentID, "kind", al.Kind, "regime", al.Regime, "obligation", al.Obligation, "left", al.Left)
+		return nil
+	}
+	return a.Alerter.ClockAlert(ctx, al)
+}

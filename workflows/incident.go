@@ -1,0 +1,674 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/playbooks"
+)
+
+// IncidentWorkflow drives one incident through its pinned playbook: it holds
+// the live state, validates every action as a Temporal Update, advances
+// phases, runs a ClockWorkflow per open regulatory obligation, and appends
+// every accepted change to the hash-chained timeline.
+func IncidentWorkflow(ctx workflow.Context, in IncidentInput) (IncidentResult, error) {
+	inc, err := newIncident(ctx, in)
+	if err != nil {
+		return IncidentResult{}, err
+	}
+	return inc.run(ctx)
+}
+
+// pendingRecord is a timeline entry waiting to be written.
+type pendingRecord struct {
+	index  int
+	record Record
+}
+
+type incident struct {
+	in       IncidentInput
+	state    IncidentState
+	pb       *playbooks.Playbook
+	rules    *playbooks.RuleSet
+	delays   []deadline.Delay
+	pending  []pendingRecord
+	queued   int // records ever queued
+	written  int // records ever written
+	clocksUp bool
+	// published is the record count the last Publish showed; the publisher
+	// coroutine catches up whenever queued moves past it.
+	published  int
+	publishing bool
+}
+
+// maxRecentRequests bounds the request IDs kept for idempotency.
+const maxRecentRequests = 200
+
+func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
+	inc := &incident{in: in, pb: &in.Playbook, rules: &in.Rules}
+	if in.Resume != nil {
+		inc.state = *in.Resume
+		inc.queued, inc.written = inc.state.Events, inc.state.Events
+		inc.published = inc.state.Events
+		inc.clocksUp = true
+	} else {
+		inc.state = initialState(in)
+		inc.recordEvent(ctx, "incident.declared", in.DeclaredBy.ID, map[string]any{
+			"title":    in.Title,
+			"summary":  in.Summary,
+			"severity": in.Severity,
+			"mode":     in.Mode,
+			"regimes":  in.Regimes,
+			"playbook": fmt.Sprintf("%s v%d", in.Playbook.ID, in.Playbook.Version),
+		}, nil)
+		if in.Commander != "" {
+			inc.state.Roles = append(inc.state.Roles, RoleAssignment{Role: "commander", User: in.Commander, By: in.DeclaredBy.ID, At: in.DeclaredAt})
+		}
+		inc.advance(ctx)
+		inc.state.PublicChannel = in.PublicChannel
+	}
+	workflow.Go(ctx, inc.publisher)
+	for _, name := range []string{
+		ActionCompleteTask, ActionAssignRole, ActionSetSeverity, ActionSetFact, ActionNote,
+		ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionClose,
+	} {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, inc.handler(name), workflow.UpdateHandlerOptions{
+			Validator: func(ctx workflow.Context, a Action) error { return inc.validate(name, a) },
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (IncidentState, error) { return inc.state, nil }); err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+func initialState(in IncidentInput) IncidentState {
+	st := IncidentState{
+		ID: in.ID, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Mode: in.Mode,
+		Status: StatusOpen, Playbook: in.Playbook.ID, PlaybookVersion: in.Playbook.Version,
+		DeclaredBy: in.DeclaredBy, DeclaredAt: in.DeclaredAt, Regimes: in.Regimes,
+		Facts: map[string]any{}, Roles: []RoleAssignment{}, Clocks: []ClockState{}, Speed: in.Speed,
+	}
+	if in.AwareAt != nil {
+		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+	}
+	for _, p := range in.Playbook.Phases {
+		st.Phases = append(st.Phases, PhaseState{ID: p.ID, Title: p.Title, Status: "pending"})
+	}
+	for _, t := range in.Playbook.Tasks {
+		if t.Regime != "" && !slices.Contains(in.Regimes, t.Regime) {
+			continue
+		}
+		st.Tasks = append(st.Tasks, TaskState{ID: t.ID, Title: t.Title, Phase: t.Phase, Role: t.Role, Required: t.Required})
+	}
+	for _, g := range in.Playbook.Gates {
+		st.Gates = append(st.Gates, GateState{ID: g.ID, Title: g.Title, Phase: g.Phase, Roles: g.Roles, TwoPerson: g.TwoPerson, Approvals: []Approval{}})
+	}
+	return st
+}
+
+func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
+	logger := workflow.GetLogger(ctx)
+	for {
+		if err := workflow.Await(ctx, func() bool {
+			return len(inc.pending) > 0 || !inc.clocksUp || inc.state.Status == StatusClosed ||
+				workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		}); err != nil {
+			return IncidentResult{}, err
+		}
+		if !inc.clocksUp {
+			inc.clocksUp = true
+			inc.syncClocks(ctx)
+		}
+		if err := inc.flush(ctx); err != nil {
+			return IncidentResult{}, err
+		}
+		if inc.state.Status == StatusClosed && len(inc.pending) == 0 {
+			if err := workflow.Await(ctx, func() bool {
+				return workflow.AllHandlersFinished(ctx) && len(inc.pending) == 0
+			}); err != nil {
+				return IncidentResult{}, err
+			}
+			if err := inc.flush(ctx); err != nil {
+				return IncidentResult{}, err
+			}
+			// Let the card show the closed incident; Slack being down must
+			// not keep the incident open, so the wait is bounded.
+			if _, err := workflow.AwaitWithTimeout(ctx, 5*time.Minute, func() bool {
+				return inc.published >= inc.queued && !inc.publishing
+			}); err != nil {
+				return IncidentResult{}, err
+			}
+			logger.Info("incident closed", "incident", inc.state.ID)
+			return IncidentResult{State: inc.state}, nil
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(inc.pending) == 0 {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return IncidentResult{}, err
+			}
+			if err := inc.flush(ctx); err != nil {
+				return IncidentResult{}, err
+			}
+			next := inc.in
+			st := inc.state
+			next.Resume = &st
+			return IncidentResult{}, workflow.NewContinueAsNewError(ctx, IncidentWorkflowName, next)
+		}
+	}
+}
+
+// flush writes queued timeline records one at a time, in order, so the
+// hash chain follows the order in which the workflow accepted changes.
+func (inc *incident) flush(ctx workflow.Context) error {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+	for len(inc.pending) > 0 {
+		p := inc.pending[0]
+		if err := workflow.ExecuteActivity(actx, RecordActivityName, p.record).Get(ctx, nil); err != nil {
+			var canceled *temporal.CanceledError
+			if errors.As(err, &canceled) {
+				return err
+			}
+			// The store refused the record for good (a key conflict): keep the
+			// incident alive and say so rather than lose the entry silently.
+			workflow.GetLogger(ctx).Error("timeline record failed", "incident", inc.state.ID, "key", p.record.Event.Key, "error", err)
+			return fmt.Errorf("timeline record %s for %s: %w", p.record.Event.Key, inc.state.ID, err)
+		}
+		inc.pending = inc.pending[1:]
+		inc.written = p.index
+	}
+	return nil
+}
+
+// publisher shows the incident where people work (the Slack channel and its
+// card) whenever the state changed, off the main loop so that a slow or
+// failing Slack never delays an Update's answer.
+func (inc *incident) publisher(ctx workflow.Context) {
+	pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    2 * time.Minute,
+			MaximumAttempts:    10,
+		},
+	})
+	lastFailure := ""
+	for {
+		if err := workflow.Await(ctx, func() bool { return inc.written > inc.published }); err != nil {
+			return
+		}
+		want := inc.written
+		inc.publishing = true
+		var refs SlackRefs
+		err := workflow.ExecuteActivity(pctx, PublishActivityName, PublishInput{State: inc.state}).Get(ctx, &refs)
+		inc.publishing = false
+		inc.published = want
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			// Reported once per distinct failure, on the timeline, so the
+			// commander sees it and nothing loops on a dead channel.
+			msg := err.Error()
+			if msg != lastFailure {
+				lastFailure = msg
+				inc.recordEvent(ctx, "slack.failed", "irbot", map[string]any{"error": msg}, nil)
+			}
+			continue
+		}
+		lastFailure = ""
+		if refs.ChannelID != "" && (inc.state.Slack == nil || inc.state.Slack.ChannelID != refs.ChannelID) {
+			inc.state.Slack = &refs
+			inc.recordEvent(ctx, "slack.channel", "irbot", map[string]any{"channel_id": refs.ChannelID, "channel_name": refs.ChannelName}, nil)
+		} else if refs.CardTS != "" && inc.state.Slack != nil {
+			inc.state.Slack.CardTS = refs.CardTS
+		}
+	}
+}
+
+// recordEvent queues a timeline entry (and an optional register entry) and
+// returns its index, so an Update can wait until it is written.
+func (inc *incident) recordEvent(ctx workflow.Context, kind, actor string, data map[string]any, reg *RegisterEntry) int {
+	if data == nil {
+		data = map[string]any{}
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		b = []byte(`{}`)
+	}
+	inc.queued++
+	inc.state.Events = inc.queued
+	now := workflow.Now(ctx).UTC()
+	rec := Record{
+		Event: EventRecord{
+			IncidentID: inc.state.ID,
+			Key:        fmt.Sprintf("wf-%06d", inc.queued),
+			At:         now,
+			Kind:       kind,
+			Actor:      actor,
+			Data:       b,
+		},
+		Incident: IncidentIndex{
+			ID: inc.state.ID, Title: inc.state.Title, Severity: inc.state.Severity, Mode: inc.state.Mode,
+			Status: inc.state.Status, Phase: inc.state.Phase, DeclaredBy: inc.state.DeclaredBy.ID,
+			DeclaredAt: inc.state.DeclaredAt, UpdatedAt: now,
+		},
+		Register: reg,
+	}
+	inc.pending = append(inc.pending, pendingRecord{index: inc.queued, record: rec})
+	return inc.queued
+}
+
+// handler returns the Update handler for one action type.
+func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (IncidentState, error) {
+	return func(ctx workflow.Context, a Action) (IncidentState, error) {
+		a.Type = name
+		if a.RequestID != "" {
+			if slices.Contains(inc.state.RecentRequests, a.RequestID) {
+				return inc.state, nil // a repeat: already applied
+			}
+			inc.state.RecentRequests = append(inc.state.RecentRequests, a.RequestID)
+			if len(inc.state.RecentRequests) > maxRecentRequests {
+				inc.state.RecentRequests = inc.state.RecentRequests[len(inc.state.RecentRequests)-maxRecentRequests:]
+			}
+		}
+		idx := inc.apply(ctx, a)
+		inc.advance(ctx)
+		inc.syncClocks(ctx)
+		inc.refreshIndex(idx)
+		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
+			return IncidentState{}, err
+		}
+		return inc.state, nil
+	}
+}
+
+// refreshIndex makes the last queued record carry the incident summary as it
+// is after the change (phase, status), so the list view stays current.
+func (inc *incident) refreshIndex(idx int) {
+	for i := range inc.pending {
+		if inc.pending[i].index == idx {
+			r := &inc.pending[i].record.Incident
+			r.Status, r.Phase, r.Severity = inc.state.Status, inc.state.Phase, inc.state.Severity
+		}
+	}
+}
+
+func actorLabel(a Action) string {
+	if a.Actor.ID == "" {
+		return "system"
+	}
+	return a.Actor.ID
+}
+
+// apply changes the state for an accepted action and queues its timeline
+// entries; it returns the index of the last entry queued.
+func (inc *incident) apply(ctx workflow.Context, a Action) int {
+	now := workflow.Now(ctx).UTC()
+	if a.At != nil {
+		now = a.At.UTC()
+	}
+	actor := actorLabel(a)
+	with := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		if a.Source != "" {
+			m["source"] = a.Source
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	switch a.Type {
+	case ActionCompleteTask:
+		for i := range inc.state.Tasks {
+			if inc.state.Tasks[i].ID == a.Task {
+				inc.state.Tasks[i].Done, inc.state.Tasks[i].DoneBy, inc.state.Tasks[i].DoneAt = true, actor, &now
+				return inc.recordEvent(ctx, "task.completed", actor, with("task", a.Task, "title", inc.state.Tasks[i].Title, "phase", inc.state.Tasks[i].Phase), nil)
+			}
+		}
+	case ActionAssignRole:
+		kept := inc.state.Roles[:0:0]
+		for _, r := range inc.state.Roles {
+			if r.Role != a.Role {
+				kept = append(kept, r)
+			}
+		}
+		inc.state.Roles = append(kept, RoleAssignment{Role: a.Role, User: a.User, By: actor, At: now})
+		return inc.recordEvent(ctx, "role.assigned", actor, with("role", a.Role, "user", a.User), nil)
+	case ActionSetSeverity:
+		old := inc.state.Severity
+		inc.state.Severity = a.Severity
+		return inc.recordEvent(ctx, "severity.changed", actor, with("from", old, "to", a.Severity, "reason", a.Reason), nil)
+	case ActionSetFact:
+		v, _ := NormalizeFact(a.Name, a.Value)
+		old, had := inc.state.Facts[a.Name]
+		inc.state.Facts[a.Name] = v
+		data := with("name", a.Name, "value", v)
+		if had {
+			data["previous"] = old
+		}
+		idx := inc.recordEvent(ctx, "fact.set", actor, data, nil)
+		if i := inc.reevaluate(ctx, actor, "fact "+a.Name+" changed"); i > 0 {
+			idx = i
+		}
+		return idx
+	case ActionNote:
+		inc.state.Notes++
+		return inc.recordEvent(ctx, "note.added", actor, with("text", a.Text), nil)
+	case ActionApprove:
+		for i := range inc.state.Gates {
+			g := &inc.state.Gates[i]
+			if g.ID == a.Gate {
+				g.Approvals = append(g.Approvals, Approval{By: actor, At: now})
+				g.Approved = !g.TwoPerson || len(g.Approvals) >= 2
+				return inc.recordEvent(ctx, "gate.approved", actor, with("gate", g.ID, "title", g.Title, "approvals", len(g.Approvals), "complete", g.Approved), nil)
+			}
+		}
+	case ActionRecordNotification:
+		c := inc.clock(a.Regime, a.Obligation)
+		sent := now
+		if a.SentAt != nil {
+			sent = a.SentAt.UTC()
+		}
+		onTime := c.DueAt == nil || !sent.After(*c.DueAt)
+		c.SentAt, c.Reference = &sent, a.Reference
+		c.Status = ClockMet
+		if !onTime {
+			c.Status, c.LateReason = ClockLate, a.Reason
+		}
+		reg := &RegisterEntry{
+			ID: fmt.Sprintf("%s/%s/%s/recorded", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
+			Kind: "notice", Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, Status: "sent",
+			DueAt: c.DueAt, SentAt: &sent, OnTime: &onTime, LateReason: c.LateReason, Reference: a.Reference,
+			DecidedBy: actor, RecordedAt: now,
+		}
+		if inc.state.Mode == ModeDrill {
+			reg = nil // drills never enter the register
+		}
+		idx := inc.recordEvent(ctx, "notification.recorded", actor, with("regime", c.Regime, "obligation", c.Obligation,
+			"sent_at", sent.Format(time.RFC3339), "reference", a.Reference, "on_time", onTime, "late_reason", c.LateReason), reg)
+		inc.settleClock(ctx, c, sent)
+		if i := inc.reevaluate(ctx, actor, fmt.Sprintf("%s/%s submitted", c.Regime, c.Obligation)); i > 0 {
+			idx = i
+		}
+		return idx
+	case ActionDecideNotToNotify:
+		c := inc.clock(a.Regime, a.Obligation)
+		c.Status = ClockNotNotified
+		reg := &RegisterEntry{
+			ID: fmt.Sprintf("%s/%s/%s/not-notified", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
+			Kind: "not_notified", Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, Status: "not_notified",
+			DueAt: c.DueAt, DecidedBy: actor, Rationale: a.Reason, RecordedAt: now,
+		}
+		if inc.state.Mode == ModeDrill {
+			reg = nil
+		}
+		idx := inc.recordEvent(ctx, "notification.not_required", actor, with("regime", c.Regime, "obligation", c.Obligation, "rationale", a.Reason), reg)
+		inc.settleClock(ctx, c, now)
+		return idx
+	case ActionSnoozeClock:
+		c := inc.clock(a.Regime, a.Obligation)
+		until := *a.Until
+		if c.Started {
+			_ = workflow.SignalExternalWorkflow(ctx, ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation), "", SignalClockSnooze, ClockSnooze{Until: until, By: actor}).Get(ctx, nil)
+		}
+		return inc.recordEvent(ctx, "clock.snoozed", actor, with("regime", c.Regime, "obligation", c.Obligation, "until", until.UTC().Format(time.RFC3339), "reason", a.Reason), nil)
+	case ActionClose:
+		inc.state.Status = StatusClosed
+		inc.state.ClosedAt = &now
+		for i := range inc.state.Clocks {
+			c := &inc.state.Clocks[i]
+			if c.Open() && c.Started {
+				inc.settleClock(ctx, c, now)
+			}
+		}
+		return inc.recordEvent(ctx, "incident.closed", actor, with("reason", a.Reason), nil)
+	}
+	return inc.queued
+}
+
+func (inc *incident) clock(regime, obligation string) *ClockState {
+	for i := range inc.state.Clocks {
+		if inc.state.Clocks[i].Regime == regime && inc.state.Clocks[i].Obligation == obligation {
+			return &inc.state.Clocks[i]
+		}
+	}
+	return nil
+}
+
+func (inc *incident) settleClock(ctx workflow.Context, c *ClockState, at time.Time) {
+	if !c.Started {
+		return
+	}
+	status := c.Status
+	if status == ClockRunning || status == ClockOverdue {
+		status = "closed"
+	}
+	err := workflow.SignalExternalWorkflow(ctx, ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation), "", SignalClockSettle, ClockSettle{Status: status, At: at}).Get(ctx, nil)
+	if err != nil {
+		// The clock already ended (it may have been settled before a
+		// continue-as-new); nothing is lost: the state says settled.
+		workflow.GetLogger(ctx).Warn("settle clock", "clock", c.Key(), "error", err)
+	}
+	c.Started = false
+}
+
+// reevaluate recomputes every obligation from the facts, records what
+// changed, and returns the index of the last entry queued (0 if none).
+func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
+	f := deadlineFacts(inc.state.Facts, inc.state.Clocks, inc.delays)
+	obs, err := deadline.Evaluate(inc.rules, inc.state.Regimes, f)
+	if err != nil {
+		workflow.GetLogger(ctx).Error("evaluate obligations", "incident", inc.state.ID, "error", err)
+		return 0
+	}
+	last := 0
+	var next []ClockState
+	for _, o := range obs {
+		c := ClockState{
+			Regime: o.Regime, Obligation: o.Obligation, Name: o.Name, Recipient: o.Recipient, Trigger: o.Trigger,
+			DueAt: o.DueAt, Basis: o.Basis, Source: o.Source, Semantics: o.Semantics, WaitingFor: o.WaitingFor,
+		}
+		switch {
+		case o.WaitingFor != "":
+			c.Status = ClockWaiting
+		case o.DueAt == nil:
+			c.Status = ClockNoDeadline
+		case workflow.Now(ctx).After(*o.DueAt):
+			c.Status = ClockOverdue
+		default:
+			c.Status = ClockRunning
+		}
+		if prev := inc.clock(o.Regime, o.Obligation); prev != nil {
+			c.Started = prev.Started
+			if !prev.Open() {
+				c.Status, c.SentAt, c.Reference, c.LateReason = prev.Status, prev.SentAt, prev.Reference, prev.LateReason
+			} else if !sameTime(prev.DueAt, c.DueAt) || prev.WaitingFor != c.WaitingFor {
+				last = inc.recordEvent(ctx, "clock.changed", actor, map[string]any{
+					"regime": c.Regime, "obligation": c.Obligation, "why": why,
+					"from": timeString(prev.DueAt), "to": timeString(c.DueAt), "waiting_for": c.WaitingFor,
+				}, nil)
+			}
+		} else {
+			last = inc.recordEvent(ctx, "clock.added", actor, map[string]any{
+				"regime": c.Regime, "obligation": c.Obligation, "recipient": c.Recipient, "trigger": c.Trigger,
+				"due_at": timeString(c.DueAt), "basis": c.Basis, "source": c.Source, "waiting_for": c.WaitingFor, "why": why,
+			}, nil)
+		}
+		next = append(next, c)
+	}
+	// An obligation that no longer applies (a count corrected downwards) stays
+	// visible if it was already settled; an open one ends with a record.
+	for _, prev := range inc.state.Clocks {
+		found := false
+		for _, c := range next {
+			if c.Key() == prev.Key() {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		if !prev.Open() {
+			next = append(next, prev)
+			continue
+		}
+		p := prev
+		p.Status = "withdrawn"
+		inc.settleClock(ctx, &p, workflow.Now(ctx))
+		last = inc.recordEvent(ctx, "clock.withdrawn", actor, map[string]any{"regime": prev.Regime, "obligation": prev.Obligation, "why": why}, nil)
+	}
+	if next == nil {
+		next = []ClockState{}
+	}
+	inc.state.Clocks = next
+	return last
+}
+
+// syncClocks starts a ClockWorkflow for every open clock with a due time and
+// moves running ones whose due time changed.
+func (inc *incident) syncClocks(ctx workflow.Context) {
+	if len(inc.state.Clocks) == 0 && len(inc.rules.Regimes) > 0 && inc.state.Status == StatusOpen {
+		inc.reevaluate(ctx, "system", "incident declared")
+	}
+	if inc.state.Status != StatusOpen {
+		return
+	}
+	for i := range inc.state.Clocks {
+		c := &inc.state.Clocks[i]
+		if !c.Open() || c.DueAt == nil || c.Status == ClockWaiting {
+			continue
+		}
+		id := ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation)
+		if c.Started {
+			_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalClockReschedule, ClockReschedule{DueAt: *c.DueAt, Reason: "facts changed"}).Get(ctx, nil)
+			continue
+		}
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            id,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		})
+		origin := inc.state.DeclaredAt
+		fut := workflow.ExecuteChildWorkflow(cctx, ClockWorkflowName, ClockInput{
+			IncidentID: inc.state.ID, Title: inc.state.Title, Mode: inc.state.Mode, Regime: c.Regime, Obligation: c.Obligation,
+			Name: c.Name, Recipient: c.Recipient, DueAt: *c.DueAt, Semantics: c.Semantics, Policy: inc.pb.Clocks,
+			Speed: inc.in.Speed, Origin: origin,
+		})
+		if err := fut.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("start clock", "clock", c.Key(), "error", err)
+			continue
+		}
+		c.Started = true
+	}
+}
+
+// advance marks phases done while their required tasks and gates are, and
+// points the incident at the first phase with work left.
+func (inc *incident) advance(ctx workflow.Context) {
+	if inc.state.Status != StatusOpen {
+		inc.state.NextAction = ""
+		return
+	}
+	old := inc.state.Phase
+	current := ""
+	for i := range inc.state.Phases {
+		p := &inc.state.Phases[i]
+		if current != "" {
+			p.Status = "pending"
+			continue
+		}
+		if inc.phaseComplete(p.ID) {
+			p.Status = "done"
+			continue
+		}
+		p.Status = "active"
+		current = p.ID
+	}
+	if current == "" && len(inc.state.Phases) > 0 {
+		current = "complete"
+	}
+	inc.state.Phase = current
+	inc.state.NextAction = inc.nextAction()
+	if old != current && old != "" {
+		inc.recordEvent(ctx, "phase.changed", "system", map[string]any{"from": old, "to": current}, nil)
+	}
+}
+
+func (inc *incident) phaseComplete(phase string) bool {
+	for _, t := range inc.state.Tasks {
+		if t.Phase == phase && t.Required && !t.Done {
+			return false
+		}
+	}
+	for _, g := range inc.state.Gates {
+		if g.Phase == phase && !g.Approved {
+			return false
+		}
+	}
+	return true
+}
+
+func (inc *incident) nextAction() string {
+	if inc.state.Phase == "complete" {
+		if open := inc.openClocks(); len(open) > 0 {
+			return "record the notification or a decision not to notify for " + strings.Join(open, ", ")
+		}
+		return "every phase is done: close the incident"
+	}
+	for _, t := range inc.state.Tasks {
+		if t.Phase == inc.state.Phase && t.Required && !t.Done {
+			return fmt.Sprintf("%s: %s (%s)", t.ID, t.Title, t.Role)
+		}
+	}
+	for _, g := range inc.state.Gates {
+		if g.Phase == inc.state.Phase && !g.Approved {
+			return fmt.Sprintf("approve %s: %s (%s)", g.ID, g.Title, strings.Join(g.Roles, " or "))
+		}
+	}
+	return ""
+}
+
+func (inc *incident) openClocks() []string {
+	var open []string
+	for _, c := range inc.state.Clocks {
+		if c.Open() && c.Status != ClockWaiting && c.Status != ClockNoDeadline {
+			open = append(open, c.Key())
+		}
+	}
+	return open
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+func timeString(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.RFC3339)
+}

@@ -1,0 +1,76 @@
+// Package workflows holds irbot's Temporal workflows: IncidentWorkflow (one
+// per incident) and ClockWorkflow (one per open regulatory obligation), their
+// Input/Result types, and the names of their Updates, Queries and Signals.
+//
+// Every name in this file is recorded in workflow histories. Changing one
+// breaks running incidents: add a new name instead, and keep the old one
+// working behind workflow.GetVersion.
+package workflows
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TaskQueue is the queue irbot's worker polls.
+const TaskQueue = "irbot"
+
+// Workflow type names.
+const (
+	IncidentWorkflowName = "IncidentWorkflow"
+	ClockWorkflowName    = "ClockWorkflow"
+)
+
+// Activity type names.
+const (
+	RecordActivityName     = "Record"
+	ClockAlertActivityName = "ClockAlert"
+	PublishActivityName    = "PublishIncident"
+)
+
+// QueryState returns the incident's full IncidentState.
+const QueryState = "state"
+
+// Update names: one per action type, the same words the API and CLI use.
+const (
+	ActionCompleteTask       = "complete_task"
+	ActionAssignRole         = "assign_role"
+	ActionSetSeverity        = "set_severity"
+	ActionSetFact            = "set_fact"
+	ActionNote               = "note"
+	ActionApprove            = "approve"
+	ActionRecordNotification = "record_notification"
+	ActionDecideNotToNotify  = "decide_not_to_notify"
+	ActionSnoozeClock        = "snooze_clock"
+	ActionClose              = "close"
+)
+
+// ActionTypes lists every action an incident accepts, in the order help shows them.
+var ActionTypes = []string{
+	ActionCompleteTask, ActionAssignRole, ActionSetSeverity, ActionSetFact, ActionNote,
+	ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionClose,
+}
+
+// Clock workflow signals and query.
+const (
+	SignalClockReschedule = "clock.reschedule"
+	SignalClockSettle     = "clock.settle"
+	SignalClockSnooze     = "clock.snooze"
+	QueryClock            = "clock.state"
+)
+
+const incidentWorkflowPrefix = "incident/"
+
+// IncidentWorkflowID is the workflow ID of incident id ("INC-2026-0042").
+func IncidentWorkflowID(incidentID string) string { return incidentWorkflowPrefix + incidentID }
+
+// IncidentIDFromWorkflowID is the inverse of IncidentWorkflowID.
+func IncidentIDFromWorkflowID(workflowID string) (string, bool) {
+	id, ok := strings.CutPrefix(workflowID, incidentWorkflowPrefix)
+	return id, ok && id != "" && !strings.Contains(id, "/")
+}
+
+// ClockWorkflowID is the workflow ID of the clock for one obligation of one incident.
+func ClockWorkflowID(incidentID, regime, obligation string) string {
+	return fmt.Sprintf("%s/clock/%s/%s", IncidentWorkflowID(incidentID), regime, obligation)
+}

@@ -1,0 +1,340 @@
+package workflows
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/irbot/irbot/playbooks"
+)
+
+// Incident modes and statuses.
+const (
+	ModeLive  = "live"
+	ModeDrill = "drill"
+
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// Severities, most severe first.
+var Severities = []string{"critical", "high", "medium", "low"}
+
+// Clock statuses.
+const (
+	ClockWaiting     = "waiting"      // its trigger or prior stage is not known yet
+	ClockRunning     = "running"      // due in the future, not yet met
+	ClockOverdue     = "overdue"      // past due, not yet met
+	ClockMet         = "met"          // notice recorded on time
+	ClockLate        = "late"         // notice recorded after the due time, with a reason
+	ClockNotNotified = "not_notified" // a documented decision not to notify
+	ClockNoDeadline  = "no_deadline"  // "without undue delay" with no numeric limit
+)
+
+// Actor is the person (or system) behind an action, as the authenticated
+// surface identified them. Roles are the person's roles from the users file.
+type Actor struct {
+	ID    string   `json:"id"`             // stable: Slack user ID, email, or "token:NAME"
+	Name  string   `json:"name,omitempty"` // for display
+	Roles []string `json:"roles,omitempty"`
+}
+
+// Action is one change a person asks of an incident. Type selects the Update;
+// the other fields are that action's arguments.
+type Action struct {
+	Type       string          `json:"type"`
+	Actor      Actor           `json:"actor"`
+	Task       string          `json:"task,omitempty"`
+	Role       string          `json:"role,omitempty"`
+	User       string          `json:"user,omitempty"`
+	Severity   string          `json:"severity,omitempty"`
+	Name       string          `json:"name,omitempty"`
+	Value      json.RawMessage `json:"value,omitempty"`
+	Text       string          `json:"text,omitempty"`
+	Gate       string          `json:"gate,omitempty"`
+	Regime     string          `json:"regime,omitempty"`
+	Obligation string          `json:"obligation,omitempty"`
+	SentAt     *time.Time      `json:"sent_at,omitempty"`
+	Reference  string          `json:"reference,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Until      *time.Time      `json:"until,omitempty"`
+	// Source says where the action came from (api, slack, cli) for the timeline.
+	Source string `json:"source,omitempty"`
+	// At is when the person acted, if the surface knows better than the
+	// workflow clock (a pinned Slack message keeps its own timestamp).
+	At *time.Time `json:"at,omitempty"`
+	// RequestID makes an action idempotent: a repeat with the same ID (a
+	// Slack retry, a double click) changes nothing and returns the state.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// IncidentInput starts an IncidentWorkflow. The playbook and rules are pinned
+// here at declaration: editing a playbook file changes new incidents only.
+type IncidentInput struct {
+	ID         string             `json:"id"`
+	Title      string             `json:"title"`
+	Summary    string             `json:"summary,omitempty"`
+	Severity   string             `json:"severity"`
+	Mode       string             `json:"mode"`
+	DeclaredBy Actor              `json:"declared_by"`
+	DeclaredAt time.Time          `json:"declared_at"`
+	AwareAt    *time.Time         `json:"aware_at,omitempty"`
+	Commander  string             `json:"commander,omitempty"`
+	Regimes    []string           `json:"regimes"`
+	Playbook   playbooks.Playbook `json:"playbook"`
+	Rules      playbooks.RuleSet  `json:"rules"`
+	// Speed compresses time in drills: 60 runs a 72 h clock in 72 minutes.
+	Speed float64 `json:"speed,omitempty"`
+	// PublicChannel asks for a public incident channel; a suspected breach
+	// gets a private one by default.
+	PublicChannel bool `json:"public_channel,omitempty"`
+	// Resume carries the state across continue-as-new; nil on first start.
+	Resume *IncidentState `json:"resume,omitempty"`
+}
+
+// IncidentResult is what a closed incident returns.
+type IncidentResult struct {
+	State IncidentState `json:"state"`
+}
+
+// IncidentState is the live state of an incident, as the state Query and
+// every Update return it.
+type IncidentState struct {
+	ID              string           `json:"id"`
+	Title           string           `json:"title"`
+	Summary         string           `json:"summary,omitempty"`
+	Severity        string           `json:"severity"`
+	Mode            string           `json:"mode"`
+	Status          string           `json:"status"`
+	Phase           string           `json:"phase"`
+	Playbook        string           `json:"playbook"`
+	PlaybookVersion int              `json:"playbook_version"`
+	DeclaredBy      Actor            `json:"declared_by"`
+	DeclaredAt      time.Time        `json:"declared_at"`
+	ClosedAt        *time.Time       `json:"closed_at,omitempty"`
+	Regimes         []string         `json:"regimes"`
+	Phases          []PhaseState     `json:"phases"`
+	Tasks           []TaskState      `json:"tasks"`
+	Gates           []GateState      `json:"gates"`
+	Roles           []RoleAssignment `json:"roles"`
+	Facts           map[string]any   `json:"facts"`
+	Clocks          []ClockState     `json:"clocks"`
+	Notes           int              `json:"notes"`
+	Events          int              `json:"events"`
+	NextAction      string           `json:"next_action,omitempty"`
+	Speed           float64          `json:"speed,omitempty"`
+	PublicChannel   bool             `json:"public_channel,omitempty"`
+	Slack           *SlackRefs       `json:"slack,omitempty"`
+	// RecentRequests are the last request IDs applied, for idempotency.
+	RecentRequests []string `json:"recent_requests,omitempty"`
+}
+
+// SlackRefs are where an incident lives in Slack.
+type SlackRefs struct {
+	ChannelID   string `json:"channel_id,omitempty"`
+	ChannelName string `json:"channel_name,omitempty"`
+	CardTS      string `json:"card_ts,omitempty"`
+}
+
+// PublishInput asks the Publish activity to show the incident where people
+// are (create the Slack channel on first call, re-render the card after).
+type PublishInput struct {
+	State IncidentState `json:"state"`
+}
+
+// PhaseState is one phase and whether it is done.
+type PhaseState struct {
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Status string `json:"status"` // done, active, pending
+}
+
+// TaskState is one playbook task.
+type TaskState struct {
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Phase    string     `json:"phase"`
+	Role     string     `json:"role"`
+	Required bool       `json:"required"`
+	Done     bool       `json:"done"`
+	DoneBy   string     `json:"done_by,omitempty"`
+	DoneAt   *time.Time `json:"done_at,omitempty"`
+}
+
+// GateState is one approval gate.
+type GateState struct {
+	ID        string     `json:"id"`
+	Title     string     `json:"title"`
+	Phase     string     `json:"phase"`
+	Roles     []string   `json:"roles"`
+	TwoPerson bool       `json:"two_person"`
+	Approvals []Approval `json:"approvals"`
+	Approved  bool       `json:"approved"`
+}
+
+// Approval is one person's approval of a gate.
+type Approval struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// RoleAssignment says who holds an incident role.
+type RoleAssignment struct {
+	Role string    `json:"role"`
+	User string    `json:"user"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
+}
+
+// ClockState is one regulatory obligation's clock.
+type ClockState struct {
+	Regime     string     `json:"regime"`
+	Obligation string     `json:"obligation"`
+	Name       string     `json:"name,omitempty"`
+	Recipient  string     `json:"recipient"`
+	Trigger    string     `json:"trigger"`
+	DueAt      *time.Time `json:"due_at"`
+	Status     string     `json:"status"`
+	Basis      string     `json:"basis,omitempty"`
+	Source     string     `json:"source,omitempty"`
+	Semantics  string     `json:"semantics,omitempty"`
+	WaitingFor string     `json:"waiting_for,omitempty"`
+	SentAt     *time.Time `json:"sent_at,omitempty"`
+	Reference  string     `json:"reference,omitempty"`
+	LateReason string     `json:"late_reason,omitempty"`
+	Started    bool       `json:"started,omitempty"` // its ClockWorkflow was started
+}
+
+// Key identifies the clock within its incident.
+func (c ClockState) Key() string { return c.Regime + "/" + c.Obligation }
+
+// Open reports whether the clock still needs a notice or a decision.
+func (c ClockState) Open() bool {
+	switch c.Status {
+	case ClockMet, ClockLate, ClockNotNotified:
+		return false
+	}
+	return true
+}
+
+// ClockInput starts a ClockWorkflow for one obligation.
+type ClockInput struct {
+	IncidentID string                `json:"incident_id"`
+	Title      string                `json:"title"`
+	Mode       string                `json:"mode"`
+	Regime     string                `json:"regime"`
+	Obligation string                `json:"obligation"`
+	Name       string                `json:"name,omitempty"`
+	Recipient  string                `json:"recipient"`
+	DueAt      time.Time             `json:"due_at"`
+	Semantics  string                `json:"semantics,omitempty"`
+	Policy     playbooks.ClockPolicy `json:"policy"`
+	// Speed compresses the clock in drills (1 = real time).
+	Speed float64 `json:"speed,omitempty"`
+	// Origin is the real time the drill's incident clock started; with Speed
+	// it maps incident time to real time.
+	Origin time.Time `json:"origin"`
+	// Resume carries state across continue-as-new.
+	Resume *ClockProgress `json:"resume,omitempty"`
+}
+
+// ClockProgress is what a clock has done so far.
+type ClockProgress struct {
+	DueAt        time.Time  `json:"due_at"`
+	Escalated    []string   `json:"escalated,omitempty"` // escalate_before offsets already fired
+	Overdue      bool       `json:"overdue"`
+	Reminders    int        `json:"reminders"`
+	LastReminder *time.Time `json:"last_reminder,omitempty"`
+	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
+	Settled      string     `json:"settled,omitempty"` // met, late, not_notified, closed
+}
+
+// ClockResult is what a settled clock returns.
+type ClockResult struct {
+	Progress ClockProgress `json:"progress"`
+}
+
+// ClockReschedule moves a running clock's due time (awareness moved, a delay).
+type ClockReschedule struct {
+	DueAt  time.Time `json:"due_at"`
+	Reason string    `json:"reason"`
+}
+
+// ClockSettle ends a clock.
+type ClockSettle struct {
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+}
+
+// ClockSnooze quiets routine reminders (never escalations) until Until.
+type ClockSnooze struct {
+	Until time.Time `json:"until"`
+	By    string    `json:"by"`
+}
+
+// ClockAlert is one reminder or escalation a clock sends to people.
+type ClockAlert struct {
+	IncidentID string    `json:"incident_id"`
+	Title      string    `json:"title"`
+	Mode       string    `json:"mode"`
+	Kind       string    `json:"kind"` // clock.reminder, clock.escalation, clock.overdue
+	Regime     string    `json:"regime"`
+	Obligation string    `json:"obligation"`
+	Name       string    `json:"name,omitempty"`
+	DueAt      time.Time `json:"due_at"`
+	At         time.Time `json:"at"`
+	Left       string    `json:"left"` // human time left ("5h59m") or overdue by
+	Offset     string    `json:"offset,omitempty"`
+	Notify     []string  `json:"notify,omitempty"` // roles to tell
+	Key        string    `json:"key"`              // idempotency key for the timeline
+}
+
+// Record is one timeline entry and, optionally, a register entry, written
+// together by the Record activity.
+type Record struct {
+	Event    EventRecord    `json:"event"`
+	Incident IncidentIndex  `json:"incident"`
+	Register *RegisterEntry `json:"register,omitempty"`
+}
+
+// EventRecord is a timeline entry as the workflow produces it; the store
+// assigns its sequence number and hashes.
+type EventRecord struct {
+	IncidentID string          `json:"incident_id"`
+	Key        string          `json:"key"`
+	At         time.Time       `json:"at"`
+	Kind       string          `json:"kind"`
+	Actor      string          `json:"actor"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// IncidentIndex is the summary kept in the store for listing.
+type IncidentIndex struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Severity   string    `json:"severity"`
+	Mode       string    `json:"mode"`
+	Status     string    `json:"status"`
+	Phase      string    `json:"phase"`
+	DeclaredBy string    `json:"declared_by"`
+	DeclaredAt time.Time `json:"declared_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// RegisterEntry is a notice or a decision not to notify, for the register.
+type RegisterEntry struct {
+	ID         string     `json:"id"`
+	IncidentID string     `json:"incident_id"`
+	Kind       string     `json:"kind"`
+	Regime     string     `json:"regime"`
+	Obligation string     `json:"obligation"`
+	Recipient  string     `json:"recipient"`
+	Status     string     `json:"status"`
+	DueAt      *time.Time `json:"due_at"`
+	SentAt     *time.Time `json:"sent_at"`
+	OnTime     *bool      `json:"on_time"`
+	LateReason string     `json:"late_reason,omitempty"`
+	Reference  string     `json:"reference,omitempty"`
+	DecidedBy  string     `json:"decided_by,omitempty"`
+	Rationale  string     `json:"rationale,omitempty"`
+	RecordedAt time.Time  `json:"recorded_at"`
+}

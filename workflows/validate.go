@@ -1,0 +1,244 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Roles that may steer any incident regardless of task ownership.
+var steeringRoles = []string{"commander", "admin"}
+
+// rejection is an Update validation failure. Its message is shown to the
+// person as is, so it says what was wrong and what would be right.
+func rejection(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// effectiveRoles are the actor's roles from the users file plus the roles
+// assigned to them in this incident.
+func (inc *incident) effectiveRoles(a Actor) []string {
+	roles := slices.Clone(a.Roles)
+	for _, r := range inc.state.Roles {
+		if r.User == a.ID && !slices.Contains(roles, r.Role) {
+			roles = append(roles, r.Role)
+		}
+	}
+	return roles
+}
+
+func (inc *incident) holdsAny(a Actor, roles ...string) bool {
+	have := inc.effectiveRoles(a)
+	for _, r := range roles {
+		if slices.Contains(have, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func needRoles(action string, roles ...string) error {
+	return rejection("%s needs one of the roles %s in this incident or in the users file", action, strings.Join(roles, ", "))
+}
+
+// validate runs before an Update is accepted. A rejected Update leaves no
+// trace in the workflow history. It must not change any state.
+func (inc *incident) validate(name string, a Action) error {
+	if a.Type != "" && a.Type != name {
+		return rejection("action type %q sent to the %q update", a.Type, name)
+	}
+	if a.Actor.ID == "" {
+		return rejection("the action has no actor: every change must say who made it")
+	}
+	if inc.state.Status == StatusClosed {
+		return rejection("incident %s is closed; open a new incident or add a note to the timeline through compliance", inc.state.ID)
+	}
+	if len(inc.effectiveRoles(a.Actor)) == 0 {
+		return rejection("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
+	}
+	switch name {
+	case ActionCompleteTask:
+		return inc.validateCompleteTask(a)
+	case ActionAssignRole:
+		if !slices.Contains(knownRoles, a.Role) {
+			return rejection("unknown role %q; roles are %s", a.Role, strings.Join(knownRoles, ", "))
+		}
+		if strings.TrimSpace(a.User) == "" {
+			return rejection("assign_role needs the user who takes the role")
+		}
+		self := a.User == a.Actor.ID && slices.Contains(a.Actor.Roles, a.Role)
+		if !self && !inc.holdsAny(a.Actor, "commander", "manager", "admin") {
+			return rejection("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
+		}
+	case ActionSetSeverity:
+		if !slices.Contains(Severities, a.Severity) {
+			return rejection("unknown severity %q; use one of %s", a.Severity, strings.Join(Severities, ", "))
+		}
+		if a.Severity == inc.state.Severity {
+			return rejection("severity is already %s", a.Severity)
+		}
+		if !inc.holdsAny(a.Actor, "commander", "manager", "admin", "responder") {
+			return needRoles("set_severity", "commander", "responder", "manager", "admin")
+		}
+	case ActionSetFact:
+		if _, err := NormalizeFact(a.Name, a.Value); err != nil {
+			return err
+		}
+		if !inc.holdsAny(a.Actor, "commander", "responder", "dpo", "legal", "admin") {
+			return needRoles("set_fact", "commander", "responder", "dpo", "legal", "admin")
+		}
+	case ActionNote:
+		if strings.TrimSpace(a.Text) == "" {
+			return rejection("a note needs text")
+		}
+		if len(a.Text) > 10000 {
+			return rejection("a note is limited to 10000 characters")
+		}
+	case ActionApprove:
+		return inc.validateApprove(a)
+	case ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock:
+		return inc.validateClockAction(name, a)
+	case ActionClose:
+		if !inc.holdsAny(a.Actor, steeringRoles...) {
+			return needRoles("close", steeringRoles...)
+		}
+		if open := inc.openClocks(); len(open) > 0 {
+			return rejection("cannot close: %s still open; record the notification or a documented decision not to notify first", strings.Join(open, ", "))
+		}
+		if inc.state.Phase != "complete" && strings.TrimSpace(a.Reason) == "" {
+			return rejection("cannot close: phase %s is not finished (next: %s); finish the playbook or give a reason to close early", inc.state.Phase, inc.state.NextAction)
+		}
+	default:
+		return rejection("unknown action %q; actions are %s", name, strings.Join(ActionTypes, ", "))
+	}
+	return nil
+}
+
+var knownRoles = []string{"responder", "commander", "dpo", "legal", "manager", "compliance", "admin"}
+
+func (inc *incident) validateCompleteTask(a Action) error {
+	if a.Task == "" {
+		return rejection("complete_task needs the task id")
+	}
+	var task *TaskState
+	for i := range inc.state.Tasks {
+		if inc.state.Tasks[i].ID == a.Task {
+			task = &inc.state.Tasks[i]
+		}
+	}
+	if task == nil {
+		ids := make([]string, 0, len(inc.state.Tasks))
+		for _, t := range inc.state.Tasks {
+			if t.Phase == inc.state.Phase && !t.Done {
+				ids = append(ids, t.ID)
+			}
+		}
+		return rejection("unknown task %q; open tasks in phase %s: %s", a.Task, inc.state.Phase, strings.Join(ids, ", "))
+	}
+	if task.Done {
+		return rejection("task %s was already completed by %s", task.ID, task.DoneBy)
+	}
+	if inc.phaseIndex(task.Phase) > inc.phaseIndex(inc.state.Phase) {
+		return rejection("task %s belongs to phase %s; the incident is in phase %s", task.ID, task.Phase, inc.state.Phase)
+	}
+	if !inc.holdsAny(a.Actor, append([]string{task.Role}, steeringRoles...)...) {
+		return rejection("task %s is for the %s role; you hold %s", task.ID, task.Role, strings.Join(inc.effectiveRoles(a.Actor), ", "))
+	}
+	return nil
+}
+
+func (inc *incident) validateApprove(a Action) error {
+	var gate *GateState
+	for i := range inc.state.Gates {
+		if inc.state.Gates[i].ID == a.Gate {
+			gate = &inc.state.Gates[i]
+		}
+	}
+	if gate == nil {
+		ids := make([]string, 0, len(inc.state.Gates))
+		for _, g := range inc.state.Gates {
+			ids = append(ids, g.ID)
+		}
+		return rejection("unknown gate %q; gates are %s", a.Gate, strings.Join(ids, ", "))
+	}
+	if gate.Approved {
+		return rejection("gate %s is already approved", gate.ID)
+	}
+	if inc.phaseIndex(gate.Phase) > inc.phaseIndex(inc.state.Phase) {
+		return rejection("gate %s belongs to phase %s; the incident is in phase %s", gate.ID, gate.Phase, inc.state.Phase)
+	}
+	if !inc.holdsAny(a.Actor, gate.Roles...) {
+		return rejection("gate %s must be approved by someone with the role %s", gate.ID, strings.Join(gate.Roles, " or "))
+	}
+	if gate.TwoPerson {
+		for _, ap := range gate.Approvals {
+			if ap.By == a.Actor.ID {
+				return rejection("gate %s needs two different people: you already approved it", gate.ID)
+			}
+		}
+		if a.Actor.ID == inc.state.DeclaredBy.ID {
+			return rejection("gate %s follows the two-person rule: the person who declared the incident cannot approve it", gate.ID)
+		}
+	}
+	return nil
+}
+
+func (inc *incident) validateClockAction(name string, a Action) error {
+	if a.Regime == "" || a.Obligation == "" {
+		return rejection("%s needs regime and obligation, e.g. eu-gdpr and supervisory-authority", name)
+	}
+	var c *ClockState
+	for i := range inc.state.Clocks {
+		if inc.state.Clocks[i].Regime == a.Regime && inc.state.Clocks[i].Obligation == a.Obligation {
+			c = &inc.state.Clocks[i]
+		}
+	}
+	if c == nil {
+		keys := make([]string, 0, len(inc.state.Clocks))
+		for _, k := range inc.state.Clocks {
+			keys = append(keys, k.Key())
+		}
+		return rejection("incident %s has no clock %s/%s; its clocks are %s", inc.state.ID, a.Regime, a.Obligation, strings.Join(keys, ", "))
+	}
+	if !c.Open() {
+		return rejection("clock %s is already settled (%s)", c.Key(), c.Status)
+	}
+	switch name {
+	case ActionRecordNotification:
+		if !inc.holdsAny(a.Actor, "dpo", "legal", "commander", "admin") {
+			return needRoles(name, "dpo", "legal", "commander", "admin")
+		}
+		if a.SentAt != nil && c.DueAt != nil && a.SentAt.After(*c.DueAt) && strings.TrimSpace(a.Reason) == "" && c.Semantics != "asap" {
+			return rejection("the notice was sent after the due time %s: give the reason for the delay (reason)", c.DueAt.Format(time.RFC3339))
+		}
+		if a.SentAt != nil && a.SentAt.Before(inc.state.DeclaredAt.Add(-365*24*time.Hour)) {
+			return rejection("sent_at %s is more than a year before the incident was declared", a.SentAt.Format(time.RFC3339))
+		}
+	case ActionDecideNotToNotify:
+		if !inc.holdsAny(a.Actor, "dpo", "legal", "admin") {
+			return needRoles(name, "dpo", "legal", "admin")
+		}
+		if len(strings.TrimSpace(a.Reason)) < 10 {
+			return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
+		}
+	case ActionSnoozeClock:
+		if a.Until == nil {
+			return rejection("snooze_clock needs until (an RFC 3339 time)")
+		}
+		if c.DueAt != nil && a.Until.After(*c.DueAt) {
+			return rejection("reminders can be snoozed until at most the due time %s; escalations always go out", c.DueAt.Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+func (inc *incident) phaseIndex(id string) int {
+	if id == "complete" {
+		return len(inc.state.Phases)
+	}
+	for i, p := range inc.state.Phases {
+		if p.ID == id {
+			return i
+		}
+	}
+	return -1
+}
