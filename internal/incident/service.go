@@ -1,0 +1,440 @@
+// Package incident is the one service every surface (HTTP API, Slack, CLI)
+// calls: it authorises the person, validates and normalises the request, and
+// turns it into a Temporal workflow start, Update or Query. No surface talks
+// to Temporal or the store on its own.
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/playbooks"
+	"github.com/irbot/irbot/workflows"
+)
+
+// Store is what the service reads from and reserves IDs in.
+type Store interface {
+	ReserveIncidentID(ctx context.Context, prefix, requestKey string) (string, bool, error)
+	GetIncident(ctx context.Context, id string) (store.Incident, error)
+	ListIncidents(ctx context.Context) ([]store.Incident, error)
+	Events(ctx context.Context, incidentID string) ([]store.Event, error)
+	Verify(ctx context.Context, incidentID string) (store.VerifyResult, error)
+	ListRegister(ctx context.Context) ([]store.RegisterEntry, error)
+	UpsertIncident(ctx context.Context, inc store.Incident) error
+}
+
+// Service is the incident service.
+type Service struct {
+	Temporal  client.Client
+	Store     Store
+	Rules     *playbooks.RuleSet
+	Playbooks func(id string) (*playbooks.Playbook, bool)
+	TaskQueue string
+	Now       func() time.Time
+	// UpdateTimeout bounds how long a person waits for an Update's answer.
+	UpdateTimeout time.Duration
+}
+
+// DeclareRequest is what a person gives to declare an incident. Only Title is
+// required.
+type DeclareRequest struct {
+	Title     string     `json:"title"`
+	Summary   string     `json:"summary,omitempty"`
+	Severity  string     `json:"severity,omitempty"`
+	AwareAt   *time.Time `json:"aware_at,omitempty"`
+	Regimes   []string   `json:"regimes,omitempty"`
+	Mode      string     `json:"mode,omitempty"`
+	Playbook  string     `json:"playbook,omitempty"`
+	Commander string     `json:"commander,omitempty"`
+	Speed     float64    `json:"speed,omitempty"`
+	// Public asks for a public incident channel (private by default).
+	Public bool `json:"public,omitempty"`
+	// RequestKey makes a declare idempotent: the same key returns the same
+	// incident (Slack retries, double clicks, client retries).
+	RequestKey string `json:"request_key,omitempty"`
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) taskQueue() string {
+	if s.TaskQueue != "" {
+		return s.TaskQueue
+	}
+	return workflows.TaskQueue
+}
+
+// Declare validates req, reserves an incident ID and starts its workflow with
+// the playbook and rules pinned. Anyone with an identity may declare.
+func (s *Service) Declare(ctx context.Context, actor workflows.Actor, req DeclareRequest) (*workflows.IncidentState, error) {
+	if actor.ID == "" {
+		return nil, apperr.New(apperr.Unauthorized, "declaring needs an identity")
+	}
+	in, err := s.buildInput(actor, req)
+	if err != nil {
+		return nil, err
+	}
+	prefix := fmt.Sprintf("INC-%d", in.DeclaredAt.Year())
+	if in.Mode == workflows.ModeDrill {
+		prefix = fmt.Sprintf("DRILL-%d", in.DeclaredAt.Year())
+	}
+	id, created, err := s.Store.ReserveIncidentID(ctx, prefix, req.RequestKey)
+	if err != nil {
+		return nil, fmt.Errorf("reserve incident id: %w", err)
+	}
+	in.ID = id
+	if !created {
+		// A repeat of a declare we already handled: answer with that incident.
+		if st, err := s.query(ctx, id); err == nil {
+			return st, nil
+		}
+	}
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.IncidentWorkflowID(id),
+		TaskQueue:                s.taskQueue(),
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, workflows.IncidentWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return s.query(ctx, id)
+	}
+	if err != nil {
+		return nil, apperr.New(apperr.Unavailable, "could not start incident %s: the workflow engine did not answer; try again (the same request key returns the same incident)", id)
+	}
+	// Index the incident at once so it lists even before its first timeline
+	// entry is written.
+	_ = s.Store.UpsertIncident(ctx, store.Incident{
+		ID: id, Title: in.Title, Severity: in.Severity, Mode: in.Mode, Status: workflows.StatusOpen,
+		DeclaredBy: actor.ID, WorkflowID: workflows.IncidentWorkflowID(id), DeclaredAt: in.DeclaredAt, UpdatedAt: in.DeclaredAt,
+	})
+	st := stateFromInput(in)
+	return &st, nil
+}
+
+func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflows.IncidentInput, error) {
+	req.Title = strings.TrimSpace(req.Title)
+	if req.Title == "" {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "title is required")
+	}
+	if len(req.Title) > 200 {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "title is longer than 200 characters")
+	}
+	if req.Severity == "" {
+		req.Severity = "high"
+	}
+	if !slices.Contains(workflows.Severities, req.Severity) {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "unknown severity %q; use one of %s", req.Severity, strings.Join(workflows.Severities, ", "))
+	}
+	if req.Mode == "" {
+		req.Mode = workflows.ModeLive
+	}
+	if req.Mode != workflows.ModeLive && req.Mode != workflows.ModeDrill {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "mode must be \"live\" or \"drill\", got %q", req.Mode)
+	}
+	if req.Speed < 0 || req.Speed > 10000 || (req.Speed > 1 && req.Mode != workflows.ModeDrill) {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "speed compresses time in drills only, from 1 to 10000")
+	}
+	if req.Playbook == "" {
+		req.Playbook = "data-breach"
+	}
+	pb, ok := s.Playbooks(req.Playbook)
+	if !ok {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "unknown playbook %q", req.Playbook)
+	}
+	now := s.now().UTC()
+	if req.AwareAt != nil {
+		if req.AwareAt.After(now.Add(5 * time.Minute)) {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "aware_at %s is in the future", req.AwareAt.Format(time.RFC3339))
+		}
+		t := req.AwareAt.UTC()
+		req.AwareAt = &t
+	} else {
+		// Declaring is becoming aware unless the person says otherwise: the
+		// clocks start now rather than never.
+		req.AwareAt = &now
+	}
+	regimes := req.Regimes
+	if len(regimes) == 0 {
+		regimes = pb.Regimes
+	}
+	var clean []string
+	for _, r := range regimes {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r != "" && !slices.Contains(clean, r) {
+			clean = append(clean, r)
+		}
+	}
+	rules, err := s.Rules.Subset(clean)
+	if err != nil {
+		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v; known regimes: %s", err, strings.Join(s.Rules.IDs(), ", "))
+	}
+	return workflows.IncidentInput{
+		Title: req.Title, Summary: strings.TrimSpace(req.Summary), Severity: req.Severity, Mode: req.Mode,
+		DeclaredBy: actor, DeclaredAt: now, AwareAt: req.AwareAt, Commander: req.Commander,
+		Regimes: clean, Playbook: *pb, Rules: *rules, Speed: req.Speed, PublicChannel: req.Public,
+	}, nil
+}
+
+// stateFromInput is the state a just-started incident has, for answering the
+// declarer before the workflow's first task runs.
+func stateFromInput(in workflows.IncidentInput) workflows.IncidentState {
+	st := workflows.IncidentState{
+		ID: in.ID, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Mode: in.Mode,
+		Status: workflows.StatusOpen, Playbook: in.Playbook.ID, PlaybookVersion: in.Playbook.Version,
+		DeclaredBy: in.DeclaredBy, DeclaredAt: in.DeclaredAt, Regimes: in.Regimes,
+		Facts: map[string]any{}, Tasks: []workflows.TaskState{}, Gates: []workflows.GateState{},
+		Roles: []workflows.RoleAssignment{}, Clocks: []workflows.ClockState{},
+	}
+	if len(in.Playbook.Phases) > 0 {
+		st.Phase = in.Playbook.Phases[0].ID
+	}
+	for _, t := range in.Playbook.Tasks {
+		if t.Regime == "" || slices.Contains(in.Regimes, t.Regime) {
+			st.Tasks = append(st.Tasks, workflows.TaskState{ID: t.ID, Title: t.Title, Phase: t.Phase, Role: t.Role, Required: t.Required})
+		}
+	}
+	return st
+}
+
+// List returns every incident, newest first.
+func (s *Service) List(ctx context.Context, actor workflows.Actor) ([]store.Incident, error) {
+	if err := needAnyRole(actor); err != nil {
+		return nil, err
+	}
+	return s.Store.ListIncidents(ctx)
+}
+
+// Get returns an incident's live state from its workflow.
+func (s *Service) Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error) {
+	if err := needAnyRole(actor); err != nil {
+		return nil, err
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	return s.query(ctx, id)
+}
+
+// query asks the incident's workflow for its state.
+func (s *Service) query(ctx context.Context, id string) (*workflows.IncidentState, error) {
+	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryState)
+	if err != nil {
+		return nil, s.temporalError(id, err)
+	}
+	var st workflows.IncidentState
+	if err := resp.Get(&st); err != nil {
+		return nil, fmt.Errorf("decode state of %s: %w", id, err)
+	}
+	return &st, nil
+}
+
+// Act applies one action as a Temporal Update and returns the new state. The
+// workflow's validator has the last word; a rejection comes back as Invalid
+// with its message.
+func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a workflows.Action) (*workflows.IncidentState, error) {
+	if err := needAnyRole(actor); err != nil {
+		return nil, err
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(workflows.ActionTypes, a.Type) {
+		return nil, apperr.New(apperr.Invalid, "unknown action type %q; use one of %s", a.Type, strings.Join(workflows.ActionTypes, ", "))
+	}
+	a.Actor = actor
+	if a.Type == workflows.ActionRecordNotification && a.SentAt == nil {
+		now := s.now().UTC()
+		a.SentAt = &now
+	}
+	if a.Type == workflows.ActionSetFact {
+		if _, err := workflows.NormalizeFact(a.Name, a.Value); err != nil {
+			return nil, apperr.New(apperr.Invalid, "%s", err.Error())
+		}
+	}
+	timeout := s.UpdateTimeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	uctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		UpdateID:     a.RequestID,
+		WorkflowID:   workflows.IncidentWorkflowID(id),
+		UpdateName:   a.Type,
+		Args:         []any{a},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return nil, s.updateError(id, err)
+	}
+	var st workflows.IncidentState
+	if err := h.Get(uctx, &st); err != nil {
+		return nil, s.updateError(id, err)
+	}
+	return &st, nil
+}
+
+// Timeline returns an incident's timeline from the store.
+func (s *Service) Timeline(ctx context.Context, actor workflows.Actor, id string) ([]store.Event, error) {
+	if err := s.known(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.Store.Events(ctx, id)
+}
+
+// Verify checks an incident's hash chain.
+func (s *Service) Verify(ctx context.Context, actor workflows.Actor, id string) (store.VerifyResult, error) {
+	if err := s.known(ctx, actor, id); err != nil {
+		return store.VerifyResult{}, err
+	}
+	return s.Store.Verify(ctx, id)
+}
+
+// Register returns every notice and decision not to notify. It is for the
+// people accountable for notifications.
+func (s *Service) Register(ctx context.Context, actor workflows.Actor) ([]store.RegisterEntry, error) {
+	if !hasRole(actor, "compliance", "dpo", "legal", "manager", "admin", "commander") {
+		return nil, apperr.New(apperr.Forbidden, "the register is for compliance, dpo, legal, manager, commander or admin")
+	}
+	return s.Store.ListRegister(ctx)
+}
+
+func (s *Service) known(ctx context.Context, actor workflows.Actor, id string) error {
+	if err := needAnyRole(actor); err != nil {
+		return err
+	}
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if _, err := s.Store.GetIncident(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "no incident %s", id)
+		}
+		return err
+	}
+	return nil
+}
+
+func needAnyRole(a workflows.Actor) error {
+	if a.ID == "" {
+		return apperr.New(apperr.Unauthorized, "not signed in")
+	}
+	if len(a.Roles) == 0 {
+		return apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", a.ID)
+	}
+	return nil
+}
+
+func hasRole(a workflows.Actor, roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(a.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkID(id string) error {
+	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/ \t\n") {
+		return apperr.New(apperr.NotFound, "no incident %q", id)
+	}
+	return nil
+}
+
+func (s *Service) temporalError(id string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return apperr.New(apperr.NotFound, "no incident %s", id)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return apperr.New(apperr.Unavailable, "the workflow engine did not answer in time; try again")
+	}
+	return fmt.Errorf("incident %s: %w", id, err)
+}
+
+// updateError maps an Update failure to what the person sees. A validator
+// rejection is an application error whose message is the reason.
+func (s *Service) updateError(id string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return apperr.New(apperr.NotFound, "no incident %s", id)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apperr.New(apperr.Unavailable, "incident %s did not answer in time; the action may still be applied: check its state before retrying", id)
+	}
+	msg := err.Error()
+	var closed *serviceerror.WorkflowNotReady
+	if errors.As(err, &closed) {
+		return apperr.New(apperr.Unavailable, "incident %s is not ready yet; try again", id)
+	}
+	if strings.Contains(msg, "workflow execution already completed") {
+		return apperr.New(apperr.Conflict, "incident %s is closed", id)
+	}
+	if reason, ok := applicationMessage(err); ok {
+		return apperr.New(apperr.Invalid, "%s", reason)
+	}
+	return fmt.Errorf("update %s: %w", id, err)
+}
+
+// ParseAction decodes an action body from the API or CLI, naming what is wrong.
+func ParseAction(body []byte) (workflows.Action, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not a JSON object: %v", jsonProblem(err))
+	}
+	var a workflows.Action
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "bad action: %v", jsonProblem(err))
+	}
+	if a.Type == "" {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "the action needs a \"type\": one of %s", strings.Join(workflows.ActionTypes, ", "))
+	}
+	if !slices.Contains(workflows.ActionTypes, a.Type) {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "unknown action type %q; use one of %s", a.Type, strings.Join(workflows.ActionTypes, ", "))
+	}
+	if _, ok := raw["actor"]; ok {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "\"actor\" cannot be set: irbot takes it from your token")
+	}
+	return a, nil
+}
+
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// applicationMessage returns the message of an Update validator's rejection
+// or of a handler's application error.
+func applicationMessage(err error) (string, bool) {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message(), true
+	}
+	return "", false
+}
