@@ -86,7 +86,7 @@ type Rule struct {
 	// InternalTarget is irbot's own target (ISO-8601 duration) for an
 	// obligation the law leaves without a number ("without undue delay").
 	InternalTarget  string      `yaml:"internal_target" json:"internal_target,omitempty"`
-	Thresholds      []Threshold `yaml:"thresholds" json:"thresholds,omitempty"` // all must hold
+	Thresholds      []Threshold `yaml:"thresholds" json:"thresholds,omitempty"`     // all must hold
 	WhenFlags       []string    `yaml:"when_flags" json:"when_flags,omitempty"`     // applies only when every flag is set
 	UnlessFlags     []string    `yaml:"unless_flags" json:"unless_flags,omitempty"` // does not apply when any flag is set
 	Variants        []Variant   `yaml:"variants" json:"variants,omitempty"`         // first match replaces Clock
