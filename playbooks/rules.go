@@ -343,6 +343,7 @@ func LoadRules() (*RuleSet, error) {
 			all.Regimes = append(all.Regimes, r)
 		}
 	}
+	slices.SortStableFunc(all.Regimes, func(a, b Regime) int { return strings.Compare(a.ID, b.ID) })
 	return all, nil
 }
 
