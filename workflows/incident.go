@@ -48,13 +48,15 @@ type incident struct {
 	// coroutine catches up whenever queued moves past it.
 	published  int
 	publishing bool
+	// starting holds the keys of clocks whose ClockWorkflow is being started.
+	starting map[string]bool
 }
 
 // maxRecentRequests bounds the request IDs kept for idempotency.
 const maxRecentRequests = 200
 
 func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
-	inc := &incident{in: in, pb: &in.Playbook, rules: &in.Rules}
+	inc := &incident{in: in, pb: &in.Playbook, rules: &in.Rules, starting: map[string]bool{}}
 	if in.Resume != nil {
 		inc.state = *in.Resume
 		inc.queued, inc.written = inc.state.Events, inc.state.Events
@@ -429,7 +431,7 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		c := inc.clock(a.Regime, a.Obligation)
 		until := *a.Until
 		if c.Started {
-			_ = workflow.SignalExternalWorkflow(ctx, ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation), "", SignalClockSnooze, ClockSnooze{Until: until, By: actor}).Get(ctx, nil)
+			inc.signalClock(ctx, c.Key(), SignalClockSnooze, ClockSnooze{Until: until, By: actor})
 		}
 		return inc.recordEvent(ctx, "clock.snoozed", actor, with("regime", c.Regime, "obligation", c.Obligation, "until", until.UTC().Format(time.RFC3339), "reason", a.Reason), nil)
 	case ActionClose:
@@ -463,13 +465,17 @@ func (inc *incident) settleClock(ctx workflow.Context, c *ClockState, at time.Ti
 	if status == ClockRunning || status == ClockOverdue {
 		status = "closed"
 	}
-	err := workflow.SignalExternalWorkflow(ctx, ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation), "", SignalClockSettle, ClockSettle{Status: status, At: at}).Get(ctx, nil)
-	if err != nil {
-		// The clock already ended (it may have been settled before a
-		// continue-as-new); nothing is lost: the state says settled.
-		workflow.GetLogger(ctx).Warn("settle clock", "clock", c.Key(), "error", err)
-	}
+	// Not awaited: waiting would yield while c points into state another
+	// handler may replace. A clock that already ended ignores the signal;
+	// the state says settled either way.
+	inc.signalClock(ctx, c.Key(), SignalClockSettle, ClockSettle{Status: status, At: at})
 	c.Started = false
+}
+
+// signalClock sends a signal to a clock's workflow without waiting for it.
+func (inc *incident) signalClock(ctx workflow.Context, key, name string, arg any) {
+	regime, obligation, _ := strings.Cut(key, "/")
+	workflow.SignalExternalWorkflow(ctx, ClockWorkflowID(inc.state.ID, regime, obligation), "", name, arg)
 }
 
 // reevaluate recomputes every obligation from the facts, records what
@@ -503,6 +509,7 @@ func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
 			if !prev.Open() {
 				c.Status, c.SentAt, c.Reference, c.LateReason = prev.Status, prev.SentAt, prev.Reference, prev.LateReason
 			} else if !sameTime(prev.DueAt, c.DueAt) || prev.WaitingFor != c.WaitingFor {
+				c.Moved = true
 				last = inc.recordEvent(ctx, "clock.changed", actor, map[string]any{
 					"regime": c.Regime, "obligation": c.Obligation, "why": why,
 					"from": timeString(prev.DueAt), "to": timeString(c.DueAt), "waiting_for": c.WaitingFor,
@@ -554,33 +561,59 @@ func (inc *incident) syncClocks(ctx workflow.Context) {
 	if inc.state.Status != StatusOpen {
 		return
 	}
-	for i := range inc.state.Clocks {
-		c := &inc.state.Clocks[i]
-		if !c.Open() || c.DueAt == nil || c.Status == ClockWaiting {
+	keys := make([]string, 0, len(inc.state.Clocks))
+	for _, c := range inc.state.Clocks {
+		keys = append(keys, c.Key())
+	}
+	// Starting a child yields; the clocks may change meanwhile, so each
+	// clock is looked up again by its key.
+	for _, key := range keys {
+		regime, obligation, _ := strings.Cut(key, "/")
+		c := inc.clock(regime, obligation)
+		if c == nil || !c.Open() || c.DueAt == nil || c.Status == ClockWaiting || inc.starting[key] {
 			continue
 		}
-		id := ClockWorkflowID(inc.state.ID, c.Regime, c.Obligation)
 		if c.Started {
-			_ = workflow.SignalExternalWorkflow(ctx, id, "", SignalClockReschedule, ClockReschedule{DueAt: *c.DueAt, Reason: "facts changed"}).Get(ctx, nil)
+			if c.Moved {
+				c.Moved = false
+				inc.signalClock(ctx, key, SignalClockReschedule, ClockReschedule{DueAt: *c.DueAt, Reason: "facts changed"})
+			}
 			continue
 		}
+		inc.starting[key] = true
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            id,
+			WorkflowID:            ClockWorkflowID(inc.state.ID, regime, obligation),
 			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		})
-		origin := inc.state.DeclaredAt
 		fut := workflow.ExecuteChildWorkflow(cctx, ClockWorkflowName, ClockInput{
 			IncidentID: inc.state.ID, Title: inc.state.Title, Mode: inc.state.Mode, Regime: c.Regime, Obligation: c.Obligation,
 			Name: c.Name, Recipient: c.Recipient, DueAt: *c.DueAt, Semantics: c.Semantics, Policy: inc.pb.Clocks,
-			Speed: inc.in.Speed, Origin: origin,
+			Speed: inc.in.Speed, Origin: inc.state.DeclaredAt,
 		})
-		if err := fut.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
-			workflow.GetLogger(ctx).Error("start clock", "clock", c.Key(), "error", err)
+		err := fut.GetChildWorkflowExecution().Get(ctx, nil)
+		delete(inc.starting, key)
+		if err != nil {
+			workflow.GetLogger(ctx).Error("start clock", "clock", key, "error", err)
 			continue
 		}
-		c.Started = true
+		if now := inc.clock(regime, obligation); now != nil {
+			now.Started = true
+			if !now.Open() || (now.DueAt != nil && !now.DueAt.Equal(*c.DueAt)) {
+				// Settled or moved while it started: tell it now.
+				inc.syncStarted(ctx, now)
+			}
+		}
 	}
+}
+
+// syncStarted brings a just-started clock up to date with the state.
+func (inc *incident) syncStarted(ctx workflow.Context, c *ClockState) {
+	if !c.Open() {
+		inc.signalClock(ctx, c.Key(), SignalClockSettle, ClockSettle{Status: c.Status, At: workflow.Now(ctx)})
+		return
+	}
+	inc.signalClock(ctx, c.Key(), SignalClockReschedule, ClockReschedule{DueAt: *c.DueAt, Reason: "facts changed"})
 }
 
 // advance marks phases done while their required tasks and gates are, and

@@ -202,6 +202,8 @@ type ClockState struct {
 	Reference  string     `json:"reference,omitempty"`
 	LateReason string     `json:"late_reason,omitempty"`
 	Started    bool       `json:"started,omitempty"` // its ClockWorkflow was started
+	// Moved says the due time changed since the ClockWorkflow was told.
+	Moved bool `json:"moved,omitempty"`
 }
 
 // Key identifies the clock within its incident.

@@ -93,6 +93,23 @@ func Run(args []string, env Env, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// parse parses flags that may come before or after the positional
+// arguments ("irbot timeline ID --format csv"), keeping the positionals in order.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
 func (c *client) flags(name string) (*flag.FlagSet, *bool) {
 	fs := flag.NewFlagSet("irbot "+name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
@@ -192,10 +209,11 @@ func (c *client) declare(args []string) int {
 	mode := fs.String("mode", "", "live or drill")
 	pb := fs.String("playbook", "", "playbook id (default data-breach)")
 	title := fs.String("title", "", "title (or give it as the remaining arguments)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return 2
 	}
-	t := strings.TrimSpace(strings.Join(append([]string{*title}, fs.Args()...), " "))
+	t := strings.TrimSpace(strings.Join(append([]string{*title}, rest...), " "))
 	if t == "" {
 		fmt.Fprintln(c.stderr, "irbot declare: a title is required, e.g. irbot declare Laptop with customer data stolen")
 		return 2
@@ -221,7 +239,12 @@ func (c *client) declare(args []string) int {
 
 func (c *client) list(args []string) int {
 	fs, asJSON := c.flags("list")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(c.stderr, "irbot list takes no arguments, got %q\n", rest[0])
 		return 2
 	}
 	var out struct {
@@ -246,15 +269,16 @@ func (c *client) list(args []string) int {
 
 func (c *client) show(args []string) int {
 	fs, asJSON := c.flags("show")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fmt.Fprintln(c.stderr, "usage: irbot show ID")
 		return 2
 	}
 	var st incidentView
-	raw, code := c.call(http.MethodGet, "/api/v1/incidents/"+url.PathEscape(fs.Arg(0)), nil, &st)
+	raw, code := c.call(http.MethodGet, "/api/v1/incidents/"+url.PathEscape(rest[0]), nil, &st)
 	if code != 0 || *asJSON {
 		return c.printRaw(raw, code, *asJSON)
 	}
@@ -316,10 +340,10 @@ func (c *client) printIncident(st incidentView) {
 
 func (c *client) act(args []string) int {
 	fs, asJSON := c.flags("act")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return 2
 	}
-	rest := fs.Args()
 	if len(rest) < 2 {
 		fmt.Fprintln(c.stderr, "usage: irbot act ID TYPE [KEY=VALUE ...]")
 		return 2
@@ -357,14 +381,15 @@ func (c *client) act(args []string) int {
 func (c *client) timeline(args []string) int {
 	fs, asJSON := c.flags("timeline")
 	format := fs.String("format", "", "json, csv or md (default: a table)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fmt.Fprintln(c.stderr, "usage: irbot timeline ID [--format json|csv|md]")
 		return 2
 	}
-	path := "/api/v1/incidents/" + url.PathEscape(fs.Arg(0)) + "/timeline"
+	path := "/api/v1/incidents/" + url.PathEscape(rest[0]) + "/timeline"
 	if *format != "" {
 		raw, code := c.call(http.MethodGet, path+"?format="+url.QueryEscape(*format), nil, nil)
 		return c.printRaw(raw, code, true)
@@ -393,10 +418,11 @@ func (c *client) timeline(args []string) int {
 
 func (c *client) verify(args []string) int {
 	fs, asJSON := c.flags("verify")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
+	if len(rest) != 1 {
 		fmt.Fprintln(c.stderr, "usage: irbot verify ID")
 		return 2
 	}
@@ -406,7 +432,7 @@ func (c *client) verify(args []string) int {
 		FirstBadSeq int64  `json:"first_bad_seq"`
 		Reason      string `json:"reason"`
 	}
-	raw, code := c.call(http.MethodGet, "/api/v1/incidents/"+url.PathEscape(fs.Arg(0))+"/timeline/verify", nil, &out)
+	raw, code := c.call(http.MethodGet, "/api/v1/incidents/"+url.PathEscape(rest[0])+"/timeline/verify", nil, &out)
 	if code != 0 || *asJSON {
 		if code == 0 && !out.OK {
 			code = 1
@@ -424,7 +450,12 @@ func (c *client) verify(args []string) int {
 func (c *client) register(args []string) int {
 	fs, asJSON := c.flags("register")
 	format := fs.String("format", "", "json or csv (default: a table)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(c.stderr, "irbot register takes no arguments, got %q\n", rest[0])
 		return 2
 	}
 	if *format != "" {

@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -55,6 +56,7 @@ type Config struct {
 type Server struct {
 	srv      temporal.Server
 	hostPort string
+	level    zap.AtomicLevel
 }
 
 // Start creates the schema if the database file is new, registers the
@@ -156,7 +158,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		PublicClient: config.PublicClient{HostPort: frontend},
 	}
 
-	logger := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: cfg.LogLevel, Format: "json"}))
+	level, err := zap.ParseAtomicLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: log level %q: %w", cfg.LogLevel, err)
+	}
+	zcfg := zap.NewProductionConfig()
+	zcfg.Level = level
+	zcfg.Sampling = nil
+	zcfg.DisableStacktrace = true
+	zl, err := zcfg.Build()
+	if err != nil {
+		return nil, fmt.Errorf("embedded temporal: logger: %w", err)
+	}
+	logger := tlog.NewZapLogger(zl)
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(serverCfg),
 		temporal.ForServices(temporal.DefaultServices),
@@ -169,7 +183,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("embedded temporal: start: %w", err)
 	}
-	s := &Server{srv: srv, hostPort: frontend}
+	s := &Server{srv: srv, hostPort: frontend, level: level}
 	if err := s.settle(ctx, cfg.Namespace, cfg.Retention); err != nil {
 		_ = srv.Stop()
 		return nil, err
@@ -181,7 +195,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) HostPort() string { return s.hostPort }
 
 // Stop stops every service; the database file keeps all state for the next start.
-func (s *Server) Stop() error { return s.srv.Stop() }
+func (s *Server) Stop() error {
+	// Stopping cancels in-flight polls and persistence calls, which the
+	// server logs as errors; none of them matter once we are stopping.
+	s.level.SetLevel(zap.FatalLevel)
+	return s.srv.Stop()
+}
 
 // settle waits for the frontend to answer for the namespace and makes sure an
 // existing namespace has the configured retention.

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/irbot/irbot/activities"
+	"github.com/irbot/irbot/internal/auth"
+	"github.com/irbot/irbot/internal/config"
+	"github.com/irbot/irbot/internal/embedtemporal"
+	"github.com/irbot/irbot/internal/httpapi"
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/playbooks"
+	"github.com/irbot/irbot/workflows"
+)
+
+// Main is the whole irbot server: embedded Temporal (unless TEMPORAL_ADDRESS
+// is set), the timeline store, the worker, and the HTTP API. End-to-end tests
+// run this same Main on port 0 with a temporary data directory.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+	// Out receives the few start-up lines that say where everything is.
+	Out io.Writer
+
+	temporal *embedtemporal.Server
+	client   client.Client
+	store    store.Store
+	worker   worker.Worker
+	http     *http.Server
+	listener net.Listener
+	ready    atomic.Bool
+	service  *incident.Service
+}
+
+// Run starts everything and returns once it is ready to serve; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	log := m.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	start := time.Now()
+
+	rules, err := playbooks.LoadRules()
+	if err != nil {
+		return fmt.Errorf("rule files: %w", err)
+	}
+	var users []auth.User
+	if cfg.UsersFile != "" {
+		if users, err = auth.LoadUsersFile(cfg.UsersFile); err != nil {
+			return err
+		}
+	}
+	dir, err := auth.NewDirectory(users, cfg.AdminToken)
+	if err != nil {
+		return err
+	}
+
+	m.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("timeline store: %w", err)
+	}
+
+	hostPort := cfg.TemporalAddress
+	var opts client.Options
+	if hostPort == "" {
+		m.temporal, err = embedtemporal.Start(ctx, embedtemporal.Config{
+			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendPort: cfg.TemporalPort,
+			Namespace:    cfg.TemporalNS,
+			Retention:    cfg.Retention,
+			LogLevel:     cfg.TemporalLogLevel,
+		})
+		if err != nil {
+			return err
+		}
+		hostPort = m.temporal.HostPort()
+		opts = client.Options{HostPort: hostPort, Namespace: cfg.TemporalNS}
+	} else {
+		opts, err = envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{})
+		if err != nil {
+			return fmt.Errorf("TEMPORAL_* settings: %w", err)
+		}
+		opts.HostPort = hostPort
+		if opts.Namespace == "" {
+			opts.Namespace = cfg.TemporalNS
+		}
+	}
+	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal-sdk"))
+	m.client, err = client.DialContext(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
+	}
+
+	acts := &activities.Activities{Store: m.store, Logger: log}
+	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{})
+	registerWorkflows(m.worker)
+	acts.Register(m.worker)
+	if err := m.worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+
+	m.service = &incident.Service{
+		Temporal:  m.client,
+		Store:     m.store,
+		Rules:     rules,
+		Playbooks: playbooks.EmbeddedPlaybook,
+		TaskQueue: workflows.TaskQueue,
+	}
+	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck}
+	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("IRBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	m.http = &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go func() {
+		if err := m.http.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "error", err)
+		}
+	}()
+	m.ready.Store(true)
+
+	if m.Out != nil {
+		temporalDesc := "embedded, " + hostPort + ", namespace " + cfg.TemporalNS + ", data " + filepath.Join(cfg.DataDir, "temporal.db")
+		if cfg.TemporalAddress != "" {
+			temporalDesc = "cluster at " + hostPort + ", namespace " + opts.Namespace
+		}
+		storeDesc := "SQLite " + filepath.Join(cfg.DataDir, "irbot.db")
+		if cfg.DatabaseURL != "" {
+			storeDesc = "PostgreSQL"
+		}
+		email := "off (set SMTP_ADDR)"
+		if cfg.EmailEnabled() {
+			email = "SMTP " + cfg.SMTPAddr + " (" + cfg.SMTPTLS + ")"
+		}
+		slack := "off (set SLACK_BOT_TOKEN)"
+		if cfg.SlackEnabled() {
+			slack = cfg.SlackMode() + " mode"
+		}
+		fmt.Fprintf(m.Out, "irbot %s ready in %s\n", version, time.Since(start).Round(10*time.Millisecond))
+		fmt.Fprintf(m.Out, "  api/console  http://%s\n", m.listener.Addr())
+		fmt.Fprintf(m.Out, "  temporal     %s\n", temporalDesc)
+		fmt.Fprintf(m.Out, "  store        %s\n", storeDesc)
+		fmt.Fprintf(m.Out, "  slack        %s\n", slack)
+		fmt.Fprintf(m.Out, "  email        %s\n", email)
+		if cfg.AdminToken == "" && cfg.UsersFile == "" {
+			fmt.Fprintf(m.Out, "  auth         no users: set IRBOT_ADMIN_TOKEN or IRBOT_USERS_FILE to use the API\n")
+		}
+	}
+	return nil
+}
+
+// registerWorkflows registers every workflow under its history name.
+func registerWorkflows(w worker.Registry) {
+	w.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
+}
+
+// Addr is the HTTP listener's address (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+func (m *Main) readyCheck(ctx context.Context) error {
+	if !m.ready.Load() {
+		return errors.New("starting")
+	}
+	if err := m.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("temporal: %w", err)
+	}
+	return nil
+}
+
+// Close stops the HTTP server, the worker, the client, the store and the
+// embedded server, in that order, so in-flight work finishes first.
+func (m *Main) Close() error {
+	m.ready.Store(false)
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.http.Shutdown(ctx))
+		cancel()
+	}
+	if m.worker != nil {
+		m.worker.Stop()
+	}
+	if m.client != nil {
+		m.client.Close()
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	if m.temporal != nil {
+		errs = append(errs, m.temporal.Stop())
+	}
+	return errors.Join(errs...)
+}
