@@ -383,7 +383,15 @@ func ParseRules(name string, data []byte) (*RuleSet, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &RuleFileError{File: name, Problems: []string{name + ": the file is empty; expected a top-level regimes: list"}}
 		}
-		return nil, &RuleFileError{File: name, Problems: []string{name + ": " + strings.TrimPrefix(err.Error(), "yaml: ")}}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			problems := make([]string, 0, len(te.Errors))
+			for _, e := range te.Errors {
+				problems = append(problems, name+": "+yamlTypeProblem.ReplaceAllString(e, "unexpected $1 value $2 where a different kind of value belongs"))
+			}
+			return nil, &RuleFileError{File: name, Problems: problems}
+		}
+		return nil, &RuleFileError{File: name, Problems: []string{name + ": " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", " ")}}
 	}
 	v := ruleValidator{file: name}
 	if len(doc.Regimes) == 0 {
@@ -432,6 +440,10 @@ func (v *ruleValidator) add(regime, rule, format string, args ...any) {
 	fmt.Fprintf(&b, format, args...)
 	v.problems = append(v.problems, b.String())
 }
+
+// yamlTypeProblem rewrites yaml.v3's "cannot unmarshal !!str `x` into
+// []playbooks.Rule", which names Go types, for a person editing YAML.
+var yamlTypeProblem = regexp.MustCompile("cannot unmarshal (!!\\w+) (.*) into .*$")
 
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 var ruleFlagPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
