@@ -1,0 +1,80 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/slack-go/slack"
+
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+// ClockAlert implements activities.Alerter: the reminder goes to the
+// incident channel and, for live incidents, to the people holding the roles
+// it names (incident roles and users-file roles) by DM. A drill's alert stays
+// in the drill's channel. A retried activity does not repeat what it sent.
+func (b *Bot) ClockAlert(ctx context.Context, al workflows.ClockAlert) error {
+	st, err := b.svc.Get(ctx, SystemActor, al.IncidentID)
+	if err != nil {
+		return ActivityError(&Error{Method: "incident state", Code: "unavailable", Err: err})
+	}
+	blocks, fallback := tpl.ClockReminder(al)
+	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
+	var errs []error
+	if st.Slack != nil && st.Slack.ChannelID != "" && b.seen.first("alert:"+al.Key+":channel") {
+		if _, err := b.api.Post(ctx, st.Slack.ChannelID, opts...); err != nil {
+			b.seen.forget("alert:" + al.Key + ":channel")
+			errs = append(errs, err)
+		}
+	}
+	if al.Mode != workflows.ModeDrill && st.Mode != workflows.ModeDrill {
+		for _, u := range b.alertRecipients(*st, al.Notify) {
+			key := "alert:" + al.Key + ":" + u
+			if !b.seen.first(key) {
+				continue
+			}
+			if err := b.api.DM(ctx, u, opts...); err != nil {
+				b.seen.forget(key)
+				if IsPermanent(err) {
+					// One person we cannot reach must not block the others.
+					b.log.Warn("clock alert DM failed", "incident", al.IncidentID, "user", u, "code", ErrCode(err))
+					continue
+				}
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	for _, e := range errs {
+		if !IsPermanent(e) {
+			return ActivityError(e) // retry: what was sent is remembered
+		}
+	}
+	return ActivityError(errors.Join(errs...)) // all permanent
+}
+
+// alertRecipients are the Slack users holding any of roles: in the incident
+// first, then in the users file.
+func (b *Bot) alertRecipients(st workflows.IncidentState, roles []string) []string {
+	var out []string
+	add := func(id string) {
+		if tpl.LooksLikeSlackUser(id) && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	for _, r := range st.Roles {
+		if slices.Contains(roles, r.Role) {
+			add(r.User)
+		}
+	}
+	for _, role := range roles {
+		for _, u := range b.dir.WithRole(role) {
+			add(u.SlackID)
+		}
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+// Command is one parsed /incident invocation.
+type Command struct {
+	Name     string // declare, status, clocks, task_done, severity, role, note, aware, close, drill_start, drill_list, help
+	Title    string // declare
+	Incident string // status, clocks: an explicit incident ID
+	Task     string
+	Severity string
+	Role     string
+	User     string // role: a Slack user ID, or "me"
+	Text     string // note text, close reason
+	AwareAt  time.Time
+	Scenario string
+	Speed    float64
+}
+
+// ParseError is a malformed /incident; its message is shown privately with help.
+type ParseError struct{ Msg string }
+
+func (e *ParseError) Error() string { return e.Msg }
+
+func parseErr(format string, args ...any) error { return &ParseError{Msg: fmt.Sprintf(format, args...)} }
+
+var (
+	mentionRE = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(\|[^>]*)?>$`)
+	userIDRE  = regexp.MustCompile(`^@?([UW][A-Z0-9]{2,})$`)
+	idRE      = regexp.MustCompile(`^(?i)(INC|DRILL)-\d{4}-\d+$`)
+	agoRE     = regexp.MustCompile(`^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)\s+ago$`)
+)
+
+var roleNames = []string{"responder", "commander", "dpo", "legal", "manager", "compliance", "admin"}
+
+// ParseCommand parses the text after /incident. now resolves relative times.
+func ParseCommand(text string, now time.Time) (Command, error) {
+	text = strings.TrimSpace(text)
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return Command{Name: "help"}, nil
+	}
+	sub := strings.ToLower(fields[0])
+	rest := strings.TrimSpace(text[len(fields[0]):])
+	args := fields[1:]
+	switch sub {
+	case "help", "-h", "--help":
+		return Command{Name: "help"}, nil
+	case "declare", "new":
+		return Command{Name: "declare", Title: rest}, nil
+	case "status", "clocks":
+		c := Command{Name: sub}
+		if len(args) > 1 {
+			return c, parseErr("`/incident %s` takes at most an incident ID, e.g. `/incident %s INC-2026-0001`", sub, sub)
+		}
+		if len(args) == 1 {
+			if !idRE.MatchString(args[0]) {
+				return c, parseErr("%q is not an incident ID (like INC-2026-0001)", args[0])
+			}
+			c.Incident = strings.ToUpper(args[0])
+		}
+		return c, nil
+	case "task":
+		if len(args) != 2 || strings.ToLower(args[0]) != "done" {
+			return Command{}, parseErr("use `/incident task done ID`, e.g. `/incident task done isolate`")
+		}
+		return Command{Name: "task_done", Task: args[1]}, nil
+	case "severity", "sev":
+		if len(args) != 1 || !slices.Contains(workflows.Severities, strings.ToLower(args[0])) {
+			return Command{}, parseErr("use `/incident severity S` with S one of %s", strings.Join(workflows.Severities, ", "))
+		}
+		return Command{Name: "severity", Severity: strings.ToLower(args[0])}, nil
+	case "role":
+		if len(args) != 2 {
+			return Command{}, parseErr("use `/incident role ROLE @user` (or `me`), ROLE one of %s", strings.Join(roleNames, ", "))
+		}
+		role := strings.ToLower(args[0])
+		if !slices.Contains(roleNames, role) {
+			return Command{}, parseErr("unknown role %q; roles are %s", args[0], strings.Join(roleNames, ", "))
+		}
+		user := args[1]
+		switch {
+		case strings.EqualFold(user, "me"):
+			user = "me"
+		case mentionRE.MatchString(user):
+			user = mentionRE.FindStringSubmatch(user)[1]
+		case userIDRE.MatchString(user):
+			user = userIDRE.FindStringSubmatch(user)[1]
+		default:
+			return Command{}, parseErr("%q is not a Slack user: mention them (@name) or write `me`", user)
+		}
+		return Command{Name: "role", Role: role, User: user}, nil
+	case "note":
+		if rest == "" {
+			return Command{}, parseErr("use `/incident note TEXT`")
+		}
+		return Command{Name: "note", Text: rest}, nil
+	case "aware":
+		if rest == "" {
+			return Command{}, parseErr("use `/incident aware TIME`: `now`, `2h ago`, `2026-03-01 09:30` (UTC) or RFC 3339")
+		}
+		t, err := ParseTime(rest, now)
+		if err != nil {
+			return Command{}, err
+		}
+		if t.After(now.Add(5 * time.Minute)) {
+			return Command{}, parseErr("%s is in the future; awareness is a moment that has happened", t.UTC().Format(time.RFC3339))
+		}
+		return Command{Name: "aware", AwareAt: t}, nil
+	case "close":
+		return Command{Name: "close", Text: rest}, nil
+	case "drill":
+		if len(args) == 0 {
+			return Command{}, parseErr("use `/incident drill start SCENARIO [speed]` or `/incident drill list`")
+		}
+		switch strings.ToLower(args[0]) {
+		case "list":
+			return Command{Name: "drill_list"}, nil
+		case "start":
+			if len(args) < 2 || len(args) > 3 {
+				return Command{}, parseErr("use `/incident drill start SCENARIO [speed]`, e.g. `/incident drill start ransomware 60`")
+			}
+			c := Command{Name: "drill_start", Scenario: args[1], Speed: 1}
+			if len(args) == 3 {
+				s, err := strconv.ParseFloat(args[2], 64)
+				if err != nil || s < 1 || s > 10000 {
+					return Command{}, parseErr("speed %q must be a number from 1 to 10000 (60 runs a 72 h clock in 72 minutes)", args[2])
+				}
+				c.Speed = s
+			}
+			return c, nil
+		}
+		return Command{}, parseErr("unknown drill command %q: use `start` or `list`", args[0])
+	}
+	return Command{}, parseErr("unknown subcommand %q", fields[0])
+}
+
+// ParseTime reads a time a person typed: now, "2h ago", "2026-03-01 09:30"
+// (UTC), "2026-03-01T09:30" (UTC) or RFC 3339 with an offset.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	ls := strings.ToLower(s)
+	if ls == "now" {
+		return now.UTC(), nil
+	}
+	if m := agoRE.FindStringSubmatch(ls); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := time.Minute
+		switch m[2][0] {
+		case 'h':
+			unit = time.Hour
+		case 'd':
+			unit = 24 * time.Hour
+		}
+		return now.Add(-time.Duration(n) * unit).UTC(), nil
+	}
+	ls = strings.TrimSuffix(strings.TrimSuffix(s, " UTC"), " utc")
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, ls); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, parseErr("%q is not a time I can read: use `now`, `2h ago`, `2026-03-01 09:30` (UTC) or RFC 3339 like `2026-03-01T09:30:00+01:00`", s)
+}
+
+// jsonString encodes s as a JSON string value for set_fact.
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}

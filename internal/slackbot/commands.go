@@ -1,0 +1,253 @@
+package slackbot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/incident"
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+const drillsLater = "Drills arrive in a later release. Until then, declare with `/incident declare` and pick *Drill* as the mode: nothing leaves the drill's channel."
+
+// onCommand acknowledges a slash command: it answers what needs no I/O
+// (help, a malformed command) in the acknowledgement itself and queues the
+// rest. It never blocks.
+func (b *Bot) onCommand(cmd slack.SlashCommand) any {
+	key := "cmd:" + cmd.TriggerID
+	if cmd.TriggerID != "" && !b.seen.first(key) {
+		return nil // a replay: the first delivery answers
+	}
+	c, err := ParseCommand(cmd.Text, b.now())
+	if err != nil {
+		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
+	}
+	to := reply{responseURL: cmd.ResponseURL, channelID: cmd.ChannelID, userID: cmd.UserID}
+	switch c.Name {
+	case "help":
+		return ephemeral(tpl.HelpText())
+	case "drill_start", "drill_list":
+		return ephemeral(drillsLater)
+	case "declare":
+		if c.Title == "" {
+			// The trigger ID expires in about 3 s: open the form now, on
+			// the urgent pool, never behind slow work.
+			view := tpl.DeclareModal(b.now(), b.regimes, cmd.ChannelID)
+			if !b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cmd.TriggerID, view, to) }) {
+				b.seen.forget(key)
+				return ephemeral(busyText)
+			}
+			return nil
+		}
+	}
+	if !b.work.submit(func(ctx context.Context) { b.runCommand(ctx, cmd, c, to) }) {
+		b.seen.forget(key)
+		return ephemeral(busyText)
+	}
+	if c.Name == "declare" {
+		return ephemeral(fmt.Sprintf("Declaring “%s”…", tpl.Escape(c.Title)))
+	}
+	return nil
+}
+
+func (b *Bot) openView(ctx context.Context, triggerID string, view slack.ModalViewRequest, to reply) {
+	if err := b.api.OpenView(ctx, triggerID, view); err != nil {
+		b.log.Warn("slack views.open failed", "code", ErrCode(err))
+		b.tell(ctx, to, "The form could not open (Slack said "+ErrCode(err)+"). Try again, or declare directly with `/incident declare TITLE`.")
+	}
+}
+
+// runCommand does a command's work on a worker.
+func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command, to reply) {
+	actor := b.actor(cmd.UserID, cmd.UserName)
+	requestID := "slack:cmd:" + cmd.TriggerID
+	if c.Name == "declare" {
+		st, err := b.svc.Declare(ctx, actor, incident.DeclareRequest{Title: c.Title, RequestKey: requestID})
+		if err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, "declare")))
+			return
+		}
+		b.tell(ctx, to, declaredText(st))
+		return
+	}
+	id := c.Incident
+	if id == "" {
+		var err error
+		if id, err = b.incidentFor(ctx, cmd.ChannelID); err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, "channel lookup")))
+			return
+		}
+	}
+	if id == "" {
+		b.tell(ctx, to, fmt.Sprintf("This is not an incident channel. Run `/incident %s` in the incident's channel%s.",
+			strings.ReplaceAll(c.Name, "_", " "), map[bool]string{true: ", or give its ID", false: ""}[c.Name == "status" || c.Name == "clocks"]))
+		return
+	}
+	switch c.Name {
+	case "status", "clocks":
+		st, err := b.svc.Get(ctx, actor, id)
+		if err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, c.Name)))
+			return
+		}
+		ch := ""
+		if st.Slack != nil {
+			ch = st.Slack.ChannelID
+		}
+		if c.Name == "status" {
+			b.tell(ctx, to, tpl.StatusText(*st, ch, b.now()))
+		} else {
+			b.tell(ctx, to, tpl.ClocksText(*st, b.now()))
+		}
+		return
+	}
+	a, confirm := commandAction(c, cmd.UserID)
+	a.RequestID, a.Source = requestID, "slack"
+	if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+		b.refused(ctx, to, id, actor, a, err)
+		return
+	}
+	b.tell(ctx, to, confirm)
+}
+
+// commandAction maps a parsed command to the service action and the private
+// confirmation the person gets.
+func commandAction(c Command, userID string) (workflows.Action, string) {
+	switch c.Name {
+	case "task_done":
+		return workflows.Action{Type: workflows.ActionCompleteTask, Task: c.Task}, "Task `" + c.Task + "` is done."
+	case "severity":
+		return workflows.Action{Type: workflows.ActionSetSeverity, Severity: c.Severity}, "Severity is now " + c.Severity + "."
+	case "role":
+		user := c.User
+		if user == "me" {
+			user = userID
+		}
+		return workflows.Action{Type: workflows.ActionAssignRole, Role: c.Role, User: user}, tpl.Mention(user) + " is now " + c.Role + "."
+	case "note":
+		return workflows.Action{Type: workflows.ActionNote, Text: c.Text}, "Note added to the timeline."
+	case "aware":
+		v := c.AwareAt.UTC().Format("2006-01-02T15:04:05Z07:00")
+		return workflows.Action{Type: workflows.ActionSetFact, Name: "aware_at", Value: jsonString(v)},
+			"Awareness recorded at " + tpl.UTC(c.AwareAt) + "; the clocks count from it."
+	case "close":
+		return workflows.Action{Type: workflows.ActionClose, Reason: c.Text}, "Incident closed."
+	}
+	return workflows.Action{Type: c.Name}, "Done."
+}
+
+func declaredText(st *workflows.IncidentState) string {
+	where := "Its private channel is being created; you will be invited."
+	if st.PublicChannel {
+		where = "Its channel is being created; you will be invited."
+	}
+	if st.Slack != nil && st.Slack.ChannelID != "" {
+		where = "Channel: <#" + st.Slack.ChannelID + ">."
+	}
+	mode := ""
+	if st.Mode == workflows.ModeDrill {
+		mode = " (drill)"
+	}
+	return fmt.Sprintf(":rotating_light: Declared *%s*%s: %s. %s", st.ID, mode, tpl.Escape(st.Title), where)
+}
+
+// refused tells the person privately why an action was refused and, when it
+// was the rules that refused it (not an outage), records it on the timeline.
+func (b *Bot) refused(ctx context.Context, to reply, incidentID string, actor workflows.Actor, a workflows.Action, err error) {
+	err = b.logged(err, a.Type)
+	b.tell(ctx, to, errorText(err))
+	switch apperr.CodeOf(err) {
+	case apperr.Forbidden, apperr.Invalid, apperr.Unauthorized:
+	default:
+		return
+	}
+	reason := apperr.MessageOf(err)
+	if b.denials != nil {
+		if rerr := b.denials.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
+			b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
+		}
+		return
+	}
+	note := workflows.Action{
+		Type:      workflows.ActionNote,
+		Text:      fmt.Sprintf("Refused from Slack: %s asked to %s; reason: %s", actorLabel(actor), describe(a), reason),
+		Source:    "slack",
+		RequestID: "denied:" + a.RequestID,
+	}
+	if _, rerr := b.svc.Act(ctx, SystemActor, incidentID, note); rerr != nil {
+		b.log.Warn("could not record a refused action", "incident", incidentID, "code", apperr.CodeOf(rerr))
+	}
+}
+
+func actorLabel(a workflows.Actor) string {
+	if a.Name != "" {
+		return a.Name + " (" + a.ID + ")"
+	}
+	return a.ID
+}
+
+// describe names an action for the timeline without its free text (a note
+// may hold personal data; the refused note itself is not copied).
+func describe(a workflows.Action) string {
+	switch a.Type {
+	case workflows.ActionCompleteTask:
+		return "complete task " + a.Task
+	case workflows.ActionApprove:
+		return "approve gate " + a.Gate
+	case workflows.ActionAssignRole:
+		return "assign role " + a.Role + " to " + a.User
+	case workflows.ActionSetSeverity:
+		return "set severity " + a.Severity
+	case workflows.ActionSetFact:
+		return "set fact " + a.Name
+	case workflows.ActionNote:
+		return "add a note"
+	case workflows.ActionClose:
+		return "close the incident"
+	}
+	return a.Type
+}
+
+// userMessage is what a person sees for err: a domain error's own message,
+// or a short reference to the full error in the log.
+func userMessage(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Message
+	}
+	var ref refError
+	if errors.As(err, &ref) {
+		return "something went wrong on irbot's side (reference " + ref.ref + "); nothing may have changed, check the incident before retrying"
+	}
+	return "something went wrong on irbot's side; check the incident before retrying"
+}
+
+type refError struct {
+	ref string
+	err error
+}
+
+func (e refError) Error() string { return e.err.Error() }
+func (e refError) Unwrap() error { return e.err }
+
+// logged logs an internal error in full with a reference the person is
+// shown; domain errors pass through unlogged.
+func (b *Bot) logged(err error, what string) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	buf := make([]byte, 4)
+	_, _ = rand.Read(buf)
+	ref := hex.EncodeToString(buf)
+	b.log.Error("slack request failed", "what", what, "ref", ref, "error", err)
+	return refError{ref: ref, err: err}
+}

@@ -1,0 +1,233 @@
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/internal/incident"
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+// onInteraction acknowledges a button press or a modal submission and queues
+// its work. A modal gets its answer in the acknowledgement when there is a
+// problem with what was typed (it stays open to fix it).
+func (b *Bot) onInteraction(cb slack.InteractionCallback) any {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		for _, act := range cb.ActionCallback.BlockActions {
+			b.onBlockAction(cb, *act)
+		}
+		return nil
+	case slack.InteractionTypeViewSubmission:
+		return b.onViewSubmission(cb)
+	}
+	return nil
+}
+
+func actionArg(act slack.BlockAction) string {
+	if act.SelectedOption.Value != "" {
+		return act.SelectedOption.Value
+	}
+	return act.Value
+}
+
+func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction) {
+	user := cb.User.ID
+	arg := actionArg(act)
+	// The same delivery twice (a replay) carries the same action_ts; a
+	// double click is two deliveries of the same button within seconds.
+	key := "act:" + act.ActionTs + ":" + user + ":" + act.ActionID + ":" + arg
+	if !b.seen.first(key) {
+		return
+	}
+	clickKey := "click:" + user + ":" + cb.Container.MessageTs + ":" + act.ActionID + ":" + arg
+	if !b.clicks.first(clickKey) {
+		return
+	}
+	to := reply{responseURL: cb.ResponseURL, channelID: cb.Channel.ID, userID: user}
+	if to.channelID == "" {
+		to.channelID = cb.Container.ChannelID
+	}
+	requestID := "slack:act:" + act.ActionTs + ":" + user + ":" + act.ActionID
+	var ok bool
+	switch act.ActionID {
+	case tpl.ActionAddNote, tpl.ActionClose:
+		id, _ := tpl.SplitValue(act.Value)
+		view := tpl.NoteModal(id)
+		if act.ActionID == tpl.ActionClose {
+			view = tpl.CloseModal(id)
+		}
+		ok = b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, view, to) })
+	case tpl.ActionJoin:
+		_, channelID := tpl.SplitValue(act.Value)
+		ok = b.work.submit(func(ctx context.Context) { b.join(ctx, channelID, to) })
+	case tpl.ActionTaskDone, tpl.ActionApprove, tpl.ActionClaimRole, tpl.ActionSeverity:
+		id, a := buttonAction(act, user)
+		if act.ActionID == tpl.ActionSeverity {
+			id = tpl.IncidentOfBlock(act.BlockID)
+			if id == "" {
+				id = incidentOfCard(cb)
+			}
+		}
+		if id == "" {
+			return
+		}
+		a.RequestID, a.Source = requestID, "slack"
+		actor := b.actor(user, userName(cb.User))
+		ok = b.work.submit(func(ctx context.Context) {
+			if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+				b.refused(ctx, to, id, actor, a, err)
+			}
+		})
+	default:
+		return
+	}
+	if !ok {
+		b.seen.forget(key)
+		b.clicks.forget(clickKey)
+		b.tellBusy(to)
+	}
+}
+
+// buttonAction maps a card button to its incident and action.
+func buttonAction(act slack.BlockAction, user string) (string, workflows.Action) {
+	id, arg := tpl.SplitValue(act.Value)
+	switch act.ActionID {
+	case tpl.ActionTaskDone:
+		return id, workflows.Action{Type: workflows.ActionCompleteTask, Task: arg}
+	case tpl.ActionApprove:
+		return id, workflows.Action{Type: workflows.ActionApprove, Gate: arg}
+	case tpl.ActionClaimRole:
+		return id, workflows.Action{Type: workflows.ActionAssignRole, Role: arg, User: user}
+	case tpl.ActionSeverity:
+		return "", workflows.Action{Type: workflows.ActionSetSeverity, Severity: act.SelectedOption.Value}
+	}
+	return "", workflows.Action{}
+}
+
+// incidentOfCard finds the incident a card message belongs to, from the
+// other buttons' values (the severity select has no room for it).
+func incidentOfCard(cb slack.InteractionCallback) string {
+	for _, bl := range cb.Message.Blocks.BlockSet {
+		if ab, ok := bl.(*slack.ActionBlock); ok && ab.Elements != nil {
+			for _, el := range ab.Elements.ElementSet {
+				if btn, ok := el.(*slack.ButtonBlockElement); ok && btn.ActionID == tpl.ActionClose {
+					return btn.Value
+				}
+			}
+		}
+	}
+	if strings.HasPrefix(cb.Message.Text, "[irbot card ") {
+		id, _, _ := strings.Cut(strings.TrimPrefix(cb.Message.Text, "[irbot card "), "]")
+		return id
+	}
+	return ""
+}
+
+func userName(u slack.User) string {
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Profile.RealName
+}
+
+// join invites the person who pressed Join into a public incident channel.
+func (b *Bot) join(ctx context.Context, channelID string, to reply) {
+	if err := b.api.Invite(ctx, channelID, to.userID); err != nil {
+		b.tell(ctx, to, "irbot could not add you to <#"+channelID+"> (Slack said "+ErrCode(err)+"); ask the commander.")
+	}
+}
+
+// viewErrors keeps a modal open with a message under one of its inputs.
+func viewErrors(block, msg string) map[string]any {
+	return map[string]any{"response_action": "errors", "errors": map[string]string{block: msg}}
+}
+
+func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
+	v := cb.View
+	key := "view:" + v.ID
+	user := cb.User.ID
+	actor := b.actor(user, userName(cb.User))
+	requestID := "slack:view:" + v.ID
+	switch v.CallbackID {
+	case tpl.CallbackDeclare:
+		f := tpl.ParseDeclare(v.State)
+		if f.Title == "" {
+			return viewErrors(tpl.BlockTitle, "A title is required.")
+		}
+		if f.AwareAt != nil && f.AwareAt.After(b.now().Add(5*time.Minute)) {
+			return viewErrors(tpl.BlockAwareAt, "Awareness cannot be in the future.")
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		to := reply{channelID: v.PrivateMetadata, userID: user}
+		if !b.work.submit(func(ctx context.Context) { b.declareFromForm(ctx, actor, f, requestID, to) }) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockTitle, busyText)
+		}
+	case tpl.CallbackNote, tpl.CallbackClose:
+		id := v.PrivateMetadata
+		a := workflows.Action{Type: workflows.ActionNote, Text: tpl.InputValue(v.State, tpl.BlockNoteText), RequestID: requestID, Source: "slack"}
+		block := tpl.BlockNoteText
+		if v.CallbackID == tpl.CallbackClose {
+			a = workflows.Action{Type: workflows.ActionClose, Reason: tpl.InputValue(v.State, tpl.BlockCloseReason), RequestID: requestID, Source: "slack"}
+			block = tpl.BlockCloseReason
+		}
+		if a.Type == workflows.ActionNote && a.Text == "" {
+			return viewErrors(block, "A note needs text.")
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		to := reply{userID: user}
+		if !b.work.submit(func(ctx context.Context) {
+			st, err := b.svc.Get(ctx, SystemActor, id)
+			if err == nil && st.Slack != nil {
+				to.channelID = st.Slack.ChannelID
+			}
+			if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+				b.refused(ctx, to, id, actor, a, err)
+			}
+		}) {
+			b.seen.forget(key)
+			return viewErrors(block, busyText)
+		}
+	}
+	return nil
+}
+
+// declareFromForm declares from the modal. Personal data goes into the
+// summary for everyone and, when the declarer may set facts, into the
+// personal_data fact too.
+func (b *Bot) declareFromForm(ctx context.Context, actor workflows.Actor, f tpl.DeclareForm, requestID string, to reply) {
+	summary := f.Summary
+	if f.PersonalData != "" {
+		if summary != "" {
+			summary += "\n\n"
+		}
+		summary += "Personal data involved: " + f.PersonalData + "."
+	}
+	req := incident.DeclareRequest{
+		Title: f.Title, Summary: summary, Severity: f.Severity, AwareAt: f.AwareAt, Regimes: f.Regimes,
+		Commander: f.Commander, Mode: f.Mode, Public: f.Public, RequestKey: requestID,
+	}
+	st, err := b.svc.Declare(ctx, actor, req)
+	if err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "declare")))
+		return
+	}
+	if f.PersonalData != "" && len(actor.Roles) > 0 {
+		raw, _ := json.Marshal(f.PersonalData)
+		a := workflows.Action{Type: workflows.ActionSetFact, Name: "personal_data", Value: raw, RequestID: requestID + ":personal_data", Source: "slack"}
+		if _, err := b.svc.Act(ctx, actor, st.ID, a); err != nil {
+			b.log.Warn("could not record personal_data from the declare form", "incident", st.ID, "code", ErrCode(err))
+		}
+	}
+	b.tell(ctx, to, declaredText(st))
+}

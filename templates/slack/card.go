@@ -1,0 +1,282 @@
+package slack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+// CardMarker starts the fallback text of every incident card, so a card
+// posted by an attempt whose answer was lost can be found again.
+func CardMarker(incidentID string) string { return "[irbot card " + incidentID + "]" }
+
+// severityIcon gives each severity a colour people recognise at a glance.
+var severityIcon = map[string]string{"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🟢"}
+
+// Card renders the incident card from the incident's state, with clock times
+// relative to now. It is used both to post the card and to update it.
+func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fallback string) {
+	closed := st.Status == workflows.StatusClosed
+	b := &budget{limit: MaxBlocks}
+
+	title := fmt.Sprintf("%s %s · %s", severityIcon[st.Severity], st.ID, st.Title)
+	if st.Mode == workflows.ModeDrill {
+		title = "DRILL · " + title
+	}
+	if closed {
+		title = "Closed · " + title
+	}
+	b.add(goslack.NewHeaderBlock(plain(strings.TrimSpace(title), MaxHeaderText)))
+
+	commander := "unassigned"
+	for _, r := range st.Roles {
+		if r.Role == "commander" {
+			commander = Mention(r.User)
+		}
+	}
+	status := st.Status
+	if closed && st.ClosedAt != nil {
+		status = "closed " + UTC(*st.ClosedAt)
+	}
+	mode := "live"
+	if st.Mode == workflows.ModeDrill {
+		mode = "drill: nothing leaves this channel"
+	}
+	fields := []*goslack.TextBlockObject{
+		mrkdwnField("*Severity*\n" + st.Severity),
+		mrkdwnField("*Phase*\n" + Escape(phaseTitle(st, st.Phase))),
+		mrkdwnField("*Status*\n" + status),
+		mrkdwnField("*Commander*\n" + commander),
+		mrkdwnField("*Mode*\n" + mode),
+		mrkdwnField("*Declared by*\n" + Mention(st.DeclaredBy.ID) + " · " + UTC(st.DeclaredAt)),
+	}
+	b.add(goslack.NewSectionBlock(nil, fields, nil))
+
+	if st.Summary != "" {
+		b.add(goslack.NewSectionBlock(mrkdwn("*What happened*\n"+Escape(st.Summary)), nil, nil))
+	}
+	if closed {
+		b.add(goslack.NewSectionBlock(mrkdwn("*Closed.* The timeline stays available for review and export."), nil, nil))
+	} else if st.NextAction != "" {
+		b.add(goslack.NewSectionBlock(mrkdwn("*Next action:* "+Escape(st.NextAction)), nil, nil))
+	}
+	b.add(goslack.NewDividerBlock())
+
+	// Tasks and gates of the current phase: one block each, with its button.
+	var open, done []workflows.TaskState
+	for _, t := range st.Tasks {
+		if t.Phase != st.Phase {
+			continue
+		}
+		if t.Done {
+			done = append(done, t)
+		} else {
+			open = append(open, t)
+		}
+	}
+	var gates []workflows.GateState
+	for _, g := range st.Gates {
+		if g.Phase == st.Phase {
+			gates = append(gates, g)
+		}
+	}
+	heading := fmt.Sprintf("*Tasks · %s*", Escape(phaseTitle(st, st.Phase)))
+	if closed {
+		heading = "*Tasks*"
+	}
+	var doneLines []string
+	for _, t := range done {
+		by := ""
+		if t.DoneBy != "" {
+			by = " · " + Mention(t.DoneBy)
+		}
+		doneLines = append(doneLines, fmt.Sprintf("✅ ~%s~ `%s`%s", Escape(t.Title), t.ID, by))
+	}
+	if len(open) == 0 && len(gates) == 0 && len(doneLines) == 0 {
+		doneLines = append(doneLines, "_No tasks in this phase._")
+	}
+	b.add(goslack.NewSectionBlock(mrkdwn(heading+"\n"+joinLines(doneLines, MaxSectionText-len(heading))), nil, nil))
+
+	var overflow []string
+	// Blocks still to come after the tasks and gates: overflow, roles (2),
+	// clocks, actions, footer.
+	itemRoom := b.room() - 6
+	for _, t := range open {
+		text := fmt.Sprintf("⬜ *%s* `%s` · %s", Escape(t.Title), t.ID, t.Role)
+		if !t.Required {
+			text += " · optional"
+		}
+		if closed || itemRoom <= 0 {
+			if !closed {
+				overflow = append(overflow, "`"+t.ID+"`")
+			}
+			continue
+		}
+		itemRoom--
+		b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
+			goslack.NewAccessory(button(ActionTaskDone, Value(st.ID, t.ID), "Done", goslack.StylePrimary))))
+	}
+	for _, g := range gates {
+		who := make([]string, 0, len(g.Approvals))
+		for _, a := range g.Approvals {
+			who = append(who, Mention(a.By))
+		}
+		text := fmt.Sprintf("🔏 *%s* `%s` · approvers: %s", Escape(g.Title), g.ID, strings.Join(g.Roles, ", "))
+		if g.TwoPerson {
+			text += " · two people"
+		}
+		if len(who) > 0 {
+			text += " · approved by " + strings.Join(who, ", ")
+		}
+		if g.Approved {
+			text = "✅ " + strings.TrimPrefix(text, "🔏 ")
+		}
+		switch {
+		case itemRoom <= 0:
+			if !g.Approved && !closed {
+				overflow = append(overflow, "gate `"+g.ID+"`")
+			}
+		case g.Approved || closed:
+			itemRoom--
+			b.add(goslack.NewSectionBlock(mrkdwn(text), nil, nil))
+		default:
+			itemRoom--
+			b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
+				goslack.NewAccessory(button(ActionApprove, Value(st.ID, g.ID), "Approve", goslack.StylePrimary))))
+		}
+	}
+	if len(overflow) > 0 {
+		b.add(goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("…and %d more: %s. Use `/incident task done ID` in this channel.",
+			len(overflow), Truncate(strings.Join(overflow, ", "), 2500))), nil, nil))
+	}
+
+	// Roles: who holds what, and a Claim button for each open role.
+	held := map[string]string{}
+	for _, r := range st.Roles {
+		held[r.Role] = r.User
+	}
+	var lines []string
+	var claims []goslack.BlockElement
+	for _, role := range Roles(st) {
+		if u, ok := held[role]; ok {
+			lines = append(lines, fmt.Sprintf("*%s*: %s", role, Mention(u)))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("*%s*: _unassigned_", role))
+		if !closed && len(claims) < 25 {
+			claims = append(claims, button(ActionClaimRole, Value(st.ID, role), "Claim "+role, ""))
+		}
+	}
+	b.add(goslack.NewSectionBlock(mrkdwn("*Roles*\n"+joinLines(lines, MaxSectionText-10)), nil, nil))
+	if len(claims) > 0 {
+		b.add(goslack.NewActionBlock("roles", claims...))
+	}
+
+	b.add(goslack.NewSectionBlock(mrkdwn("*Clocks*\n"+ClockLines(st, now)), nil, nil))
+
+	if !closed {
+		var opts []*goslack.OptionBlockObject
+		for _, s := range workflows.Severities {
+			opts = append(opts, goslack.NewOptionBlockObject(s, plain(severityIcon[s]+" "+s, MaxOptionText), nil))
+		}
+		sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("Severity", MaxOptionText), ActionSeverity, opts...)
+		for _, o := range opts {
+			if o.Value == st.Severity {
+				sel.InitialOption = o
+			}
+		}
+		closeBtn := button(ActionClose, st.ID, "Close incident", goslack.StyleDanger)
+		b.add(goslack.NewActionBlock(CardBlockID(st.ID), sel,
+			button(ActionAddNote, st.ID, "Add note", ""),
+			closeBtn))
+	}
+	b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · updated %s · timeline: %d events",
+		st.ID, Escape(st.Playbook), st.PlaybookVersion, UTC(now), st.Events))))
+
+	fallback = fmt.Sprintf("%s %s: %s (%s, %s)", CardMarker(st.ID), st.ID, st.Title, st.Severity, st.Phase)
+	if closed {
+		fallback = fmt.Sprintf("%s %s: %s (closed)", CardMarker(st.ID), st.ID, st.Title)
+	}
+	return b.blocks, Truncate(fallback, MaxFallbackText)
+}
+
+func mrkdwnField(s string) *goslack.TextBlockObject {
+	return goslack.NewTextBlockObject(goslack.MarkdownType, Truncate(s, MaxFieldText), false, false)
+}
+
+// Roles lists the incident roles the card offers, in a stable order:
+// commander first, then the roles the playbook's tasks ask for, then any
+// other role someone holds.
+func Roles(st workflows.IncidentState) []string {
+	roles := []string{"commander"}
+	for _, t := range st.Tasks {
+		if t.Role != "" && !slices.Contains(roles, t.Role) {
+			roles = append(roles, t.Role)
+		}
+	}
+	for _, r := range st.Roles {
+		if !slices.Contains(roles, r.Role) {
+			roles = append(roles, r.Role)
+		}
+	}
+	return roles
+}
+
+func phaseTitle(st workflows.IncidentState, id string) string {
+	for _, p := range st.Phases {
+		if p.ID == id && p.Title != "" {
+			return p.Title
+		}
+	}
+	if id == "" {
+		return "—"
+	}
+	return id
+}
+
+// ClockLines renders the incident's clocks, one line each: time left relative
+// to now and the absolute due time in UTC.
+func ClockLines(st workflows.IncidentState, now time.Time) string {
+	if len(st.Clocks) == 0 {
+		return "_No regulatory clocks._"
+	}
+	lines := make([]string, 0, len(st.Clocks))
+	for _, c := range st.Clocks {
+		name := c.Regime + "/" + c.Obligation
+		if c.Name != "" {
+			name = Escape(c.Name) + " (" + name + ")"
+		}
+		var when string
+		switch {
+		case c.Status == workflows.ClockMet || c.Status == workflows.ClockLate:
+			when = "notified"
+			if c.SentAt != nil {
+				when += " " + UTC(*c.SentAt)
+			}
+			if c.Status == workflows.ClockLate {
+				when += " (late)"
+			}
+		case c.Status == workflows.ClockNotNotified:
+			when = "decided not to notify"
+		case c.DueAt != nil:
+			icon := "⏳"
+			if c.DueAt.Before(now) {
+				icon = "🚨"
+			}
+			when = fmt.Sprintf("%s due %s (%s)", icon, Left(*c.DueAt, now), UTC(*c.DueAt))
+		case c.WaitingFor != "":
+			when = "waiting for " + Escape(c.WaitingFor)
+		case c.Status == workflows.ClockNoDeadline:
+			when = "without undue delay (no fixed deadline)"
+		default:
+			when = c.Status
+		}
+		lines = append(lines, "• "+name+" · "+c.Recipient+" · "+when)
+	}
+	return joinLines(lines, MaxSectionText-10)
+}
