@@ -129,8 +129,8 @@ func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 			return nil, err
 		}
 		out := map[string]any{}
-		for k, v := range counts {
-			out[k] = v
+		for _, k := range deadline.SortedKeys(counts) {
+			out[k] = counts[k]
 		}
 		return out, nil
 	}
@@ -145,7 +145,8 @@ func parseAffected(raw json.RawMessage) (map[string]int64, error) {
 		return nil, fmt.Errorf("fact \"affected\" must be an object of jurisdiction to count, e.g. {\"US-CA\": 600, \"DE\": 40}")
 	}
 	out := map[string]int64{}
-	for k, n := range m {
+	for _, k := range deadline.SortedKeys(m) {
+		n := m[k]
 		code := strings.ToUpper(strings.TrimSpace(k))
 		if !jurisdictionRE.MatchString(code) {
 			return nil, fmt.Errorf("fact \"affected\": %q is not an ISO 3166 code such as \"US-CA\", \"BR\" or \"DE\", or \"EU\"", k)
@@ -178,8 +179,8 @@ func deadlineFacts(facts map[string]any, clocks []ClockState, delays []deadline.
 	if raw, ok := facts["affected"]; ok {
 		b, _ := json.Marshal(raw)
 		if counts, err := parseAffected(b); err == nil {
-			for k, v := range counts {
-				f.Affected[k] = int(v)
+			for _, k := range deadline.SortedKeys(counts) {
+				f.Affected[k] = int(counts[k])
 			}
 		}
 	}

@@ -39,7 +39,6 @@ type incident struct {
 	state    IncidentState
 	pb       *playbooks.Playbook
 	rules    *playbooks.RuleSet
-	delays   []deadline.Delay
 	pending  []pendingRecord
 	queued   int // records ever queued
 	written  int // records ever written
@@ -79,10 +78,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.state.PublicChannel = in.PublicChannel
 	}
 	workflow.Go(ctx, inc.publisher)
-	for _, name := range []string{
-		ActionCompleteTask, ActionAssignRole, ActionSetSeverity, ActionSetFact, ActionNote,
-		ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionClose,
-	} {
+	for _, name := range ActionTypes {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, inc.handler(name), workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, a Action) error { return inc.validate(name, a) },
 		}); err != nil {
@@ -103,7 +99,11 @@ func initialState(in IncidentInput) IncidentState {
 		Facts: map[string]any{}, Roles: []RoleAssignment{}, Clocks: []ClockState{}, Speed: in.Speed,
 	}
 	if in.AwareAt != nil {
+		// Declaring is when the organisation knew: awareness (GDPR, NIS2)
+		// and discovery (US state laws, HIPAA) both start then unless a
+		// person records a different time with set_fact.
 		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+		st.Facts["discovered_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
 	}
 	for _, p := range in.Playbook.Phases {
 		st.Phases = append(st.Phases, PhaseState{ID: p.ID, Title: p.Title, Status: "pending"})
@@ -434,6 +434,25 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 			inc.signalClock(ctx, c.Key(), SignalClockSnooze, ClockSnooze{Until: until, By: actor})
 		}
 		return inc.recordEvent(ctx, "clock.snoozed", actor, with("regime", c.Regime, "obligation", c.Obligation, "until", until.UTC().Format(time.RFC3339), "reason", a.Reason), nil)
+	case ActionDelayClock:
+		from := now
+		if open := inc.openDelay(a.Regime, a.Obligation); open != nil && a.Until != nil {
+			until := a.Until.UTC()
+			open.Until = &until
+		} else {
+			d := deadline.Delay{Regime: a.Regime, Obligation: a.Obligation, From: from, Reason: a.Reason}
+			if a.Until != nil {
+				until := a.Until.UTC()
+				d.Until = &until
+			}
+			inc.state.Delays = append(inc.state.Delays, d)
+		}
+		idx := inc.recordEvent(ctx, "clock.delayed", actor, with("regime", a.Regime, "obligation", a.Obligation,
+			"until", timeString(a.Until), "reason", a.Reason), nil)
+		if i := inc.reevaluate(ctx, actor, "law-enforcement delay"); i > 0 {
+			idx = i
+		}
+		return idx
 	case ActionClose:
 		inc.state.Status = StatusClosed
 		inc.state.ClosedAt = &now
@@ -446,6 +465,17 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		return inc.recordEvent(ctx, "incident.closed", actor, with("reason", a.Reason), nil)
 	}
 	return inc.queued
+}
+
+// openDelay returns the open-ended delay on a regime or obligation, if any.
+func (inc *incident) openDelay(regime, obligation string) *deadline.Delay {
+	for i := range inc.state.Delays {
+		d := &inc.state.Delays[i]
+		if d.Regime == regime && d.Obligation == obligation && d.Until == nil {
+			return d
+		}
+	}
+	return nil
 }
 
 func (inc *incident) clock(regime, obligation string) *ClockState {
@@ -481,7 +511,7 @@ func (inc *incident) signalClock(ctx workflow.Context, key, name string, arg any
 // reevaluate recomputes every obligation from the facts, records what
 // changed, and returns the index of the last entry queued (0 if none).
 func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
-	f := deadlineFacts(inc.state.Facts, inc.state.Clocks, inc.delays)
+	f := deadlineFacts(inc.state.Facts, inc.state.Clocks, inc.state.Delays)
 	obs, err := deadline.Evaluate(inc.rules, inc.state.Regimes, f)
 	if err != nil {
 		workflow.GetLogger(ctx).Error("evaluate obligations", "incident", inc.state.ID, "error", err)
@@ -497,6 +527,8 @@ func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
 		switch {
 		case o.WaitingFor != "":
 			c.Status = ClockWaiting
+		case o.Paused:
+			c.Status = ClockPaused
 		case o.DueAt == nil:
 			c.Status = ClockNoDeadline
 		case workflow.Now(ctx).After(*o.DueAt):
@@ -570,7 +602,17 @@ func (inc *incident) syncClocks(ctx workflow.Context) {
 	for _, key := range keys {
 		regime, obligation, _ := strings.Cut(key, "/")
 		c := inc.clock(regime, obligation)
-		if c == nil || !c.Open() || c.DueAt == nil || c.Status == ClockWaiting || inc.starting[key] {
+		if c == nil || inc.starting[key] {
+			continue
+		}
+		if c.Started && c.Open() && (c.DueAt == nil || c.Status == ClockWaiting || c.Status == ClockPaused) {
+			// Paused by a delay (or waiting again): its reminders stop; a new
+			// ClockWorkflow starts when the clock runs again.
+			inc.signalClock(ctx, key, SignalClockSettle, ClockSettle{Status: ClockPaused, At: workflow.Now(ctx)})
+			c.Started = false
+			continue
+		}
+		if !c.Open() || c.DueAt == nil || c.Status == ClockWaiting || c.Status == ClockPaused {
 			continue
 		}
 		if c.Started {

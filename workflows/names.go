@@ -42,13 +42,14 @@ const (
 	ActionRecordNotification = "record_notification"
 	ActionDecideNotToNotify  = "decide_not_to_notify"
 	ActionSnoozeClock        = "snooze_clock"
+	ActionDelayClock         = "delay_clock"
 	ActionClose              = "close"
 )
 
 // ActionTypes lists every action an incident accepts, in the order help shows them.
 var ActionTypes = []string{
 	ActionCompleteTask, ActionAssignRole, ActionSetSeverity, ActionSetFact, ActionNote,
-	ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionClose,
+	ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionDelayClock, ActionClose,
 }
 
 // Clock workflow signals and query.
@@ -73,4 +74,50 @@ func IncidentIDFromWorkflowID(workflowID string) (string, bool) {
 // ClockWorkflowID is the workflow ID of the clock for one obligation of one incident.
 func ClockWorkflowID(incidentID, regime, obligation string) string {
 	return fmt.Sprintf("%s/clock/%s/%s", IncidentWorkflowID(incidentID), regime, obligation)
+}
+
+// Notices and campaigns (issue 5). Each notice is a NoticeWorkflow, a child of
+// its incident; a customer campaign is a CampaignWorkflow, a child of the
+// notice it delivers.
+const (
+	NoticeWorkflowName   = "NoticeWorkflow"
+	CampaignWorkflowName = "CampaignWorkflow"
+
+	SendNoticeActivityName     = "SendNotice"
+	NoticeEventActivityName    = "NoticeEvent"
+	CampaignBatchActivityName  = "CampaignBatch"
+	CampaignCountsActivityName = "CampaignCounts"
+
+	// ActionCreateNotice is the incident Update that drafts a notice.
+	ActionCreateNotice = "create_notice"
+
+	// Notice Updates (on the NoticeWorkflow) and its query.
+	NoticeApprove           = "approve"
+	NoticeReject            = "reject"
+	NoticeSend              = "send"
+	NoticeDecideNotToNotify = "decide_not_to_notify"
+	QueryNotice             = "notice.state"
+	QueryCampaign           = "campaign.progress"
+
+	// SignalNoticeChanged goes from a notice to its incident with the
+	// notice's NoticeSummary whenever its status or content changes.
+	SignalNoticeChanged = "notice.changed"
+	// SignalNoticeFacts goes from the incident to its open notices with the
+	// incident's facts, so drafts re-render.
+	SignalNoticeFacts = "notice.facts"
+	// SignalNoticeClose tells an open notice its incident closed.
+	SignalNoticeClose = "notice.close"
+)
+
+// NoticeActionTypes are the actions a notice accepts, as the API names them.
+var NoticeActionTypes = []string{NoticeApprove, NoticeReject, NoticeSend, NoticeDecideNotToNotify}
+
+// NoticeWorkflowID is the workflow ID of notice noticeID ("N1") of an incident.
+func NoticeWorkflowID(incidentID, noticeID string) string {
+	return IncidentWorkflowID(incidentID) + "/notice/" + noticeID
+}
+
+// CampaignWorkflowID is the workflow ID of the campaign that delivers a notice.
+func CampaignWorkflowID(incidentID, noticeID string) string {
+	return NoticeWorkflowID(incidentID, noticeID) + "/campaign"
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/playbooks"
 )
 
@@ -28,6 +29,7 @@ const (
 	ClockLate        = "late"         // notice recorded after the due time, with a reason
 	ClockNotNotified = "not_notified" // a documented decision not to notify
 	ClockNoDeadline  = "no_deadline"  // "without undue delay" with no numeric limit
+	ClockPaused      = "paused"       // a law-enforcement delay holds it with no end yet
 )
 
 // Actor is the person (or system) behind an action, as the authenticated
@@ -118,6 +120,7 @@ type IncidentState struct {
 	Roles           []RoleAssignment `json:"roles"`
 	Facts           map[string]any   `json:"facts"`
 	Clocks          []ClockState     `json:"clocks"`
+	Delays          []deadline.Delay `json:"delays,omitempty"`
 	Notes           int              `json:"notes"`
 	Events          int              `json:"events"`
 	NextAction      string           `json:"next_action,omitempty"`

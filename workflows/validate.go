@@ -97,6 +97,8 @@ func (inc *incident) validate(name string, a Action) error {
 		return inc.validateApprove(a)
 	case ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock:
 		return inc.validateClockAction(name, a)
+	case ActionDelayClock:
+		return inc.validateDelay(a)
 	case ActionClose:
 		if !inc.holdsAny(a.Actor, steeringRoles...) {
 			return needRoles("close", steeringRoles...)
@@ -241,4 +243,20 @@ func (inc *incident) phaseIndex(id string) int {
 		}
 	}
 	return -1
+}
+
+func (inc *incident) validateDelay(a Action) error {
+	if !slices.Contains(inc.state.Regimes, a.Regime) {
+		return rejection("delay_clock needs one of the incident's regimes (%s), got %q", strings.Join(inc.state.Regimes, ", "), a.Regime)
+	}
+	if a.Obligation != "" && inc.clock(a.Regime, a.Obligation) == nil {
+		return rejection("incident %s has no clock %s/%s", inc.state.ID, a.Regime, a.Obligation)
+	}
+	if !inc.holdsAny(a.Actor, "legal", "dpo", "commander", "admin") {
+		return needRoles(ActionDelayClock, "legal", "dpo", "commander", "admin")
+	}
+	if inc.openDelay(a.Regime, a.Obligation) == nil && len(strings.TrimSpace(a.Reason)) < 10 {
+		return rejection("a law-enforcement delay must be documented: give the reason (reason), e.g. the agency and its written request")
+	}
+	return nil
 }

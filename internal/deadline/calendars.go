@@ -95,7 +95,7 @@ var memberStates = map[string]memberState{
 
 // MemberStates lists the establishment codes with a bank-holiday calendar.
 func MemberStates() []string {
-	return sortedKeys(memberStates)
+	return SortedKeys(memberStates)
 }
 
 // newCalendar builds the calendar named in a rule. Closed adds days the

@@ -113,12 +113,12 @@ func Evaluate(rs *playbooks.RuleSet, regimes []string, f Facts) ([]Obligation, e
 	if rs == nil {
 		return nil, fmt.Errorf("no rule set")
 	}
-	for _, name := range sortedKeys(f.Triggers) {
+	for _, name := range SortedKeys(f.Triggers) {
 		if !slices.Contains(playbooks.RuleTriggers, name) {
 			return nil, fmt.Errorf("unknown trigger %q (known: %s)", name, strings.Join(playbooks.RuleTriggers, ", "))
 		}
 	}
-	for _, j := range sortedKeys(f.Affected) {
+	for _, j := range SortedKeys(f.Affected) {
 		if n := f.Affected[j]; n < 0 {
 			return nil, fmt.Errorf("affected count for %s is negative: %d", j, n)
 		}
@@ -532,7 +532,7 @@ var eea = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "
 func countIn(aff map[string]int, in string) (int, string) {
 	if prefix, ok := strings.CutSuffix(in, "*"); ok {
 		best, where := 0, in
-		for _, k := range sortedKeys(aff) {
+		for _, k := range SortedKeys(aff) {
 			if strings.HasPrefix(k, prefix) && aff[k] > best {
 				best, where = aff[k], k
 			}
@@ -540,7 +540,7 @@ func countIn(aff map[string]int, in string) (int, string) {
 		return best, where
 	}
 	sum := 0
-	for _, k := range sortedKeys(aff) {
+	for _, k := range SortedKeys(aff) {
 		if strings.HasPrefix(k, in+"-") || (in == "EU" && slices.Contains(eea, k)) {
 			sum += aff[k]
 		}
@@ -580,11 +580,11 @@ func thresholdsMet(ts []playbooks.Threshold, f Facts) (bool, string) {
 	return true, strings.Join(why, "; ")
 }
 
-// sortedKeys returns a map's keys in order, so that nothing the engine
+// SortedKeys returns a map's keys in order, so that nothing the engine
 // computes depends on Go's random map order (it runs inside workflows).
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
-	for k := range m { //workflowcheck:ignore the keys are sorted before use
+	for k := range m { // sorted below; .ci/workflowcheck.yaml declares this deterministic
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
