@@ -209,6 +209,8 @@ func TestIncidentSurvivesRestartAndTimersKeepRunning(t *testing.T) {
 	code, v := c.do("GET", "/api/v1/incidents/"+id+"/timeline/verify", adminToken, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, true, v["ok"], "%v", v)
+	writeHistory(t, m, "incident/"+id, "incident-restart-close")
+	writeHistory(t, m, "incident/"+id+"/clock/eu-gdpr/supervisory-authority", "clock-overdue-settled")
 
 	code, reg := c.do("GET", "/api/v1/register", dpoToken, nil)
 	require.Equal(t, http.StatusOK, code)

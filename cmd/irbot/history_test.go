@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// writeHistory saves a workflow's history as JSON for the replay test in
+// workflows/, when IRBOT_WRITE_HISTORIES=1. Regenerate them after a change
+// that is meant to change histories (behind workflow.GetVersion).
+func writeHistory(t *testing.T, m *Main, workflowID, name string) {
+	t.Helper()
+	if os.Getenv("IRBOT_WRITE_HISTORIES") != "1" {
+		return
+	}
+	iter := m.client.GetWorkflowHistory(t.Context(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	require.NoError(t, err)
+	dir := filepath.Join("..", "..", "workflows", "testdata", "histories")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644))
+}
