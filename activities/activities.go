@@ -46,6 +46,13 @@ type Activities struct {
 	Alerter   Alerter
 	Publisher Publisher
 	Logger    *slog.Logger
+	// Mailer delivers notices (nil: email is off, a notice fails and a
+	// person is asked). DrillSink receives every drill message instead of
+	// its recipients ("" : drill mail is only recorded). Campaigns keeps
+	// customer campaigns' recipients. See notice.go.
+	Mailer    Sender
+	DrillSink string
+	Campaigns store.CampaignStore
 }
 
 // Register registers every activity under its history name.
@@ -53,6 +60,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	a.registerNotices(w)
 }
 
 // Publish shows the incident in Slack when Slack is configured; without it
@@ -100,7 +108,7 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 			ID: reg.ID, IncidentID: reg.IncidentID, Kind: reg.Kind, Regime: reg.Regime, Obligation: reg.Obligation,
 			Recipient: reg.Recipient, Status: reg.Status, DueAt: reg.DueAt, SentAt: reg.SentAt, OnTime: reg.OnTime,
 			LateReason: reg.LateReason, Reference: reg.Reference, DecidedBy: reg.DecidedBy, Rationale: reg.Rationale,
-			RecordedAt: reg.RecordedAt,
+			RecordedAt: reg.RecordedAt, To: reg.To, MessageID: reg.MessageID, ContentHash: reg.ContentHash,
 		}); err != nil {
 			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
 		}

@@ -88,6 +88,9 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (IncidentState, error) { return inc.state, nil }); err != nil {
 		return nil, err
 	}
+	if err := inc.setupNotices(ctx); err != nil {
+		return nil, err
+	}
 	return inc, nil
 }
 
@@ -372,6 +375,7 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		if i := inc.reevaluate(ctx, actor, "fact "+a.Name+" changed"); i > 0 {
 			idx = i
 		}
+		inc.noticesFactsChanged(ctx)
 		return idx
 	case ActionNote:
 		inc.state.Notes++
@@ -386,47 +390,16 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 			}
 		}
 	case ActionRecordNotification:
-		c := inc.clock(a.Regime, a.Obligation)
 		sent := now
 		if a.SentAt != nil {
 			sent = a.SentAt.UTC()
 		}
-		onTime := c.DueAt == nil || !sent.After(*c.DueAt)
-		c.SentAt, c.Reference = &sent, a.Reference
-		c.Status = ClockMet
-		if !onTime {
-			c.Status, c.LateReason = ClockLate, a.Reason
-		}
-		reg := &RegisterEntry{
-			ID: fmt.Sprintf("%s/%s/%s/recorded", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
-			Kind: "notice", Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, Status: "sent",
-			DueAt: c.DueAt, SentAt: &sent, OnTime: &onTime, LateReason: c.LateReason, Reference: a.Reference,
-			DecidedBy: actor, RecordedAt: now,
-		}
-		if inc.state.Mode == ModeDrill {
-			reg = nil // drills never enter the register
-		}
-		idx := inc.recordEvent(ctx, "notification.recorded", actor, with("regime", c.Regime, "obligation", c.Obligation,
-			"sent_at", sent.Format(time.RFC3339), "reference", a.Reference, "on_time", onTime, "late_reason", c.LateReason), reg)
-		inc.settleClock(ctx, c, sent)
-		if i := inc.reevaluate(ctx, actor, fmt.Sprintf("%s/%s submitted", c.Regime, c.Obligation)); i > 0 {
-			idx = i
-		}
-		return idx
+		// The same path records a notice irbot delivered (incident_notices.go).
+		return inc.recordNotification(ctx, actor, inc.clock(a.Regime, a.Obligation), NoticeSummary{}, sent, a.Reference, a.Reason, with())
 	case ActionDecideNotToNotify:
-		c := inc.clock(a.Regime, a.Obligation)
-		c.Status = ClockNotNotified
-		reg := &RegisterEntry{
-			ID: fmt.Sprintf("%s/%s/%s/not-notified", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
-			Kind: "not_notified", Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, Status: "not_notified",
-			DueAt: c.DueAt, DecidedBy: actor, Rationale: a.Reason, RecordedAt: now,
-		}
-		if inc.state.Mode == ModeDrill {
-			reg = nil
-		}
-		idx := inc.recordEvent(ctx, "notification.not_required", actor, with("regime", c.Regime, "obligation", c.Obligation, "rationale", a.Reason), reg)
-		inc.settleClock(ctx, c, now)
-		return idx
+		return inc.decideNotToNotify(ctx, actor, inc.clock(a.Regime, a.Obligation), a.Reason, with(), now)
+	case ActionCreateNotice:
+		return inc.createNotice(ctx, a, actor, with())
 	case ActionSnoozeClock:
 		c := inc.clock(a.Regime, a.Obligation)
 		until := *a.Until
@@ -456,6 +429,7 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 	case ActionClose:
 		inc.state.Status = StatusClosed
 		inc.state.ClosedAt = &now
+		inc.noticesClosed(ctx)
 		for i := range inc.state.Clocks {
 			c := &inc.state.Clocks[i]
 			if c.Open() && c.Started {

@@ -59,6 +59,10 @@ type Action struct {
 	Reference  string          `json:"reference,omitempty"`
 	Reason     string          `json:"reason,omitempty"`
 	Until      *time.Time      `json:"until,omitempty"`
+	// To and Follows draft a notice (create_notice): its addresses, and the
+	// notice it follows up (phased reporting).
+	To      []string `json:"to,omitempty"`
+	Follows string   `json:"follows,omitempty"`
 	// Source says where the action came from (api, slack, cli) for the timeline.
 	Source string `json:"source,omitempty"`
 	// At is when the person acted, if the surface knows better than the
@@ -129,6 +133,8 @@ type IncidentState struct {
 	Slack           *SlackRefs       `json:"slack,omitempty"`
 	// RecentRequests are the last request IDs applied, for idempotency.
 	RecentRequests []string `json:"recent_requests,omitempty"`
+	// Notices are the incident's notices as their NoticeWorkflows report them.
+	Notices []NoticeSummary `json:"notices,omitempty"`
 }
 
 // SlackRefs are where an incident lives in Slack.
@@ -342,4 +348,9 @@ type RegisterEntry struct {
 	DecidedBy  string     `json:"decided_by,omitempty"`
 	Rationale  string     `json:"rationale,omitempty"`
 	RecordedAt time.Time  `json:"recorded_at"`
+	// A notice irbot delivered: where, its Message-ID, and the SHA-256 of
+	// its content.
+	To          []string `json:"to,omitempty"`
+	MessageID   string   `json:"message_id,omitempty"`
+	ContentHash string   `json:"content_hash,omitempty"`
 }

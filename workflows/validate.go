@@ -99,6 +99,8 @@ func (inc *incident) validate(name string, a Action) error {
 		return inc.validateClockAction(name, a)
 	case ActionDelayClock:
 		return inc.validateDelay(a)
+	case ActionCreateNotice:
+		return inc.validateCreateNotice(a)
 	case ActionClose:
 		if !inc.holdsAny(a.Actor, steeringRoles...) {
 			return needRoles("close", steeringRoles...)

@@ -103,6 +103,8 @@ type Store interface {
 	// keeps the stored one (now for a new entry).
 	PutRegister(ctx context.Context, r RegisterEntry) error
 	ListRegister(ctx context.Context) ([]RegisterEntry, error) // by RecordedAt, then ID
+	// CampaignStore keeps customer campaigns' recipients (campaign.go).
+	CampaignStore
 	Ping(ctx context.Context) error
 	Close() error
 }
