@@ -24,6 +24,7 @@ import (
 	"github.com/irbot/irbot/internal/embedtemporal"
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -108,20 +109,27 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
 	}
 
-	acts := &activities.Activities{Store: m.store, Logger: log}
-	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{})
-	registerWorkflows(m.worker)
-	acts.Register(m.worker)
-	if err := m.worker.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-
 	m.service = &incident.Service{
 		Temporal:  m.client,
 		Store:     m.store,
 		Rules:     rules,
 		Playbooks: playbooks.EmbeddedPlaybook,
 		TaskQueue: workflows.TaskQueue,
+	}
+
+	acts := &activities.Activities{Store: m.store, Logger: log}
+	digest := &activities.Digest{Incidents: m.service, Logger: log}
+	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{})
+	registerWorkflows(m.worker)
+	acts.Register(m.worker)
+	digest.Register(m.worker)
+	if err := m.worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	if cfg.DigestCron != "off" {
+		if err := schedule.EnsureDigest(ctx, m.client, cfg.DigestCron, cfg.ComplianceChan, workflows.TaskQueue); err != nil {
+			return fmt.Errorf("IRBOT_DIGEST_CRON: %w", err)
+		}
 	}
 	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck}
 	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
@@ -176,6 +184,7 @@ func (m *Main) Run(ctx context.Context) error {
 func registerWorkflows(w worker.Registry) {
 	w.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 }
 
 // Addr is the HTTP listener's address (useful with port 0).

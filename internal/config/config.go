@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // Config is every setting of irbot serve.
@@ -35,6 +37,8 @@ type Config struct {
 	SMTPFrom         string        // SMTP_FROM
 	SMTPTLS          string        // SMTP_TLS
 	DrillMailSink    string        // IRBOT_DRILL_MAIL_SINK
+	DigestCron       string        // IRBOT_DIGEST_CRON
+	ComplianceChan   string        // IRBOT_COMPLIANCE_CHANNEL
 	LogLevel         string        // IRBOT_LOG_LEVEL
 	TemporalLogLevel string        // IRBOT_TEMPORAL_LOG_LEVEL
 }
@@ -66,6 +70,8 @@ var Vars = []Var{
 	{"SMTP_FROM", "unset", "sender address of notices"},
 	{"SMTP_TLS", "starttls", "none, starttls or tls"},
 	{"IRBOT_DRILL_MAIL_SINK", "unset", "where drill mail goes instead of real recipients"},
+	{"IRBOT_DIGEST_CRON", "0 8 * * *", "when the daily digest of open clocks goes out (cron, CRON_TZ= allowed; \"off\" disables)"},
+	{"IRBOT_COMPLIANCE_CHANNEL", "unset", "Slack channel for the digest of open clocks"},
 	{"IRBOT_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"IRBOT_TEMPORAL_LOG_LEVEL", "error", "log level of the embedded Temporal server"},
 }
@@ -101,6 +107,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SMTPFrom:         get("SMTP_FROM", ""),
 		SMTPTLS:          get("SMTP_TLS", "starttls"),
 		DrillMailSink:    get("IRBOT_DRILL_MAIL_SINK", ""),
+		DigestCron:       get("IRBOT_DIGEST_CRON", "0 8 * * *"),
+		ComplianceChan:   get("IRBOT_COMPLIANCE_CHANNEL", ""),
 		LogLevel:         get("IRBOT_LOG_LEVEL", "info"),
 		TemporalLogLevel: get("IRBOT_TEMPORAL_LOG_LEVEL", "error"),
 	}
@@ -166,6 +174,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case "none", "starttls", "tls":
 	default:
 		return c, fmt.Errorf("SMTP_TLS must be none, starttls or tls, got %q", c.SMTPTLS)
+	}
+	if c.DigestCron != "off" {
+		if _, err := cron.ParseStandard(c.DigestCron); err != nil {
+			return c, fmt.Errorf("IRBOT_DIGEST_CRON must be a cron expression such as \"0 8 * * *\" (or \"off\"): %v", err)
+		}
 	}
 	for _, lv := range []struct{ name, v string }{{"IRBOT_LOG_LEVEL", c.LogLevel}, {"IRBOT_TEMPORAL_LOG_LEVEL", c.TemporalLogLevel}} {
 		switch lv.v {

@@ -438,3 +438,27 @@ func applicationMessage(err error) (string, bool) {
 	}
 	return "", false
 }
+
+// OpenIncidents returns the live state of every open incident, for the
+// digest. It is a system read: the digest activity has no person behind it.
+func (s *Service) OpenIncidents(ctx context.Context) ([]workflows.IncidentState, error) {
+	list, err := s.Store.ListIncidents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []workflows.IncidentState
+	for _, inc := range list {
+		if inc.Status == workflows.StatusClosed {
+			continue
+		}
+		st, err := s.query(ctx, inc.ID)
+		if err != nil {
+			if apperr.CodeOf(err) == apperr.NotFound {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, *st)
+	}
+	return out, nil
+}

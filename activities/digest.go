@@ -1,0 +1,124 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+// OpenIncidents lists the live state of every open incident.
+type OpenIncidents interface {
+	OpenIncidents(ctx context.Context) ([]workflows.IncidentState, error)
+}
+
+// DigestSender delivers a digest (Slack channel, email). Nil: logged only.
+type DigestSender interface {
+	SendDigest(ctx context.Context, channel, text string, lines []workflows.DigestLine) error
+}
+
+// Digest is the daily digest of open clocks; its fields are its dependencies.
+type Digest struct {
+	Incidents OpenIncidents
+	Sender    DigestSender
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Register registers the digest activity under its history name.
+func (d *Digest) Register(w worker.Registry) {
+	w.RegisterActivityWithOptions(d.SendDigest, activity.RegisterOptions{Name: workflows.DigestActivityName})
+}
+
+// SendDigest gathers every open clock of every open live incident, most
+// urgent first, and sends the digest. Drills stay out of it.
+func (d *Digest) SendDigest(ctx context.Context, req workflows.DigestRequest) (workflows.DigestResult, error) {
+	states, err := d.Incidents.OpenIncidents(ctx)
+	if err != nil {
+		return workflows.DigestResult{}, fmt.Errorf("list open incidents: %w", err)
+	}
+	now := req.At
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	lines, res := DigestLines(states, now)
+	text := RenderDigest(lines, res, now)
+	if d.Sender == nil {
+		logger := d.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Info("digest", "incidents", res.Incidents, "open", res.Open, "overdue", res.Overdue)
+		return res, nil
+	}
+	if err := d.Sender.SendDigest(ctx, req.Channel, text, lines); err != nil {
+		return res, fmt.Errorf("send digest: %w", err)
+	}
+	return res, nil
+}
+
+// DigestLines picks the open clocks of live incidents, overdue and soonest
+// due first, then those still waiting for a trigger.
+func DigestLines(states []workflows.IncidentState, now time.Time) ([]workflows.DigestLine, workflows.DigestResult) {
+	res := workflows.DigestResult{At: now}
+	var lines []workflows.DigestLine
+	for _, st := range states {
+		if st.Mode == workflows.ModeDrill || st.Status != workflows.StatusOpen {
+			continue
+		}
+		res.Incidents++
+		for _, c := range st.Clocks {
+			if !c.Open() || c.Status == workflows.ClockNoDeadline {
+				continue
+			}
+			l := workflows.DigestLine{IncidentID: st.ID, Title: st.Title, Mode: st.Mode, Regime: c.Regime, Obligation: c.Obligation,
+				Recipient: c.Recipient, Status: c.Status, DueAt: c.DueAt, WaitingFor: c.WaitingFor}
+			if c.DueAt != nil && now.After(*c.DueAt) {
+				l.Status = workflows.ClockOverdue
+				res.Overdue++
+			}
+			res.Open++
+			lines = append(lines, l)
+		}
+	}
+	slices.SortStableFunc(lines, func(a, b workflows.DigestLine) int {
+		switch {
+		case a.DueAt == nil && b.DueAt == nil:
+			return strings.Compare(a.IncidentID, b.IncidentID)
+		case a.DueAt == nil:
+			return 1
+		case b.DueAt == nil:
+			return -1
+		}
+		return a.DueAt.Compare(*b.DueAt)
+	})
+	return lines, res
+}
+
+// RenderDigest is the digest as plain text (Slack mrkdwn-safe).
+func RenderDigest(lines []workflows.DigestLine, res workflows.DigestResult, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Regulatory clocks at %s: %d open across %d incidents, %d overdue\n", now.UTC().Format("2006-01-02 15:04 UTC"), res.Open, res.Incidents, res.Overdue)
+	if len(lines) == 0 {
+		b.WriteString("No open clocks.\n")
+	}
+	for _, l := range lines {
+		when := "waiting for " + l.WaitingFor
+		if l.DueAt != nil {
+			left := l.DueAt.Sub(now).Round(time.Minute)
+			when = fmt.Sprintf("due %s (%s left)", l.DueAt.UTC().Format("2006-01-02 15:04 UTC"), left)
+			if left < 0 {
+				when = fmt.Sprintf("OVERDUE since %s (%s)", l.DueAt.UTC().Format("2006-01-02 15:04 UTC"), -left)
+			}
+		}
+		fmt.Fprintf(&b, "• %s %s/%s → %s: %s — %s\n", l.IncidentID, l.Regime, l.Obligation, l.Recipient, when, l.Title)
+	}
+	return b.String()
+}
