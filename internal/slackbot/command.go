@@ -32,7 +32,9 @@ type ParseError struct{ Msg string }
 
 func (e *ParseError) Error() string { return e.Msg }
 
-func parseErr(format string, args ...any) error { return &ParseError{Msg: fmt.Sprintf(format, args...)} }
+func parseErr(format string, args ...any) error {
+	return &ParseError{Msg: fmt.Sprintf(format, args...)}
+}
 
 var (
 	mentionRE = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(\|[^>]*)?>$`)

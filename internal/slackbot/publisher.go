@@ -23,6 +23,10 @@ type publishState struct {
 	byChannel  map[string]string
 	locks      map[string]*sync.Mutex
 	dmed       map[string]time.Time
+	// names are channel names being created, by incident: another
+	// incident's name_taken must not adopt a channel whose create is still
+	// in flight.
+	names map[string]string
 }
 
 type published struct {
@@ -32,7 +36,7 @@ type published struct {
 }
 
 func newPublishState() *publishState {
-	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}}
+	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}}
 }
 
 func (s *publishState) lock(id string) func() {
@@ -68,6 +72,18 @@ func (s *publishState) incidentOf(channelID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byChannel[channelID]
+}
+
+// claim marks name as being created for incident id; false when another
+// incident of this process holds it.
+func (s *publishState) claim(name, id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if owner, ok := s.names[name]; ok && owner != id {
+		return false
+	}
+	s.names[name] = id
+	return true
 }
 
 // firstDM reports whether key has not been DMed in the last day (so a dead
@@ -159,8 +175,11 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 // name_taken may be our own channel from an attempt whose answer was lost:
 // that one is adopted instead of making a second.
 func (b *Bot) createChannel(ctx context.Context, st workflows.IncidentState) (*slack.Channel, bool, error) {
-	for n := 1; n <= 50; n++ {
+	for n := 1; n <= 200; n++ {
 		name := ChannelName(st, n)
+		if !b.published.claim(name, st.ID) {
+			continue
+		}
 		ch, err := b.api.CreateChannel(ctx, name, !st.PublicChannel)
 		if err == nil {
 			return ch, true, nil

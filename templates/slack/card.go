@@ -106,6 +106,18 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	// Blocks still to come after the tasks and gates: overflow, roles (2),
 	// clocks, actions, footer.
 	itemRoom := b.room() - 6
+	// Approvals are rarer and block notices: keep room for them.
+	pendingGates := 0
+	for _, g := range gates {
+		if !g.Approved {
+			pendingGates++
+		}
+	}
+	gateRoom := min(len(gates), max(pendingGates, 0), itemRoom/3)
+	if len(gates) <= itemRoom-len(open) {
+		gateRoom = len(gates)
+	}
+	itemRoom -= gateRoom
 	for _, t := range open {
 		text := fmt.Sprintf("⬜ *%s* `%s` · %s", Escape(t.Title), t.ID, t.Role)
 		if !t.Required {
@@ -121,6 +133,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
 			goslack.NewAccessory(button(ActionTaskDone, Value(st.ID, t.ID), "Done", goslack.StylePrimary))))
 	}
+	itemRoom += gateRoom
 	for _, g := range gates {
 		who := make([]string, 0, len(g.Approvals))
 		for _, a := range g.Approvals {
@@ -264,11 +277,10 @@ func ClockLines(st workflows.IncidentState, now time.Time) string {
 		case c.Status == workflows.ClockNotNotified:
 			when = "decided not to notify"
 		case c.DueAt != nil:
-			icon := "⏳"
+			when = fmt.Sprintf("⏳ due %s (%s)", Left(*c.DueAt, now), UTC(*c.DueAt))
 			if c.DueAt.Before(now) {
-				icon = "🚨"
+				when = fmt.Sprintf("🚨 %s (was due %s)", Left(*c.DueAt, now), UTC(*c.DueAt))
 			}
-			when = fmt.Sprintf("%s due %s (%s)", icon, Left(*c.DueAt, now), UTC(*c.DueAt))
 		case c.WaitingFor != "":
 			when = "waiting for " + Escape(c.WaitingFor)
 		case c.Status == workflows.ClockNoDeadline:

@@ -1,0 +1,97 @@
+package slackbot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+func TestParseCommand(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	ok := []struct {
+		text string
+		want Command
+	}{
+		{"", Command{Name: "help"}},
+		{"help", Command{Name: "help"}},
+		{"declare", Command{Name: "declare"}},
+		{"declare   Customer DB exposed ", Command{Name: "declare", Title: "Customer DB exposed"}},
+		{"status", Command{Name: "status"}},
+		{"status inc-2026-0042", Command{Name: "status", Incident: "INC-2026-0042"}},
+		{"clocks", Command{Name: "clocks"}},
+		{"task done isolate", Command{Name: "task_done", Task: "isolate"}},
+		{"severity Critical", Command{Name: "severity", Severity: "critical"}},
+		{"role dpo <@U024BE7LH|dana>", Command{Name: "role", Role: "dpo", User: "U024BE7LH"}},
+		{"role commander <@U024BE7LH>", Command{Name: "role", Role: "commander", User: "U024BE7LH"}},
+		{"role commander me", Command{Name: "role", Role: "commander", User: "me"}},
+		{"note  Bucket closed at 10:02 <b>", Command{Name: "note", Text: "Bucket closed at 10:02 <b>"}},
+		{"aware now", Command{Name: "aware", AwareAt: now}},
+		{"aware 2h ago", Command{Name: "aware", AwareAt: now.Add(-2 * time.Hour)}},
+		{"aware 2026-03-01 09:30", Command{Name: "aware", AwareAt: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)}},
+		{"aware 2026-03-01T10:30:00+01:00", Command{Name: "aware", AwareAt: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)}},
+		{"close", Command{Name: "close"}},
+		{"close contained early", Command{Name: "close", Text: "contained early"}},
+		{"drill list", Command{Name: "drill_list"}},
+		{"drill start ransomware", Command{Name: "drill_start", Scenario: "ransomware", Speed: 1}},
+		{"drill start ransomware 60", Command{Name: "drill_start", Scenario: "ransomware", Speed: 60}},
+	}
+	for _, tc := range ok {
+		got, err := ParseCommand(tc.text, now)
+		require.NoError(t, err, tc.text)
+		require.Equal(t, tc.want, got, tc.text)
+	}
+	bad := []struct{ text, want string }{
+		{"dance", "unknown subcommand"},
+		{"task isolate", "task done ID"},
+		{"task done", "task done ID"},
+		{"severity huge", "critical, high, medium, low"},
+		{"role wizard <@U1AB>", "unknown role"},
+		{"role dpo dana", "not a Slack user"},
+		{"note", "note TEXT"},
+		{"aware", "aware TIME"},
+		{"aware tomorrow", "not a time I can read"},
+		{"aware 2026-03-02 09:30", "in the future"},
+		{"status 42", "not an incident ID"},
+		{"drill start", "drill start SCENARIO"},
+		{"drill start x fast", "must be a number"},
+		{"drill fly", "unknown drill command"},
+	}
+	for _, tc := range bad {
+		_, err := ParseCommand(tc.text, now)
+		require.Error(t, err, tc.text)
+		var pe *ParseError
+		require.ErrorAs(t, err, &pe, tc.text)
+		require.Contains(t, err.Error(), tc.want, tc.text)
+	}
+}
+
+func TestChannelNames(t *testing.T) {
+	st := workflows.IncidentState{ID: "INC-2026-0007", DeclaredAt: time.Date(2026, 3, 1, 23, 59, 0, 0, time.FixedZone("x", -5*3600))}
+	cases := []struct {
+		title, mode string
+		n           int
+		want        string
+	}{
+		{"Customer DB exposed!", "live", 1, "inc-20260302-customer-db-exposed"},
+		{"Données clients exposées", "live", 1, "inc-20260302-donnees-clients-exposees"},
+		{"Laptop stolen", "live", 3, "inc-20260302-laptop-stolen-3"},
+		{"Tabletop: ransomware", "drill", 1, "drill-inc-20260302-tabletop-ransomware"},
+		{"!!!", "live", 1, "inc-20260302-inc-2026-0007"},
+		{"漏洩", "live", 1, "inc-20260302-inc-2026-0007"},
+	}
+	for _, tc := range cases {
+		st.Title, st.Mode = tc.title, tc.mode
+		require.Equal(t, tc.want, ChannelName(st, tc.n), tc.title)
+	}
+	st.Title, st.Mode = strings.Repeat("very long title words ", 20), "drill"
+	for _, n := range []int{1, 99} {
+		name := ChannelName(st, n)
+		require.LessOrEqual(t, len(name), 80)
+		require.Regexp(t, `^[a-z0-9_-]+$`, name)
+		require.False(t, strings.Contains(name, "--"))
+	}
+}

@@ -1,0 +1,247 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/auth"
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/slackbot/slackfake"
+	"github.com/irbot/irbot/workflows"
+)
+
+const testSecret = "test-signing-secret"
+
+// fakeService is the incident service as the bot sees it: declares are
+// idempotent by request key, actions by request ID, like the real one.
+type fakeService struct {
+	mu       sync.Mutex
+	delay    time.Duration
+	declares []incident.DeclareRequest
+	byKey    map[string]string
+	states   map[string]*workflows.IncidentState
+	acts     []workflows.Action
+	applied  map[string]bool
+	channels map[string]string
+	// onDeclare runs after a declare (e.g. publish, as the workflow would).
+	onDeclare func(st workflows.IncidentState)
+	refuse    func(actor workflows.Actor, a workflows.Action) error
+}
+
+var (
+	_ Service      = (*fakeService)(nil)
+	_ ChannelIndex = (*fakeService)(nil)
+)
+
+func newFakeService() *fakeService {
+	return &fakeService{byKey: map[string]string{}, states: map[string]*workflows.IncidentState{}, applied: map[string]bool{}, channels: map[string]string{}}
+}
+
+func (f *fakeService) Declare(ctx context.Context, actor workflows.Actor, req incident.DeclareRequest) (*workflows.IncidentState, error) {
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	f.declares = append(f.declares, req)
+	if id, ok := f.byKey[req.RequestKey]; ok && req.RequestKey != "" {
+		st := *f.states[id]
+		f.mu.Unlock()
+		return &st, nil
+	}
+	id := fmt.Sprintf("INC-2026-%04d", len(f.states)+1)
+	f.byKey[req.RequestKey] = id
+	st := &workflows.IncidentState{
+		ID: id, Title: req.Title, Severity: "high", Mode: workflows.ModeLive, Status: workflows.StatusOpen, Phase: "contain",
+		DeclaredBy: actor, DeclaredAt: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC), PublicChannel: req.Public,
+		Phases: []workflows.PhaseState{{ID: "contain", Title: "Contain", Status: "active"}},
+		Tasks:  []workflows.TaskState{{ID: "isolate", Title: "Isolate affected systems", Phase: "contain", Role: "responder", Required: true}},
+		Facts:  map[string]any{},
+	}
+	if req.Mode != "" {
+		st.Mode = req.Mode
+	}
+	f.states[id] = st
+	cp := *st
+	hook := f.onDeclare
+	f.mu.Unlock()
+	if hook != nil {
+		hook(cp)
+	}
+	return &cp, nil
+}
+
+func (f *fakeService) Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.states[id]
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no incident %s", id)
+	}
+	cp := *st
+	return &cp, nil
+}
+
+func (f *fakeService) Act(ctx context.Context, actor workflows.Actor, id string, a workflows.Action) (*workflows.IncidentState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.states[id]
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no incident %s", id)
+	}
+	if f.refuse != nil {
+		if err := f.refuse(actor, a); err != nil {
+			return nil, err
+		}
+	}
+	if len(actor.Roles) == 0 {
+		return nil, apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", actor.ID)
+	}
+	if a.RequestID != "" && f.applied[id+a.RequestID] {
+		cp := *st
+		return &cp, nil
+	}
+	f.applied[id+a.RequestID] = true
+	a.Actor = actor
+	f.acts = append(f.acts, a)
+	if a.Type == workflows.ActionNote {
+		st.Notes++
+	}
+	cp := *st
+	return &cp, nil
+}
+
+func (f *fakeService) IncidentByChannel(ctx context.Context, channelID string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.channels[channelID], nil
+}
+
+func (f *fakeService) setChannel(id string, refs workflows.SlackRefs) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels[refs.ChannelID] = id
+	f.states[id].Slack = &refs
+}
+
+func (f *fakeService) declareCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.declares)
+}
+
+func (f *fakeService) actions(typ string) []workflows.Action {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []workflows.Action
+	for _, a := range f.acts {
+		if typ == "" || a.Type == typ {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (f *fakeService) incidents() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.states)
+}
+
+// testUsers is a users file: a responder, a DPO, a commander.
+func testUsers(t *testing.T) *auth.Directory {
+	t.Helper()
+	d, err := auth.NewDirectory([]auth.User{
+		{Name: "Rae Responder", SlackID: "U0000000003", Roles: []string{"responder"}},
+		{Name: "Dana DPO", SlackID: "U0000000001", Roles: []string{"dpo"}},
+		{Name: "Cam Commander", SlackID: "U0000000005", Roles: []string{"commander"}},
+	}, "")
+	require.NoError(t, err)
+	return d
+}
+
+type harness struct {
+	t     *testing.T
+	svc   *fakeService
+	slack *slackfake.Server
+	bot   *Bot
+	base  string
+	srv   *http.Server
+}
+
+func newHarness(t *testing.T, mut func(*Config)) *harness {
+	t.Helper()
+	fs := slackfake.New()
+	t.Cleanup(fs.Close)
+	svc := newFakeService()
+	cfg := Config{
+		Service: svc, Directory: testUsers(t), BotToken: "xoxb-test", SigningSecret: testSecret,
+		APIURL: fs.APIURL(), AnnounceChannel: "CANNOUNCE1",
+	}
+	if mut != nil {
+		mut(&cfg)
+	}
+	b, err := New(cfg)
+	require.NoError(t, err)
+	b.api.sleep = func(ctx context.Context, d time.Duration) error { return sleepCtx(ctx, d) }
+	t.Cleanup(func() { _ = b.Close() })
+	h := &harness{t: t, svc: svc, slack: fs, bot: b}
+	mux := http.NewServeMux()
+	for p, hd := range b.Routes() {
+		mux.Handle(p, hd)
+	}
+	srv := newTestServer(t, mux)
+	h.base = srv
+	return h
+}
+
+// signedPost sends body to path signed with secret at ts, returning the
+// status, the body and how long the answer took.
+func signedPost(t *testing.T, url, secret string, ts time.Time, body string, hdr map[string]string) (int, string, time.Duration) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", Sign(secret, stamp, []byte(body)))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer func() { _ = resp.Body.Close() }()
+	var sb strings.Builder
+	_, _ = fmt.Fprint(&sb, readAll(resp))
+	return resp.StatusCode, sb.String(), time.Since(start)
+}
+
+func slashBody(user, channel, text, trigger, responseURL string) string {
+	v := url.Values{}
+	v.Set("team_id", "T0000001")
+	v.Set("channel_id", channel)
+	v.Set("user_id", user)
+	v.Set("user_name", strings.ToLower(user))
+	v.Set("command", "/incident")
+	v.Set("text", text)
+	v.Set("trigger_id", trigger)
+	v.Set("response_url", responseURL)
+	return v.Encode()
+}
+
+func has(list []string, v string) bool { return slices.Contains(list, v) }
