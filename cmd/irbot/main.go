@@ -117,11 +117,15 @@ func playbookCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	problems := playbooks.ValidatePlaybookFiles(files, rules.Has)
+	errs := 0
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())
+		if !p.Warning {
+			errs++
+		}
 	}
-	if len(problems) > 0 {
-		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(problems), strings.Join(files, ", "))
+	if errs > 0 {
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", errs, strings.Join(files, ", "))
 		return 1
 	}
 	fmt.Fprintf(stdout, "ok: %s\n", strings.Join(files, ", "))
