@@ -14,7 +14,9 @@ import (
 
 type openIncidents []workflows.IncidentState
 
-func (o openIncidents) OpenIncidents(context.Context) ([]workflows.IncidentState, error) { return o, nil }
+func (o openIncidents) OpenIncidents(context.Context) ([]workflows.IncidentState, error) {
+	return o, nil
+}
 
 type recordedDigest struct {
 	channel, text string
