@@ -193,7 +193,10 @@ func RenderNotice(d NoticeData) (RenderedNotice, error) {
 		}
 		return missingText(f)
 	}
-	has := func(dd any, f string) bool { _, ok := FieldText(data.Facts, f); return ok || slices.Contains(d.Required, f) }
+	has := func(dd any, f string) bool {
+		_, ok := FieldText(data.Facts, f)
+		return ok || slices.Contains(d.Required, f)
+	}
 	funcs := map[string]any{"label": FieldLabel, "field": field, "has": has}
 
 	txt, err := texttemplate.New(name).Funcs(funcs).ParseFS(noticeFiles, "notices/"+name+".txt.tmpl")
