@@ -3,8 +3,10 @@
 package apperr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Codes a surface understands. Anything else is an internal error: logged in
@@ -49,4 +51,18 @@ func MessageOf(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// JSONProblem says what is wrong with a JSON body in words a person can act
+// on (where the syntax breaks, which field has the wrong type).
+func JSONProblem(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }

@@ -66,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline", s.authed(s.timeline))
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline/verify", s.authed(s.verify))
 	mux.HandleFunc("GET /api/v1/register", s.authed(s.register))
+	s.noticeRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -326,7 +327,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		case errors.Is(err, io.EOF):
 			writeError(w, http.StatusBadRequest, "the body is empty: send a JSON object")
 		default:
-			writeError(w, http.StatusBadRequest, "malformed JSON: "+jsonProblem(err))
+			writeError(w, http.StatusBadRequest, "malformed JSON: "+apperr.JSONProblem(err))
 		}
 		return false
 	}
@@ -335,18 +336,6 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
-}
-
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // fail maps a service error to a status. Internal errors are logged in full

@@ -45,6 +45,8 @@ type Service struct {
 	Now       func() time.Time
 	// UpdateTimeout bounds how long a person waits for an Update's answer.
 	UpdateTimeout time.Duration
+	// Campaigns keeps customer campaigns' recipient lists (notices.go).
+	Campaigns store.CampaignStore
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -397,13 +399,13 @@ func (s *Service) updateError(id string, err error) error {
 func ParseAction(body []byte) (workflows.Action, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not a JSON object: %v", jsonProblem(err))
+		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not a JSON object: %v", apperr.JSONProblem(err))
 	}
 	var a workflows.Action
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&a); err != nil {
-		return workflows.Action{}, apperr.New(apperr.Invalid, "bad action: %v", jsonProblem(err))
+		return workflows.Action{}, apperr.New(apperr.Invalid, "bad action: %v", apperr.JSONProblem(err))
 	}
 	if a.Type == "" {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "the action needs a \"type\": one of %s", strings.Join(workflows.ActionTypes, ", "))
@@ -415,18 +417,6 @@ func ParseAction(body []byte) (workflows.Action, error) {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "\"actor\" cannot be set: irbot takes it from your token")
 	}
 	return a, nil
-}
-
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type.String())
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // applicationMessage returns the message of an Update validator's rejection
