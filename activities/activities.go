@@ -100,6 +100,7 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 	if err := a.Store.UpsertIncident(ctx, store.Incident{
 		ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
 		DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
+		SlackChannel: i.SlackChannel,
 	}); err != nil {
 		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
 	}

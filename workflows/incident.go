@@ -274,12 +274,19 @@ func (inc *incident) recordEvent(ctx workflow.Context, kind, actor string, data 
 		Incident: IncidentIndex{
 			ID: inc.state.ID, Title: inc.state.Title, Severity: inc.state.Severity, Mode: inc.state.Mode,
 			Status: inc.state.Status, Phase: inc.state.Phase, DeclaredBy: inc.state.DeclaredBy.ID,
-			DeclaredAt: inc.state.DeclaredAt, UpdatedAt: now,
+			DeclaredAt: inc.state.DeclaredAt, UpdatedAt: now, SlackChannel: inc.slackChannel(),
 		},
 		Register: reg,
 	}
 	inc.pending = append(inc.pending, pendingRecord{index: inc.queued, record: rec})
 	return inc.queued
+}
+
+func (inc *incident) slackChannel() string {
+	if inc.state.Slack == nil {
+		return ""
+	}
+	return inc.state.Slack.ChannelID
 }
 
 // handler returns the Update handler for one action type.

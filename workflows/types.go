@@ -329,6 +329,8 @@ type IncidentIndex struct {
 	DeclaredBy string    `json:"declared_by"`
 	DeclaredAt time.Time `json:"declared_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// SlackChannel is the incident's Slack channel ID once it has one.
+	SlackChannel string `json:"slack_channel,omitempty"`
 }
 
 // RegisterEntry is a notice or a decision not to notify, for the register.

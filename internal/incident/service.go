@@ -33,6 +33,8 @@ type Store interface {
 	Verify(ctx context.Context, incidentID string) (store.VerifyResult, error)
 	ListRegister(ctx context.Context) ([]store.RegisterEntry, error)
 	UpsertIncident(ctx context.Context, inc store.Incident) error
+	IncidentByChannel(ctx context.Context, channelID string) (store.Incident, error)
+	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
 }
 
 // Service is the incident service.
@@ -451,4 +453,48 @@ func (s *Service) OpenIncidents(ctx context.Context) ([]workflows.IncidentState,
 		out = append(out, *st)
 	}
 	return out, nil
+}
+
+// IncidentByChannel returns the ID of the incident whose Slack channel is
+// channelID, or "" when the channel is not an incident channel.
+func (s *Service) IncidentByChannel(ctx context.Context, channelID string) (string, error) {
+	inc, err := s.Store.IncidentByChannel(ctx, channelID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return inc.ID, nil
+}
+
+// RecordDenial puts a refused action on the incident's timeline: who tried
+// what, from where, and why it was refused. Refusals leave no workflow
+// history (validators reject before anything is written), so the timeline
+// store records them directly, once per request.
+func (s *Service) RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error {
+	if err := checkID(incidentID); err != nil {
+		return err
+	}
+	if _, err := s.Store.GetIncident(ctx, incidentID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "no incident %s", incidentID)
+		}
+		return err
+	}
+	data, err := json.Marshal(map[string]any{"action": a.Type, "task": a.Task, "gate": a.Gate, "role": a.Role,
+		"reason": reason, "source": a.Source})
+	if err != nil {
+		return err
+	}
+	key := "denied:" + a.RequestID
+	if a.RequestID == "" {
+		key = fmt.Sprintf("denied:%s:%s:%d", actor.ID, a.Type, s.now().UnixNano())
+	}
+	actorID := actor.ID
+	if actorID == "" {
+		actorID = "unknown"
+	}
+	_, _, err = s.Store.Append(ctx, store.Event{IncidentID: incidentID, Key: key, At: s.now().UTC(), Kind: "action.denied", Actor: actorID, Data: data})
+	return err
 }

@@ -421,13 +421,13 @@ func (s *sqlStore) ReserveIncidentID(ctx context.Context, prefix, requestKey str
 
 // ---- incident index ----
 
-const incidentColumns = "id, title, severity, mode, status, phase, declared_by, workflow_id, declared_at, updated_at"
+const incidentColumns = "id, title, severity, mode, status, phase, declared_by, workflow_id, declared_at, updated_at, slack_channel"
 
 func (s *sqlStore) UpsertIncident(ctx context.Context, inc Incident) error {
 	if err := checkText("incident ID", inc.ID, true); err != nil {
 		return err
 	}
-	for _, v := range []string{inc.Title, inc.Severity, inc.Mode, inc.Status, inc.Phase, inc.DeclaredBy, inc.WorkflowID} {
+	for _, v := range []string{inc.Title, inc.Severity, inc.Mode, inc.Status, inc.Phase, inc.DeclaredBy, inc.WorkflowID, inc.SlackChannel} {
 		if err := checkText("incident field", v, false); err != nil {
 			return err
 		}
@@ -441,14 +441,15 @@ func (s *sqlStore) UpsertIncident(ctx context.Context, inc Incident) error {
 		inc.DeclaredAt = now
 	}
 	set := `title = excluded.title, severity = excluded.severity, mode = excluded.mode, status = excluded.status,
-		phase = excluded.phase, declared_by = excluded.declared_by, workflow_id = excluded.workflow_id, updated_at = excluded.updated_at`
+		phase = excluded.phase, declared_by = excluded.declared_by, workflow_id = excluded.workflow_id, updated_at = excluded.updated_at,
+		slack_channel = CASE WHEN excluded.slack_channel = '' THEN incidents.slack_channel ELSE excluded.slack_channel END`
 	if !keepDeclared {
 		set += `, declared_at = excluded.declared_at`
 	}
 	defer s.lockWrites()()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO incidents (`+incidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO incidents (`+incidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+set+` WHERE excluded.updated_at >= incidents.updated_at`),
-		inc.ID, inc.Title, inc.Severity, inc.Mode, inc.Status, inc.Phase, inc.DeclaredBy, inc.WorkflowID, s.timeArg(inc.DeclaredAt), s.timeArg(inc.UpdatedAt))
+		inc.ID, inc.Title, inc.Severity, inc.Mode, inc.Status, inc.Phase, inc.DeclaredBy, inc.WorkflowID, s.timeArg(inc.DeclaredAt), s.timeArg(inc.UpdatedAt), inc.SlackChannel)
 	if err != nil {
 		return fmt.Errorf("store: upsert incident %s: %w", inc.ID, err)
 	}
@@ -458,7 +459,7 @@ func (s *sqlStore) UpsertIncident(ctx context.Context, inc Incident) error {
 func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 	var inc Incident
 	var declared, updated dbTime
-	if err := row.Scan(&inc.ID, &inc.Title, &inc.Severity, &inc.Mode, &inc.Status, &inc.Phase, &inc.DeclaredBy, &inc.WorkflowID, &declared, &updated); err != nil {
+	if err := row.Scan(&inc.ID, &inc.Title, &inc.Severity, &inc.Mode, &inc.Status, &inc.Phase, &inc.DeclaredBy, &inc.WorkflowID, &declared, &updated, &inc.SlackChannel); err != nil {
 		return inc, err
 	}
 	inc.DeclaredAt, inc.UpdatedAt = declared.t, updated.t
@@ -494,6 +495,20 @@ func (s *sqlStore) ListIncidents(ctx context.Context) ([]Incident, error) {
 		return nil, fmt.Errorf("store: list incidents: %w", err)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) IncidentByChannel(ctx context.Context, channelID string) (Incident, error) {
+	if channelID == "" {
+		return Incident{}, fmt.Errorf("%w: no channel given", ErrNotFound)
+	}
+	inc, err := scanIncident(s.db.QueryRowContext(ctx, s.q(`SELECT `+incidentColumns+` FROM incidents WHERE slack_channel = ? ORDER BY declared_at DESC LIMIT 1`), channelID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incident{}, fmt.Errorf("%w: no incident in channel %s", ErrNotFound, channelID)
+	}
+	if err != nil {
+		return Incident{}, fmt.Errorf("store: incident by channel: %w", err)
+	}
+	return inc, nil
 }
 
 // ---- notification register ----

@@ -37,6 +37,9 @@ type Incident struct {
 	WorkflowID string    `json:"workflow_id"`
 	DeclaredAt time.Time `json:"declared_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// SlackChannel is the incident's Slack channel ID; an upsert with an
+	// empty one keeps the stored value.
+	SlackChannel string `json:"slack_channel,omitempty"`
 }
 
 // Register entry kinds.
@@ -99,6 +102,8 @@ type Store interface {
 	UpsertIncident(ctx context.Context, inc Incident) error
 	GetIncident(ctx context.Context, id string) (Incident, error) // ErrNotFound
 	ListIncidents(ctx context.Context) ([]Incident, error)        // newest declared first
+	// IncidentByChannel finds the incident whose Slack channel is channelID (ErrNotFound).
+	IncidentByChannel(ctx context.Context, channelID string) (Incident, error)
 	// PutRegister inserts or replaces the entry with r.ID. A zero RecordedAt
 	// keeps the stored one (now for a new entry).
 	PutRegister(ctx context.Context, r RegisterEntry) error

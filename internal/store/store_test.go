@@ -522,6 +522,16 @@ func TestIncidentIndex(t *testing.T) {
 		_, err = st.GetIncident(ctx, "INC-none")
 		require.ErrorIs(t, err, ErrNotFound)
 		require.ErrorIs(t, st.UpsertIncident(ctx, Incident{}), ErrInvalid)
+
+		// The Slack channel, once known, is kept by later upserts that do not
+		// carry it, and finds the incident.
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-2026-0002", Title: "t", Status: "open", SlackChannel: "C0INCIDENT2", UpdatedAt: day.Add(6 * time.Hour)}))
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-2026-0002", Title: "t", Status: "open", UpdatedAt: day.Add(7 * time.Hour)}))
+		byChan, err := st.IncidentByChannel(ctx, "C0INCIDENT2")
+		require.NoError(t, err)
+		require.Equal(t, "INC-2026-0002", byChan.ID)
+		_, err = st.IncidentByChannel(ctx, "C0UNKNOWN")
+		require.ErrorIs(t, err, ErrNotFound)
 	})
 }
 
