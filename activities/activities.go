@@ -52,6 +52,9 @@ type Activities struct {
 	// customer campaigns' recipients. See notice.go.
 	Mailer    Sender
 	DrillSink string
+	// People gives the email addresses of role holders for clock
+	// escalations by email (nil: no alert email).
+	People    People
 	Campaigns store.CampaignStore
 }
 
@@ -132,6 +135,9 @@ func (a *Activities) ClockAlert(ctx context.Context, al workflows.ClockAlert) er
 		IncidentID: al.IncidentID, Key: al.Key, At: al.At, Kind: al.Kind, Actor: "irbot", Data: data,
 	}); err != nil && !errors.Is(err, store.ErrKeyConflict) {
 		return fmt.Errorf("record %s for %s: %w", al.Kind, al.IncidentID, err)
+	}
+	if err := a.clockEmail(ctx, al); err != nil {
+		return err
 	}
 	if a.Alerter == nil {
 		a.logger().Info("clock alert", "incident", al.IncidentID, "kind", al.Kind, "regime", al.Regime, "obligation", al.Obligation, "left", al.Left)

@@ -184,3 +184,14 @@ func (d *Directory) WithRole(role string) []User {
 	}
 	return out
 }
+
+// EmailsWithRole returns the email addresses of the users holding role.
+func (d *Directory) EmailsWithRole(role string) []string {
+	var out []string
+	for _, u := range d.WithRole(role) {
+		if u.Email != "" {
+			out = append(out, u.Email)
+		}
+	}
+	return out
+}
