@@ -131,6 +131,10 @@ type IncidentState struct {
 	Speed           float64          `json:"speed,omitempty"`
 	PublicChannel   bool             `json:"public_channel,omitempty"`
 	Slack           *SlackRefs       `json:"slack,omitempty"`
+	// Archived is set by the service (never the workflow) when the
+	// workflow's history is past retention and only the store's index and
+	// timeline remain.
+	Archived bool `json:"archived,omitempty"`
 	// RecentRequests are the last request IDs applied, for idempotency.
 	RecentRequests []string `json:"recent_requests,omitempty"`
 	// Notices are the incident's notices as their NoticeWorkflows report them.

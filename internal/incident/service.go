@@ -233,7 +233,20 @@ func (s *Service) Get(ctx context.Context, actor workflows.Actor, id string) (*w
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	return s.query(ctx, id)
+	st, err := s.query(ctx, id)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		// Past Temporal's retention a closed incident lives on in the store:
+		// answer with what the index keeps; the timeline has the rest.
+		if inc, ierr := s.Store.GetIncident(ctx, id); ierr == nil {
+			return &workflows.IncidentState{
+				ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Mode: inc.Mode, Status: inc.Status, Phase: inc.Phase,
+				DeclaredBy: workflows.Actor{ID: inc.DeclaredBy}, DeclaredAt: inc.DeclaredAt, Archived: true,
+				Facts: map[string]any{}, Tasks: []workflows.TaskState{}, Gates: []workflows.GateState{},
+				Roles: []workflows.RoleAssignment{}, Clocks: []workflows.ClockState{},
+			}, nil
+		}
+	}
+	return st, err
 }
 
 // query asks the incident's workflow for its state.
