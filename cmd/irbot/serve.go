@@ -119,10 +119,16 @@ func (m *Main) Run(ctx context.Context) error {
 
 	acts := &activities.Activities{Store: m.store, Logger: log}
 	digest := &activities.Digest{Incidents: m.service, Logger: log}
-	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{})
+	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
+	// progress and record it before the store closes.
+	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
 	registerWorkflows(m.worker)
 	acts.Register(m.worker)
 	digest.Register(m.worker)
+	// Notices (issue 5): notice and campaign workflows, mailer, drill sink.
+	if err := wireNotices(cfg, m.worker, acts, m.service, m.store); err != nil {
+		return err
+	}
 	if err := m.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -34,7 +34,9 @@ Every command takes --json to print the server's JSON answer as is.
 var commands = []string{"declare", "list", "show", "act", "timeline", "verify", "register"}
 
 // Handles reports whether name is an API client command.
-func Handles(name string) bool { return slices.Contains(commands, name) }
+func Handles(name string) bool {
+	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name)
+}
 
 // Env is what the client reads from the environment.
 type Env struct {
@@ -88,6 +90,12 @@ func Run(args []string, env Env, stdout, stderr io.Writer) int {
 		return c.verify(args[1:])
 	case "register":
 		return c.register(args[1:])
+	case "notices":
+		return c.notices(args[1:])
+	case "notice":
+		return c.notice(args[1:])
+	case "campaign":
+		return c.campaign(args[1:])
 	}
 	fmt.Fprint(stderr, Usage)
 	return 2
