@@ -10,11 +10,13 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"slices"
-	"sort"
+
 	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
+
+	"github.com/irbot/irbot/internal/deadline"
 )
 
 // Notice templates live in notices/: "<regime>.<obligation>.txt.tmpl" (and
@@ -119,13 +121,8 @@ func FieldText(facts map[string]any, name string) (string, bool) {
 		}
 		return strings.Join(parts, ", "), len(parts) > 0
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, 0, len(keys))
-		for _, k := range keys {
+		parts := make([]string, 0, len(x))
+		for _, k := range deadline.SortedKeys(x) {
 			parts = append(parts, fmt.Sprintf("%s: %v", k, numberText(x[k])))
 		}
 		return strings.Join(parts, ", "), len(parts) > 0
