@@ -25,6 +25,7 @@ import (
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/schedule"
+	"github.com/irbot/irbot/internal/slackbot"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -47,6 +48,7 @@ type Main struct {
 	listener net.Listener
 	ready    atomic.Bool
 	service  *incident.Service
+	slack    *slackbot.Bot // nil when Slack is off
 }
 
 // Run starts everything and returns once it is ready to serve; Close stops it.
@@ -118,6 +120,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	acts := &activities.Activities{Store: m.store, Logger: log}
+	// --- Slack (internal/slackbot): before the worker starts, so the
+	// Publisher and Alerter are in place when running incidents resume.
+	if cfg.SlackEnabled() {
+		m.slack, err = slackbot.New(slackbot.Config{
+			Service: m.service, Directory: dir, BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
+			SigningSecret: cfg.SlackSigning, APIURL: cfg.SlackAPIURL, AnnounceChannel: cfg.AnnounceChannel,
+			Regimes: rules.IDs(), Logger: log,
+		})
+		if err != nil {
+			return err
+		}
+		acts.Publisher, acts.Alerter = m.slack, m.slack
+	}
+	// --- end Slack
 	digest := &activities.Digest{Incidents: m.service, Logger: log}
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
@@ -138,6 +154,14 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck}
+	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below
+		if api.Extra == nil {
+			api.Extra = map[string]http.Handler{}
+		}
+		for pattern, h := range m.slack.Routes() {
+			api.Extra[pattern] = h
+		}
+	}
 	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("IRBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -154,6 +178,12 @@ func (m *Main) Run(ctx context.Context) error {
 			log.Error("http server stopped", "error", err)
 		}
 	}()
+	if m.slack != nil && cfg.SlackMode() == "socket" {
+		// Lives until Close, not until Run's ctx: Run returns once ready.
+		if err := m.slack.StartSocketMode(context.Background()); err != nil {
+			return err
+		}
+	}
 	m.ready.Store(true)
 
 	if m.Out != nil {
@@ -223,6 +253,9 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.http.Shutdown(ctx))
 		cancel()
+	}
+	if m.slack != nil { // Slack: after HTTP stops taking requests, before the worker
+		errs = append(errs, m.slack.Close())
 	}
 	if m.worker != nil {
 		m.worker.Stop()

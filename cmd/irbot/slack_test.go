@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/config"
+	"github.com/irbot/irbot/internal/slackbot"
+	"github.com/irbot/irbot/internal/slackbot/slackfake"
+	tpl "github.com/irbot/irbot/templates/slack"
+)
+
+const slackSecret = "test-signing-secret"
+
+// startSlackMain runs the real irbot with Slack in HTTP mode against a fake
+// Slack Web API.
+func startSlackMain(t *testing.T, fake *slackfake.Server) *Main {
+	t.Helper()
+	env := map[string]string{
+		"IRBOT_DATA_DIR":         filepath.Join(t.TempDir(), "data"),
+		"IRBOT_HTTP_ADDR":        "127.0.0.1:0",
+		"IRBOT_TEMPORAL_PORT":    "0",
+		"IRBOT_ADMIN_TOKEN":      adminToken,
+		"IRBOT_USERS_FILE":       writeUsersFile(t, t.TempDir()),
+		"IRBOT_LOG_LEVEL":        "warn",
+		"SLACK_BOT_TOKEN":        "xoxb-test-0000000000",
+		"SLACK_SIGNING_SECRET":   slackSecret,
+		"SLACK_API_URL":          fake.APIURL(),
+		"IRBOT_ANNOUNCE_CHANNEL": "CANNOUNCE1",
+	}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	var out bytes.Buffer
+	m := &Main{Config: cfg, Out: &out}
+	require.NoError(t, m.Run(t.Context()))
+	t.Cleanup(func() { _ = m.Close() })
+	require.Contains(t, out.String(), "slack        http mode")
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + m.Addr() + "/readyz")
+		if err != nil {
+			return false
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 50*time.Millisecond, "irbot must become ready")
+	return m
+}
+
+type slackClient struct {
+	t    *testing.T
+	base string
+	n    int
+}
+
+// post sends a Slack-signed request and checks it is acknowledged in time.
+func (c *slackClient) post(path, body string) string {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
+	require.NoError(c.t, err)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slackbot.Sign(slackSecret, ts, []byte(body)))
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer func() { _ = resp.Body.Close() }()
+	raw, _ := io.ReadAll(resp.Body)
+	require.Equal(c.t, http.StatusOK, resp.StatusCode, "%s: %s", path, raw)
+	require.Less(c.t, time.Since(start), 3*time.Second, "Slack gives up after 3 s")
+	return string(raw)
+}
+
+func (c *slackClient) command(user, channel, text, responseURL string) string {
+	c.n++
+	v := url.Values{"team_id": {"T0000001"}, "channel_id": {channel}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"command": {"/incident"}, "text": {text}, "trigger_id": {fmt.Sprintf("trigger-%d", c.n)}, "response_url": {responseURL}}
+	return c.post("/slack/commands", v.Encode())
+}
+
+func (c *slackClient) interact(payload map[string]any) {
+	b, err := json.Marshal(payload)
+	require.NoError(c.t, err)
+	c.post("/slack/interactions", url.Values{"payload": {string(b)}}.Encode())
+}
+
+func (c *slackClient) press(user, channel, cardTS, actionID, value, responseURL string) {
+	c.n++
+	c.interact(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "name": strings.ToLower(user)}, "trigger_id": fmt.Sprintf("trigger-%d", c.n),
+		"channel": map[string]any{"id": channel}, "response_url": responseURL,
+		"container": map[string]any{"type": "message", "message_ts": cardTS, "channel_id": channel},
+		"actions":   []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "b", "value": value, "action_ts": fmt.Sprintf("%d.%06d", time.Now().Unix(), c.n)}},
+	})
+}
+
+// card is the incident card as the fake Slack holds it.
+type card struct {
+	ts, text string
+	blocks   string
+}
+
+func currentCard(t *testing.T, fake *slackfake.Server, channel string) card {
+	t.Helper()
+	for _, m := range fake.Messages(channel) {
+		if strings.HasPrefix(m.Text, "[irbot card ") {
+			// JSON escapes <, > and &; the assertions read the text as Slack shows it.
+			blocks := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks))
+			return card{ts: m.TS, text: m.Text, blocks: blocks}
+		}
+	}
+	return card{}
+}
+
+// buttons returns the values of the card's buttons with actionID.
+func (c card) buttons(actionID string) []string {
+	var blocks []map[string]any
+	_ = json.Unmarshal([]byte(c.blocks), &blocks)
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["action_id"] == actionID && x["type"] == "button" {
+				out = append(out, fmt.Sprint(x["value"]))
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(any(toAny(blocks)))
+	return out
+}
+
+func toAny(blocks []map[string]any) []any {
+	out := make([]any, len(blocks))
+	for i, b := range blocks {
+		out[i] = b
+	}
+	return out
+}
+
+// TestSlackDeclareWorkAndCloseOverHTTP drives a breach from Slack over HTTP
+// mode against the real server: declare with the slash command, press Done
+// on the card's tasks, approve the gate, close from the card; it checks each
+// Slack call irbot made and the final card.
+func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	m := startSlackMain(t, fake)
+	sc := &slackClient{t: t, base: "http://" + m.Addr()}
+	api := apiClient{t: t, base: "http://" + m.Addr()}
+	const (
+		rae  = "U0000000003" // responder
+		dana = "U0000000001" // dpo
+		lee  = "U0000000002" // legal
+		max  = "U0000000004" // manager
+	)
+
+	// Unsigned requests are refused and change nothing.
+	resp, err := http.Post(sc.base+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("text=declare+x"))
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	// Declare.
+	ack := sc.command(rae, "CGENERAL1", "declare Customer database exposed", fake.ResponseURL("declare"))
+	require.Contains(t, ack, "Declaring")
+	var channel string
+	require.Eventually(t, func() bool {
+		creates := fake.OKCalls("conversations.create")
+		if len(creates) != 1 || len(fake.OKCalls("pins.add")) != 1 {
+			return false
+		}
+		for _, c := range fake.Channels() {
+			if strings.HasPrefix(c.Name, "inc-") {
+				channel = c.ID
+			}
+		}
+		return channel != ""
+	}, 30*time.Second, 50*time.Millisecond, "the incident channel and its pinned card must appear")
+	create := fake.OKCalls("conversations.create")[0]
+	require.Equal(t, "true", create.Params["is_private"], "a suspected breach gets a private channel")
+	require.Regexp(t, `^inc-\d{8}-customer-database-exposed$`, create.Params["name"])
+	invites := fake.OKCalls("conversations.invite")
+	require.NotEmpty(t, invites)
+	require.Equal(t, rae, invites[0].Params["users"], "the declarer is invited")
+	require.Equal(t, channel, invites[0].Params["channel"])
+	topics := fake.OKCalls("conversations.setTopic")
+	require.NotEmpty(t, topics)
+	require.Regexp(t, `^high · Contain the breach · INC-\d{4}-\d{4}$`, topics[0].Params["topic"])
+	cardPosts := 0
+	for _, c := range fake.OKCalls("chat.postMessage") {
+		if c.Params["channel"] == channel {
+			cardPosts++
+		}
+	}
+	require.Equal(t, 1, cardPosts, "one card message")
+	ann := fake.Messages("CANNOUNCE1")
+	require.Len(t, ann, 1, "announced once")
+	require.NotContains(t, string(ann[0].Blocks), tpl.ActionJoin, "private channel: no Join button")
+	c := currentCard(t, fake, channel)
+	id := strings.TrimSuffix(strings.Fields(strings.TrimPrefix(c.text, "[irbot card "))[0], "]")
+	require.Regexp(t, `^INC-\d{4}-\d{4}$`, id)
+	require.Contains(t, c.blocks, "Isolate the affected systems")
+	require.Eventually(t, func() bool {
+		for _, r := range fake.Responses() {
+			if r["_path"] == "declare" && strings.Contains(fmt.Sprint(r["text"]), "Declared *"+id+"*") {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the declarer hears back privately")
+
+	updates := func() int { return len(fake.OKCalls("chat.update")) }
+	waitCard := func(before int, want string) card {
+		t.Helper()
+		var cur card
+		require.Eventually(t, func() bool {
+			cur = currentCard(t, fake, channel)
+			return updates() > before && strings.Contains(cur.blocks, want)
+		}, 20*time.Second, 50*time.Millisecond, "the card must be updated to show %q", want)
+		return cur
+	}
+
+	// The manager makes Rae commander from the channel.
+	before := updates()
+	sc.command(max, channel, "role commander <@"+rae+"|rae>", fake.ResponseURL("role"))
+	c = waitCard(before, "*commander*: <@"+rae+">")
+
+	// Lee (legal) presses a responder's task: refused, privately, and recorded.
+	sc.press(lee, channel, c.ts, tpl.ActionTaskDone, tpl.Value(id, "isolate"), fake.ResponseURL("denied"))
+	require.Eventually(t, func() bool {
+		for _, r := range fake.Responses() {
+			if r["_path"] == "denied" && r["response_type"] == "ephemeral" && strings.Contains(fmt.Sprint(r["text"]), "responder") {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "a refused press is explained privately")
+
+	// Done on every task of the contain phase, by whoever's role it is.
+	who := map[string]string{"isolate": rae, "preserve-evidence": rae, "revoke-credentials": rae, "appoint-roles": rae, "record-awareness": rae, "notify-insurer": lee}
+	for range 10 {
+		c = currentCard(t, fake, channel)
+		open := c.buttons(tpl.ActionTaskDone)
+		if len(open) == 0 || strings.Contains(c.blocks, "Assess the breach") {
+			break
+		}
+		_, task := tpl.SplitValue(open[0])
+		user := who[task]
+		if user == "" {
+			user = rae
+		}
+		sc.press(user, channel, c.ts, tpl.ActionTaskDone, open[0], fake.ResponseURL("done-"+task))
+		require.Eventually(t, func() bool {
+			return !slices.Contains(currentCard(t, fake, channel).buttons(tpl.ActionTaskDone), open[0])
+		}, 20*time.Second, 50*time.Millisecond, "pressing Done on %s must update the card; answers: %v", task, fake.Responses())
+	}
+	c = waitCard(0, "Assess the breach")
+
+	// Approve the assessment gate as the DPO.
+	gates := c.buttons(tpl.ActionApprove)
+	require.Contains(t, gates, tpl.Value(id, "risk-assessment"))
+	before = updates()
+	sc.press(dana, channel, c.ts, tpl.ActionApprove, tpl.Value(id, "risk-assessment"), fake.ResponseURL("approve"))
+	c = waitCard(before, "✅ *Approve the risk assessment")
+
+	// The clocks need a documented decision before closing (recorded by the
+	// DPO through the API; Slack has no notice commands yet).
+	_, st := api.do("GET", "/api/v1/incidents/"+id, dpoToken, nil)
+	for _, raw := range st["clocks"].([]any) {
+		clk := raw.(map[string]any)
+		if clk["status"] == "running" || clk["status"] == "overdue" || clk["status"] == "waiting" {
+			api.act(dpoToken, id, map[string]any{"type": "decide_not_to_notify", "regime": clk["regime"], "obligation": clk["obligation"],
+				"reason": "Encrypted at rest; keys not exposed."})
+		}
+	}
+
+	// Close from the card: the modal opens, Rae (commander) submits a reason.
+	sc.press(rae, channel, c.ts, tpl.ActionClose, id, fake.ResponseURL("close"))
+	require.Eventually(t, func() bool { return len(fake.OKCalls("views.open")) == 1 }, 5*time.Second, 20*time.Millisecond)
+	require.Contains(t, fake.OKCalls("views.open")[0].Params["view"], tpl.CallbackClose)
+	before = updates()
+	sc.interact(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": rae},
+		"view": map[string]any{"id": "V-close-1", "callback_id": tpl.CallbackClose, "private_metadata": id,
+			"state": map[string]any{"values": map[string]any{tpl.BlockCloseReason: map[string]any{tpl.InputAction: map[string]any{"type": "plain_text_input", "value": "Contained; remaining work tracked in PRB-12"}}}}},
+	})
+	c = waitCard(before, "Closed · ")
+	require.Empty(t, c.buttons(tpl.ActionTaskDone), "a closed card has no buttons")
+	require.Empty(t, c.buttons(tpl.ActionClose))
+	require.Contains(t, c.text, "(closed)")
+
+	_, st = api.do("GET", "/api/v1/incidents/"+id, adminToken, nil)
+	require.Equal(t, "closed", st["status"])
+	require.Len(t, fake.OKCalls("conversations.create"), 1, "one channel for the whole incident")
+	require.Len(t, fake.OKCalls("pins.add"), 1)
+	require.Len(t, fake.Messages("CANNOUNCE1"), 1)
+	kinds := timelineKinds(api, id)
+	require.Contains(t, kinds, "task.completed")
+	require.Contains(t, kinds, "gate.approved")
+	require.Contains(t, kinds, "slack.channel")
+	denied := 0
+	for _, k := range kinds {
+		if k == "action.denied" {
+			denied++
+		}
+	}
+	require.Equal(t, 1, denied, "the refused press is on the timeline, once")
+	require.NotContains(t, kinds, "slack.failed")
+}
