@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/playbooks"
 )
 
 // TriggerFacts maps the facts that start regulatory clocks to the deadline
@@ -39,8 +40,24 @@ var triggerFactNames = func() []string {
 	return names
 }()
 
-// textFacts are free-text facts notices draw on.
-var textFacts = []string{"nature", "dpo_contact", "consequences", "measures", "summary", "root_cause"}
+// textFacts are free-text facts notices draw on: the common ones, plus every
+// content field a regime's notice requires (rule files' required_content)
+// that has no typed fact of its own.
+var textFacts = func() []string {
+	names := []string{"nature", "dpo_contact", "consequences", "measures", "summary", "root_cause"}
+	typed := []string{"data_categories", "subjects_count", "records_count", "affected", "personal_data", "flags", "establishment", "severity"}
+	for _, r := range playbooks.MustRules().Regimes {
+		for _, o := range r.Obligations {
+			for _, f := range o.RequiredContent {
+				if _, trigger := TriggerFacts[f]; !trigger && !slices.Contains(typed, f) && !slices.Contains(names, f) {
+					names = append(names, f)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}()
 
 var jurisdictionRE = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`)
 
@@ -48,7 +65,7 @@ var jurisdictionRE = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`)
 func FactNames() []string {
 	names := append([]string{}, triggerFactNames...)
 	names = append(names, textFacts...)
-	names = append(names, "data_categories", "subjects_count", "records_count", "affected", "personal_data", "flags")
+	names = append(names, "data_categories", "subjects_count", "records_count", "affected", "personal_data", "flags", "establishment")
 	sort.Strings(names)
 	return names
 }
@@ -117,6 +134,12 @@ func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 			return nil, fmt.Errorf("fact %q must list at least one value", name)
 		}
 		return out, nil
+	case name == "establishment":
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil || !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(strings.ToUpper(strings.TrimSpace(s))) {
+			return nil, fmt.Errorf("fact \"establishment\" must be the ISO code of the EU/EEA Member State of main establishment, e.g. \"DE\"")
+		}
+		return strings.ToUpper(strings.TrimSpace(s)), nil
 	case name == "personal_data":
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil || !slices.Contains([]string{"yes", "no", "unknown"}, s) {
@@ -194,6 +217,9 @@ func deadlineFacts(facts map[string]any, clocks []ClockState, delays []deadline.
 		for _, s := range list {
 			f.Flags[s] = true
 		}
+	}
+	if est, ok := facts["establishment"].(string); ok {
+		f.Establishment = est
 	}
 	for _, c := range clocks {
 		if c.SentAt != nil {

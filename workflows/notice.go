@@ -52,10 +52,13 @@ type notice struct {
 	facts   map[string]any
 	sendReq *NoticeAction
 	closed  bool
+	// events serialises timeline writes: handlers and the delivery loop both
+	// record, and the timeline must follow the order the workflow decided.
+	events workflow.Mutex
 }
 
 func newNotice(ctx workflow.Context, in NoticeInput) (*notice, error) {
-	n := &notice{in: in, facts: in.Facts}
+	n := &notice{in: in, facts: in.Facts, events: workflow.NewMutex(ctx)}
 	if n.facts == nil {
 		n.facts = map[string]any{}
 	}
@@ -530,6 +533,10 @@ func (n *notice) event(ctx workflow.Context, key, kind, actor string, data map[s
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
+	if lerr := n.events.Lock(ctx); lerr != nil {
+		return
+	}
+	defer n.events.Unlock()
 	err = workflow.ExecuteActivity(actx, NoticeEventActivityName, EventRecord{
 		IncidentID: n.in.IncidentID, Key: "notice/" + n.st.ID + "/" + key, At: workflow.Now(ctx).UTC(),
 		Kind: kind, Actor: actor, Data: b,
