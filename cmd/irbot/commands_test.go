@@ -71,3 +71,15 @@ func TestServeRefusesMalformedSettings(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Equal(t, "irbot: IRBOT_HTTP_ADDR must be host:port, got \"not-an-address\"\n", errOut)
 }
+
+func TestEveryAPIClientCommandIsReachable(t *testing.T) {
+	t.Setenv("IRBOT_TOKEN", "")
+	for _, c := range []string{"declare", "list", "show", "act", "timeline", "verify", "register", "notices", "notice", "campaign"} {
+		_, errOut, code := runCmd(c)
+		require.Equal(t, 2, code, c)
+		require.Contains(t, errOut, "IRBOT_TOKEN is not set", "%s must reach the API client, not 'unknown command'", c)
+	}
+	out, _, code := runCmd("help", "api")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "irbot notice ID")
+}

@@ -30,7 +30,7 @@ Usage:
   irbot version                        print the version
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook files; one line per problem
-  irbot declare|list|show|act|timeline|verify|register ...
+  irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
 
@@ -49,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "help", "--help", "-h":
 		if len(args) > 1 && args[1] == "api" {
-			fmt.Fprint(stdout, cli.Usage)
+			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage)
 			return 0
 		}
 		fmt.Fprint(stdout, usage)
