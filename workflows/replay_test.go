@@ -25,6 +25,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.NoticeWorkflow, workflow.RegisterOptions{Name: workflows.NoticeWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
 			_, err := os.Stat(f)
 			require.NoError(t, err)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), "replaying %s", f)

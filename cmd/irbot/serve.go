@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 		TaskQueue: workflows.TaskQueue,
 	}
 
-	acts := &activities.Activities{Store: m.store, Logger: log}
+	acts := &activities.Activities{Store: m.store, Logger: log, People: dir}
 	// --- Slack (internal/slackbot): before the worker starts, so the
 	// Publisher and Alerter are in place when running incidents resume.
 	if cfg.SlackEnabled() {
@@ -142,7 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 	acts.Register(m.worker)
 	digest.Register(m.worker)
 	// Notices (issue 5): notice and campaign workflows, mailer, drill sink.
-	if err := wireNotices(cfg, m.worker, acts, m.service, m.store); err != nil {
+	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err
 	}
 	if err := m.worker.Start(); err != nil {
@@ -221,6 +221,8 @@ func registerWorkflows(w worker.Registry) {
 	w.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.NoticeWorkflow, workflow.RegisterOptions{Name: workflows.NoticeWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
 }
 
 // Addr is the HTTP listener's address (useful with port 0).
