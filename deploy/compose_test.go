@@ -487,7 +487,7 @@ func TestSlackManifestMatchesIrbot(t *testing.T) {
 	require.NotEmpty(t, cmd.Description)
 	require.Contains(t, cmd.UsageHint, "declare")
 	require.NotNil(t, cmd.ShouldEscape)
-	require.False(t, *cmd.ShouldEscape, "irbot parses raw text; escaped <@U..> forms would break `role ROLE @user`")
+	require.True(t, *cmd.ShouldEscape, "`role ROLE @user` needs the escaped <@U…> form: a plain @name is not an identity irbot can trust")
 
 	require.True(t, m.Settings.Interactivity.IsEnabled, "buttons and modals need interactivity")
 	require.True(t, strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions"), "interactivity URL %q must end with /slack/interactions", m.Settings.Interactivity.RequestURL)
@@ -504,7 +504,7 @@ func TestSlackManifestMatchesIrbot(t *testing.T) {
 	require.False(t, *m.Settings.TokenRotationEnabled, "irbot uses a long-lived xoxb- token; rotation would expire it")
 
 	// Scopes from platform-facts.md, and what each subscribed event needs.
-	need := []string{"commands", "chat:write", "channels:manage", "groups:write", "pins:write", "users:read", "users:read.email",
+	need := []string{"commands", "chat:write", "channels:manage", "groups:write", "pins:write", "im:write", "users:read", "users:read.email",
 		"channels:history", "groups:history", "reactions:read", "pins:read"}
 	eventScopes := map[string][]string{
 		"pin_added":             {"pins:read"},
