@@ -70,6 +70,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 			"mode":     in.Mode,
 			"regimes":  in.Regimes,
 			"playbook": fmt.Sprintf("%s v%d", in.Playbook.ID, in.Playbook.Version),
+			"facts":    in.Facts,
 		}, nil)
 		if in.Commander != "" {
 			inc.state.Roles = append(inc.state.Roles, RoleAssignment{Role: "commander", User: in.Commander, By: in.DeclaredBy.ID, At: in.DeclaredAt})
@@ -107,6 +108,9 @@ func initialState(in IncidentInput) IncidentState {
 		// person records a different time with set_fact.
 		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
 		st.Facts["discovered_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+	}
+	for _, name := range deadline.SortedKeys(in.Facts) {
+		st.Facts[name] = in.Facts[name]
 	}
 	for _, p := range in.Playbook.Phases {
 		st.Phases = append(st.Phases, PhaseState{ID: p.ID, Title: p.Title, Status: "pending"})

@@ -93,6 +93,8 @@ type IncidentInput struct {
 	// PublicChannel asks for a public incident channel; a suspected breach
 	// gets a private one by default.
 	PublicChannel bool `json:"public_channel,omitempty"`
+	// Facts known at declaration, already normalised (NormalizeFact).
+	Facts map[string]any `json:"facts,omitempty"`
 	// Resume carries the state across continue-as-new; nil on first start.
 	Resume *IncidentState `json:"resume,omitempty"`
 }

@@ -236,9 +236,12 @@ func TestAPIErrorsNameTheProblem(t *testing.T) {
 	m := startMain(t, filepath.Join(t.TempDir(), "data"))
 	t.Cleanup(func() { _ = m.Close() })
 	c := apiClient{t: t, base: "http://" + m.Addr()}
-	code, inc := c.do("POST", "/api/v1/incidents", responderToken, map[string]any{"title": "Phishing"})
+	code, inc := c.do("POST", "/api/v1/incidents", responderToken, map[string]any{"title": "Phishing",
+		"facts": map[string]any{"personal_data": "yes", "affected": map[string]int{"DE": 12}}})
 	require.Equal(t, http.StatusCreated, code)
 	id := inc["id"].(string)
+	_, st := c.do("GET", "/api/v1/incidents/"+id, responderToken, nil)
+	require.Equal(t, "yes", st["facts"].(map[string]any)["personal_data"], "facts given at declaration are kept")
 
 	cases := []struct {
 		name, method, path, token string
@@ -254,6 +257,7 @@ func TestAPIErrorsNameTheProblem(t *testing.T) {
 		{"bad severity", "POST", "/api/v1/incidents", responderToken, `{"title":"x","severity":"huge"}`, 400, "unknown severity"},
 		{"bad aware_at", "POST", "/api/v1/incidents", responderToken, `{"title":"x","aware_at":"last tuesday"}`, 400, "not an RFC 3339 time"},
 		{"unknown regime", "POST", "/api/v1/incidents", responderToken, `{"title":"x","regimes":["mars-gdpr"]}`, 400, "mars-gdpr"},
+		{"bad fact at declare", "POST", "/api/v1/incidents", responderToken, `{"title":"x","facts":{"personal_data":"maybe"}}`, 400, `"personal_data" must be`},
 		{"unknown incident", "GET", "/api/v1/incidents/INC-1999-0001", responderToken, nil, 404, "no incident"},
 		{"unknown incident timeline", "GET", "/api/v1/incidents/INC-1999-0001/timeline", responderToken, nil, 404, "no incident"},
 		{"unknown action", "POST", "/api/v1/incidents/" + id + "/actions", responderToken, `{"type":"dance"}`, 400, `unknown action type "dance"`},

@@ -65,6 +65,9 @@ type DeclareRequest struct {
 	Speed     float64    `json:"speed,omitempty"`
 	// Public asks for a public incident channel (private by default).
 	Public bool `json:"public,omitempty"`
+	// Facts known at declaration (personal_data, nature, affected, ...),
+	// checked like set_fact. Anyone who may declare may state them.
+	Facts map[string]json.RawMessage `json:"facts,omitempty"`
 	// RequestKey makes a declare idempotent: the same key returns the same
 	// incident (Slack retries, double clicks, client retries).
 	RequestKey string `json:"request_key,omitempty"`
@@ -185,6 +188,14 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 			clean = append(clean, r)
 		}
 	}
+	facts := map[string]any{}
+	for _, name := range sortedNames(req.Facts) {
+		v, err := workflows.NormalizeFact(name, req.Facts[name])
+		if err != nil {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v", err)
+		}
+		facts[name] = v
+	}
 	rules, err := s.Rules.Subset(clean)
 	if err != nil {
 		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v; known regimes: %s", err, strings.Join(s.Rules.IDs(), ", "))
@@ -192,7 +203,7 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 	return workflows.IncidentInput{
 		Title: req.Title, Summary: strings.TrimSpace(req.Summary), Severity: req.Severity, Mode: req.Mode,
 		DeclaredBy: actor, DeclaredAt: now, AwareAt: req.AwareAt, Commander: req.Commander,
-		Regimes: clean, Playbook: *pb, Rules: *rules, Speed: req.Speed, PublicChannel: req.Public,
+		Regimes: clean, Playbook: *pb, Rules: *rules, Speed: req.Speed, PublicChannel: req.Public, Facts: facts,
 	}, nil
 }
 
@@ -510,4 +521,13 @@ func (s *Service) RecordDenial(ctx context.Context, incidentID string, actor wor
 	}
 	_, _, err = s.Store.Append(ctx, store.Event{IncidentID: incidentID, Key: key, At: s.now().UTC(), Kind: "action.denied", Actor: actorID, Data: data})
 	return err
+}
+
+func sortedNames(m map[string]json.RawMessage) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
 }
