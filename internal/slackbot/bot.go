@@ -86,6 +86,7 @@ type Bot struct {
 	dir       Directory
 	channels  ChannelIndex
 	denials   DenialRecorder
+	notices   NoticeService
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -146,6 +147,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if dr, ok := cfg.Service.(DenialRecorder); ok {
 		b.denials = dr
+	}
+	if ns, ok := cfg.Service.(NoticeService); ok {
+		b.notices = ns
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {
@@ -257,13 +261,25 @@ type reply struct {
 // tell answers one person privately: through the response URL when there is
 // one, else an ephemeral message in the channel, else a DM.
 func (b *Bot) tell(ctx context.Context, to reply, text string) {
-	msg := map[string]any{"response_type": "ephemeral", "replace_original": false, "text": text}
+	b.tellBlocks(ctx, to, text, nil, false)
+}
+
+// tellBlocks is tell with blocks (text is their fallback). With replace, a
+// response URL answer replaces the private message that was pressed in.
+func (b *Bot) tellBlocks(ctx context.Context, to reply, text string, blocks []slack.Block, replace bool) {
+	msg := map[string]any{"response_type": "ephemeral", "replace_original": replace, "text": text}
+	if len(blocks) > 0 {
+		msg["blocks"] = blocks
+	}
 	if to.responseURL != "" {
 		if err := b.api.Respond(ctx, to.responseURL, msg); err == nil {
 			return
 		}
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
 	if to.channelID != "" {
 		if err := b.api.PostEphemeral(ctx, to.channelID, to.userID, opts...); err == nil {
 			return

@@ -14,17 +14,21 @@ import (
 
 // Command is one parsed /incident invocation.
 type Command struct {
-	Name     string // declare, status, clocks, task_done, severity, role, note, aware, close, drill_start, drill_list, help
+	Name     string // declare, status, clocks, notices, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
 	Title    string // declare
-	Incident string // status, clocks: an explicit incident ID
-	Task     string
-	Severity string
-	Role     string
-	User     string // role: a Slack user ID, or "me"
-	Text     string // note text, close reason
-	AwareAt  time.Time
-	Scenario string
-	Speed    float64
+	Incident string // status, clocks, notices: an explicit incident ID
+	// Regime and Obligation name a clock (notified, not_notify).
+	Regime     string
+	Obligation string
+	Reference  string // notified: the recipient's reference
+	Task       string
+	Severity   string
+	Role       string
+	User       string // role: a Slack user ID, or "me"
+	Text       string // note text, close reason, reason for a late notification, rationale not to notify
+	AwareAt    time.Time
+	Scenario   string
+	Speed      float64
 }
 
 // ParseError is a malformed /incident; its message is shown privately with help.
@@ -41,7 +45,19 @@ var (
 	userIDRE  = regexp.MustCompile(`^@?([UW][A-Z0-9]{2,})$`)
 	idRE      = regexp.MustCompile(`^(?i)(INC|DRILL)-\d{4}-\d+$`)
 	agoRE     = regexp.MustCompile(`^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)\s+ago$`)
+	reasonRE  = regexp.MustCompile(`(?i)(^|\s)reason:`)
+	clockRE   = regexp.MustCompile(`^([a-z0-9][a-z0-9_.-]*)/([a-z0-9][a-z0-9_.-]*)$`)
 )
+
+// Usage of the clock commands, shown when one is malformed.
+const (
+	notifiedUsage  = "use `/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]`, e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`; `/incident clocks` lists the clocks"
+	notNotifyUsage = "use `/incident not-notify REGIME/OBLIGATION REASON`, e.g. `/incident not-notify us-ca/individuals Data encrypted at rest; keys not exposed`; `/incident clocks` lists the clocks"
+)
+
+// minRationale is the shortest rationale the workflow accepts for a decision
+// not to notify ("at least a sentence").
+const minRationale = 10
 
 var roleNames = []string{"responder", "commander", "dpo", "legal", "manager", "compliance", "admin"}
 
@@ -60,7 +76,7 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		return Command{Name: "help"}, nil
 	case "declare", "new":
 		return Command{Name: "declare", Title: rest}, nil
-	case "status", "clocks":
+	case "status", "clocks", "notices":
 		c := Command{Name: sub}
 		if len(args) > 1 {
 			return c, parseErr("`/incident %s` takes at most an incident ID, e.g. `/incident %s INC-2026-0001`", sub, sub)
@@ -119,6 +135,42 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 			return Command{}, parseErr("%s is in the future; awareness is a moment that has happened", t.UTC().Format(time.RFC3339))
 		}
 		return Command{Name: "aware", AwareAt: t}, nil
+	case "notified":
+		if len(args) == 0 {
+			return Command{}, parseErr("%s", notifiedUsage)
+		}
+		regime, obligation, err := parseClock(args[0], notifiedUsage)
+		if err != nil {
+			return Command{}, err
+		}
+		after := strings.TrimSpace(rest[len(args[0]):])
+		ref, reason, hasReason := after, "", false
+		if loc := reasonRE.FindStringIndex(after); loc != nil {
+			ref, reason, hasReason = strings.TrimSpace(after[:loc[0]]), strings.TrimSpace(after[loc[1]:]), true
+		}
+		if hasReason && reason == "" {
+			return Command{}, parseErr("`reason:` needs the reason for the delay after it; %s", notifiedUsage)
+		}
+		if len(ref) > 200 {
+			return Command{}, parseErr("the reference is %d characters; keep it under 200 (the recipient's case number)", len(ref))
+		}
+		return Command{Name: "notified", Regime: regime, Obligation: obligation, Reference: ref, Text: reason}, nil
+	case "not-notify", "not_notify", "notnotify":
+		if len(args) == 0 {
+			return Command{}, parseErr("%s", notNotifyUsage)
+		}
+		regime, obligation, err := parseClock(args[0], notNotifyUsage)
+		if err != nil {
+			return Command{}, err
+		}
+		reason := strings.TrimSpace(rest[len(args[0]):])
+		if loc := reasonRE.FindStringIndex(reason); loc != nil && loc[0] == 0 {
+			reason = strings.TrimSpace(reason[loc[1]:])
+		}
+		if len(reason) < minRationale {
+			return Command{}, parseErr("a decision not to notify must be documented: give the rationale, at least a sentence; %s", notNotifyUsage)
+		}
+		return Command{Name: "not_notify", Regime: regime, Obligation: obligation, Text: reason}, nil
 	case "close":
 		return Command{Name: "close", Text: rest}, nil
 	case "drill":
@@ -145,6 +197,15 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		return Command{}, parseErr("unknown drill command %q: use `start` or `list`", args[0])
 	}
 	return Command{}, parseErr("unknown subcommand %q", fields[0])
+}
+
+// parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).
+func parseClock(arg, usage string) (regime, obligation string, err error) {
+	m := clockRE.FindStringSubmatch(strings.ToLower(arg))
+	if m == nil {
+		return "", "", parseErr("%q is not a clock: write REGIME/OBLIGATION; %s", arg, usage)
+	}
+	return m[1], m[2], nil
 }
 
 // ParseTime reads a time a person typed: now, "2h ago", "2026-03-01 09:30"

@@ -87,11 +87,21 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 		}
 	}
 	if id == "" {
+		name := strings.ReplaceAll(c.Name, "_", " ")
+		if c.Name == "not_notify" {
+			name = "not-notify"
+		}
 		b.tell(ctx, to, fmt.Sprintf("This is not an incident channel. Run `/incident %s` in the incident's channel%s.",
-			strings.ReplaceAll(c.Name, "_", " "), map[bool]string{true: ", or give its ID", false: ""}[c.Name == "status" || c.Name == "clocks"]))
+			name, map[bool]string{true: ", or give its ID", false: ""}[c.Name == "status" || c.Name == "clocks" || c.Name == "notices"]))
 		return
 	}
 	switch c.Name {
+	case "notices":
+		b.listNotices(ctx, actor, id, to, "", false)
+		return
+	case "notified", "not_notify":
+		b.clockCommand(ctx, actor, id, c, requestID, to)
+		return
 	case "status", "clocks":
 		st, err := b.svc.Get(ctx, actor, id)
 		if err != nil {
@@ -164,12 +174,25 @@ func declaredText(st *workflows.IncidentState) string {
 func (b *Bot) refused(ctx context.Context, to reply, incidentID string, actor workflows.Actor, a workflows.Action, err error) {
 	err = b.logged(err, a.Type)
 	b.tell(ctx, to, errorText(err))
-	switch apperr.CodeOf(err) {
-	case apperr.Forbidden, apperr.Invalid, apperr.Unauthorized:
-	default:
+	if !ruleRefusal(err) {
 		return
 	}
-	reason := apperr.MessageOf(err)
+	b.recordDenial(ctx, incidentID, actor, a, apperr.MessageOf(err))
+}
+
+// ruleRefusal reports whether err is the rules refusing (a role, a
+// validator), as opposed to an outage: only those go on the timeline.
+func ruleRefusal(err error) bool {
+	switch apperr.CodeOf(err) {
+	case apperr.Forbidden, apperr.Invalid, apperr.Unauthorized:
+		return true
+	}
+	return false
+}
+
+// recordDenial puts a refused action on the timeline: through the service
+// when it offers it, else as a note written by irbot.
+func (b *Bot) recordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) {
 	if b.denials != nil {
 		if rerr := b.denials.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
 			b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
@@ -212,6 +235,13 @@ func describe(a workflows.Action) string {
 		return "add a note"
 	case workflows.ActionClose:
 		return "close the incident"
+	case workflows.ActionRecordNotification:
+		return "record the notification for " + a.Regime + "/" + a.Obligation
+	case workflows.ActionDecideNotToNotify:
+		return "decide not to notify for " + a.Regime + "/" + a.Obligation
+	}
+	if nt, ok := strings.CutPrefix(a.Type, "notice_"); ok {
+		return nt + " notice " + a.Name
 	}
 	return a.Type
 }

@@ -63,6 +63,10 @@ func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction)
 			view = tpl.CloseModal(id)
 		}
 		ok = b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, view, to) })
+	case tpl.ActionClockMenu:
+		ok = b.onClockMenu(act, cb.TriggerID, to)
+	case tpl.ActionNoticeApprove, tpl.ActionNoticeSend, tpl.ActionNoticeReject, tpl.ActionNoticeSendLate:
+		ok = b.onNoticeButton(cb, act, to, requestID)
 	case tpl.ActionJoin:
 		_, channelID := tpl.SplitValue(act.Value)
 		ok = b.work.submit(func(ctx context.Context) { b.join(ctx, channelID, to) })
@@ -171,6 +175,38 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 			b.seen.forget(key)
 			return viewErrors(tpl.BlockTitle, busyText)
 		}
+	case tpl.CallbackNotified, tpl.CallbackNotNotify:
+		id, a, errs := b.clockSubmission(v)
+		if errs != nil {
+			return errs
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		a.RequestID, a.Source = requestID, "slack"
+		if !b.work.submit(func(ctx context.Context) {
+			to := b.incidentReply(ctx, id, user)
+			if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+				b.refused(ctx, to, id, actor, a, err)
+			}
+		}) {
+			b.seen.forget(key)
+			return viewErrors(map[bool]string{true: tpl.BlockRationale, false: tpl.BlockReference}[v.CallbackID == tpl.CallbackNotNotify], busyText)
+		}
+	case tpl.CallbackNoticeReject, tpl.CallbackNoticeSend:
+		id, noticeID, na, errs := noticeSubmission(v)
+		if errs != nil {
+			return errs
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		if !b.work.submit(func(ctx context.Context) {
+			b.noticeAct(ctx, actor, id, noticeID, na, b.incidentReply(ctx, id, user), requestID, false)
+		}) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockNoticeReason, busyText)
+		}
 	case tpl.CallbackNote, tpl.CallbackClose:
 		id := v.PrivateMetadata
 		a := workflows.Action{Type: workflows.ActionNote, Text: tpl.InputValue(v.State, tpl.BlockNoteText), RequestID: requestID, Source: "slack"}
@@ -200,6 +236,16 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 		}
 	}
 	return nil
+}
+
+// incidentReply is where a private answer to a modal goes: an ephemeral
+// message in the incident's channel, else a DM.
+func (b *Bot) incidentReply(ctx context.Context, id, user string) reply {
+	to := reply{userID: user}
+	if st, err := b.svc.Get(ctx, SystemActor, id); err == nil && st.Slack != nil {
+		to.channelID = st.Slack.ChannelID
+	}
+	return to
 }
 
 // declareFromForm declares from the modal. Personal data goes into the

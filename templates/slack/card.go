@@ -103,9 +103,15 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	b.add(goslack.NewSectionBlock(mrkdwn(heading+"\n"+joinLines(doneLines, MaxSectionText-len(heading))), nil, nil))
 
 	var overflow []string
+	// Open clocks get a block each, with their menu; keep room for them.
+	var menuClocks []workflows.ClockState
+	if !closed {
+		menuClocks = openClocks(st)
+		menuClocks = menuClocks[:min(len(menuClocks), maxClockBlocks)]
+	}
 	// Blocks still to come after the tasks and gates: overflow, roles (2),
-	// clocks, actions, footer.
-	itemRoom := b.room() - 6
+	// clocks heading, open clocks, actions, footer.
+	itemRoom := b.room() - 6 - len(menuClocks)
 	// Approvals are rarer and block notices: keep room for them.
 	pendingGates := 0
 	for _, g := range gates {
@@ -190,7 +196,40 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		b.add(goslack.NewActionBlock("roles", claims...))
 	}
 
-	b.add(goslack.NewSectionBlock(mrkdwn("*Clocks*\n"+ClockLines(st, now)), nil, nil))
+	// Clocks: the settled ones in one block, then each open clock with a
+	// menu to record the notification or a decision not to notify.
+	menuClocks = menuClocks[:max(0, min(len(menuClocks), b.room()-3))]
+	inMenu := map[string]bool{}
+	for _, c := range menuClocks {
+		inMenu[c.Key()] = true
+	}
+	var rest []workflows.ClockState
+	hidden := 0
+	for _, c := range st.Clocks {
+		if !inMenu[c.Key()] {
+			rest = append(rest, c)
+			if c.Open() && !closed {
+				hidden++
+			}
+		}
+	}
+	clocksText := "*Clocks*"
+	switch {
+	case len(st.Clocks) == 0:
+		clocksText += "\n_No regulatory clocks._"
+	case len(rest) > 0:
+		clocksText += "\n" + clockLines(rest, now)
+	}
+	if hidden > 0 {
+		clocksText += "\nFor the clocks without a menu: `/incident notified REGIME/OBLIGATION [REFERENCE]` or `/incident not-notify REGIME/OBLIGATION REASON` in this channel."
+	}
+	b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, nil))
+	for _, c := range menuClocks {
+		menu := goslack.NewOverflowBlockElement(ActionClockMenu,
+			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotified, st.ID, c.Regime, c.Obligation), plain("Notified…", MaxOptionText), nil),
+			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotNotify, st.ID, c.Regime, c.Obligation), plain("Not notifying…", MaxOptionText), nil))
+		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, now)), nil, goslack.NewAccessory(menu)))
+	}
 
 	if !closed {
 		var opts []*goslack.OptionBlockObject
@@ -258,37 +297,76 @@ func ClockLines(st workflows.IncidentState, now time.Time) string {
 	if len(st.Clocks) == 0 {
 		return "_No regulatory clocks._"
 	}
-	lines := make([]string, 0, len(st.Clocks))
-	for _, c := range st.Clocks {
-		name := c.Regime + "/" + c.Obligation
-		if c.Name != "" {
-			name = Escape(c.Name) + " (" + name + ")"
-		}
-		var when string
-		switch {
-		case c.Status == workflows.ClockMet || c.Status == workflows.ClockLate:
-			when = "notified"
-			if c.SentAt != nil {
-				when += " " + UTC(*c.SentAt)
-			}
-			if c.Status == workflows.ClockLate {
-				when += " (late)"
-			}
-		case c.Status == workflows.ClockNotNotified:
-			when = "decided not to notify"
-		case c.DueAt != nil:
-			when = fmt.Sprintf("⏳ due %s (%s)", Left(*c.DueAt, now), UTC(*c.DueAt))
-			if c.DueAt.Before(now) {
-				when = fmt.Sprintf("🚨 %s (was due %s)", Left(*c.DueAt, now), UTC(*c.DueAt))
-			}
-		case c.WaitingFor != "":
-			when = "waiting for " + Escape(c.WaitingFor)
-		case c.Status == workflows.ClockNoDeadline:
-			when = "without undue delay (no fixed deadline)"
-		default:
-			when = c.Status
-		}
-		lines = append(lines, "• "+name+" · "+c.Recipient+" · "+when)
+	return clockLines(st.Clocks, now)
+}
+
+func clockLines(clocks []workflows.ClockState, now time.Time) string {
+	lines := make([]string, 0, len(clocks))
+	for _, c := range clocks {
+		lines = append(lines, clockLine(c, now))
 	}
-	return joinLines(lines, MaxSectionText-10)
+	return joinLines(lines, MaxSectionText-200)
+}
+
+// maxClockBlocks bounds the clocks that get a block and a menu on the card;
+// the others are listed and settled with /incident notified or not-notify.
+const maxClockBlocks = 10
+
+// openClocks are the clocks still needing a notice or a decision, the most
+// urgent first: by due time, then those without one in their order.
+func openClocks(st workflows.IncidentState) []workflows.ClockState {
+	var out []workflows.ClockState
+	for _, c := range st.Clocks {
+		if c.Open() {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b workflows.ClockState) int {
+		switch {
+		case a.DueAt != nil && b.DueAt != nil:
+			return a.DueAt.Compare(*b.DueAt)
+		case a.DueAt != nil:
+			return -1
+		case b.DueAt != nil:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// clockLine is one clock: name, recipient, and time left or how it was settled.
+func clockLine(c workflows.ClockState, now time.Time) string {
+	name := c.Regime + "/" + c.Obligation
+	if c.Name != "" {
+		name = Escape(c.Name) + " (" + name + ")"
+	}
+	var when string
+	switch {
+	case c.Status == workflows.ClockMet || c.Status == workflows.ClockLate:
+		when = "notified"
+		if c.SentAt != nil {
+			when += " " + UTC(*c.SentAt)
+		}
+		if c.Reference != "" {
+			when += " · ref " + Escape(c.Reference)
+		}
+		if c.Status == workflows.ClockLate {
+			when += " (late)"
+		}
+	case c.Status == workflows.ClockNotNotified:
+		when = "decided not to notify"
+	case c.DueAt != nil:
+		when = fmt.Sprintf("⏳ due %s (%s)", Left(*c.DueAt, now), UTC(*c.DueAt))
+		if c.DueAt.Before(now) {
+			when = fmt.Sprintf("🚨 %s (was due %s)", Left(*c.DueAt, now), UTC(*c.DueAt))
+		}
+	case c.WaitingFor != "":
+		when = "waiting for " + Escape(c.WaitingFor)
+	case c.Status == workflows.ClockNoDeadline:
+		when = "without undue delay (no fixed deadline)"
+	default:
+		when = c.Status
+	}
+	return "• " + name + " · " + c.Recipient + " · " + when
 }

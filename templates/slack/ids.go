@@ -1,6 +1,6 @@
 // Package slack builds irbot's Slack Block Kit messages and modals: the
-// incident card, the announcement, help, the declare, note and close modals,
-// and clock reminders. One function builds each message, from state, so
+// incident card, the announcement, help, the notices list, the declare, note,
+// close, clock and notice modals, and clock reminders. One function builds each message, from state, so
 // updating a message re-renders it; action, block and callback IDs are
 // constants shared with the handlers in internal/slackbot.
 //
@@ -21,13 +21,64 @@ const (
 	ActionClose      = "irbot.close"
 	ActionJoin       = "irbot.join"
 	ActionOpenStatus = "irbot.status"
+
+	// ActionClockMenu is the overflow menu of an open clock on the card; its
+	// option values are ClockValue(ClockOptionNotified or
+	// ClockOptionNotNotify, incident, regime, obligation).
+	ActionClockMenu = "irbot.clock"
+
+	// Notice buttons in the /incident notices list; the value is
+	// Value(incident, notice). Reject and SendLate open a modal asking the
+	// reason; Approve and Send act at once.
+	ActionNoticeApprove  = "irbot.notice_approve"
+	ActionNoticeReject   = "irbot.notice_reject"
+	ActionNoticeSend     = "irbot.notice_send"
+	ActionNoticeSendLate = "irbot.notice_send_late"
 )
+
+// Options of a clock's overflow menu.
+const (
+	ClockOptionNotified  = "notified"
+	ClockOptionNotNotify = "not_notify"
+)
+
+// ClockValue is the value of a clock menu option: what to do, and which
+// incident and clock.
+func ClockValue(option, incidentID, regime, obligation string) string {
+	return option + "|" + incidentID + "|" + regime + "/" + obligation
+}
+
+// SplitClockValue is the inverse of ClockValue.
+func SplitClockValue(v string) (option, incidentID, regime, obligation string) {
+	option, rest := SplitValue(v)
+	incidentID, key := SplitValue(rest)
+	regime, obligation = SplitClockKey(key)
+	return option, incidentID, regime, obligation
+}
+
+// SplitClockKey splits "regime/obligation".
+func SplitClockKey(key string) (regime, obligation string) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return key, ""
+}
 
 // Modal callback IDs.
 const (
 	CallbackDeclare = "irbot.declare"
 	CallbackNote    = "irbot.note"
 	CallbackClose   = "irbot.close"
+	// CallbackNotified and CallbackNotNotify settle a clock; their private
+	// metadata is Value(incident, "regime/obligation").
+	CallbackNotified  = "irbot.notified"
+	CallbackNotNotify = "irbot.not_notify"
+	// CallbackNoticeReject and CallbackNoticeSend ask a notice action's
+	// reason; their private metadata is Value(incident, notice).
+	CallbackNoticeReject = "irbot.notice_reject"
+	CallbackNoticeSend   = "irbot.notice_send"
 )
 
 // Block and action IDs of the declare modal's inputs.
@@ -43,6 +94,11 @@ const (
 	BlockPublic       = "public"
 	BlockNoteText     = "note_text"
 	BlockCloseReason  = "close_reason"
+	BlockReference    = "reference"
+	BlockSentAt       = "sent_at"
+	BlockLateReason   = "late_reason"
+	BlockRationale    = "rationale"
+	BlockNoticeReason = "notice_reason"
 
 	// InputAction is the action ID of every modal input: each input block
 	// holds one element, so the block ID alone names the field.

@@ -46,10 +46,13 @@ func HelpText() string {
 		"`/incident role ROLE @user`: give someone a role (`me` for yourself)",
 		"`/incident note TEXT`: add a note to the timeline",
 		"`/incident aware TIME`: when we became aware (`now`, `2h ago`, `2026-03-01 09:30` UTC, or RFC 3339); it starts the clocks",
+		"`/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]`: record that a notification was sent now (e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`); a late one needs the reason",
+		"`/incident not-notify REGIME/OBLIGATION REASON`: record a documented decision not to notify",
+		"`/incident notices`: the incident's notices, privately, with Approve, Reject and Send buttons",
 		"`/incident close [reason]`: close the incident",
 		"`/incident drill start SCENARIO [speed]`, `/incident drill list`: tabletop drills",
 		"`/incident help`: this text",
-		"Run them in the incident's channel; `status` and `clocks` also take an incident ID anywhere.",
+		"Run them in the incident's channel; `status`, `clocks` and `notices` also take an incident ID anywhere. `/incident clocks` names each clock's REGIME/OBLIGATION; the card's clock menus do the same as `notified` and `not-notify`.",
 	}, "\n")
 }
 

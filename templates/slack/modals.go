@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -185,4 +186,102 @@ func InputValue(state *goslack.ViewState, block string) string {
 		return ""
 	}
 	return strings.TrimSpace(state.Values[block][InputAction].Value)
+}
+
+func textInput(block, label, placeholder string, multiline, optional bool, maxLen int, hint string) *goslack.InputBlock {
+	el := goslack.NewPlainTextInputBlockElement(plain(placeholder, 150), InputAction)
+	el.Multiline = multiline
+	el.MaxLength = maxLen
+	var h *goslack.TextBlockObject
+	if hint != "" {
+		h = plain(hint, 2000)
+	}
+	in := goslack.NewInputBlock(block, plain(label, 2000), h, el)
+	in.Optional = optional
+	return in
+}
+
+// NotifiedModal records that a clock's notification was sent: the
+// recipient's reference, when it was sent (now unless changed), and the
+// reason when it was sent after the due time.
+func NotifiedModal(incidentID, regime, obligation string, now time.Time) goslack.ModalViewRequest {
+	sent := goslack.NewDateTimePickerBlockElement(InputAction)
+	sent.InitialDateTime = now.Unix()
+	blocks := []goslack.Block{
+		goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("Record the notification for *%s/%s* of %s. The clock stops; the timeline and the register keep it.", regime, obligation, incidentID)), nil, nil),
+		textInput(BlockReference, "Reference", "SA-2026-123", false, true, 200, "The recipient's reference or case number, if you have one."),
+		goslack.NewInputBlock(BlockSentAt, plain("Sent at", 2000), plain("When it was sent; now unless you know better.", 2000), sent),
+		textInput(BlockLateReason, "Reason for the delay", "Forensics confirmed the scope only on day 3", true, true, 2000, "Required when it was sent after the due time."),
+	}
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      CallbackNotified,
+		Title:           plain("Notified", MaxModalTitle),
+		Submit:          plain("Record", MaxModalTitle),
+		Close:           plain("Cancel", MaxModalTitle),
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+		PrivateMetadata: Value(incidentID, regime+"/"+obligation),
+	}
+}
+
+// NotNotifyModal records a documented decision not to notify on a clock.
+func NotNotifyModal(incidentID, regime, obligation string) goslack.ModalViewRequest {
+	blocks := []goslack.Block{
+		goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("Decide not to notify for *%s/%s* of %s. The rationale goes on the timeline and into the register.", regime, obligation, incidentID)), nil, nil),
+		textInput(BlockRationale, "Rationale", "Data encrypted at rest; keys were not exposed", true, false, 3000, "At least a sentence: why notifying is not required."),
+	}
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      CallbackNotNotify,
+		Title:           plain("Not notifying", MaxModalTitle),
+		Submit:          plain("Record decision", MaxModalTitle),
+		Close:           plain("Cancel", MaxModalTitle),
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+		PrivateMetadata: Value(incidentID, regime+"/"+obligation),
+	}
+}
+
+// NoticeRejectModal asks why a notice is rejected, so its drafter knows what
+// to change.
+func NoticeRejectModal(incidentID, noticeID string) goslack.ModalViewRequest {
+	return goslack.ModalViewRequest{
+		Type:       goslack.VTModal,
+		CallbackID: CallbackNoticeReject,
+		Title:      plain("Reject notice "+noticeID, MaxModalTitle),
+		Submit:     plain("Reject", MaxModalTitle),
+		Close:      plain("Cancel", MaxModalTitle),
+		Blocks: goslack.Blocks{BlockSet: []goslack.Block{
+			textInput(BlockNoticeReason, "Reason", "Art. 33(3)(c): consequences are not described", true, false, 2000, "The drafter sees it; it goes on the timeline."),
+		}},
+		PrivateMetadata: Value(incidentID, noticeID),
+	}
+}
+
+// NoticeSendModal asks the reason for sending a notice after its due time;
+// it goes into the notice record.
+func NoticeSendModal(incidentID, noticeID string) goslack.ModalViewRequest {
+	return goslack.ModalViewRequest{
+		Type:       goslack.VTModal,
+		CallbackID: CallbackNoticeSend,
+		Title:      plain("Send late notice", MaxModalTitle),
+		Submit:     plain("Send", MaxModalTitle),
+		Close:      plain("Cancel", MaxModalTitle),
+		Blocks: goslack.Blocks{BlockSet: []goslack.Block{
+			goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("Notice *%s* of %s is past its due time.", Escape(noticeID), incidentID)), nil, nil),
+			textInput(BlockNoticeReason, "Reason for the delay", "Forensics confirmed the scope only on day 3", true, false, 2000, "It goes into the notice record."),
+		}},
+		PrivateMetadata: Value(incidentID, noticeID),
+	}
+}
+
+// SentAtValue returns the time picked in the Notified modal (nil if none).
+func SentAtValue(state *goslack.ViewState) *time.Time {
+	if state == nil {
+		return nil
+	}
+	if ts := state.Values[BlockSentAt][InputAction].SelectedDateTime; ts > 0 {
+		t := time.Unix(ts, 0).UTC()
+		return &t
+	}
+	return nil
 }

@@ -1,0 +1,121 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/internal/apperr"
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+// NoticeService is the part of the incident service that lists an
+// incident's notices and acts on one. The incident service implements it;
+// without it /incident notices says notices are not available.
+type NoticeService interface {
+	Notices(ctx context.Context, actor workflows.Actor, id string) ([]workflows.NoticeState, error)
+	NoticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error)
+}
+
+const noNotices = "Notices are not available on this irbot; use the API or `irbot notices`."
+
+// listNotices answers /incident notices privately, with the buttons each
+// notice's status allows.
+func (b *Bot) listNotices(ctx context.Context, actor workflows.Actor, id string, to reply, note string, replace bool) {
+	if b.notices == nil {
+		b.tell(ctx, to, noNotices)
+		return
+	}
+	list, err := b.notices.Notices(ctx, actor, id)
+	if err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "notices")))
+		return
+	}
+	blocks, fallback := tpl.NoticesList(id, list, b.now(), note)
+	b.tellBlocks(ctx, to, fallback, blocks, replace)
+}
+
+// noticeVerb is what a notice action did, for the person who pressed.
+var noticeVerb = map[string]string{
+	workflows.NoticeApprove: "approved", workflows.NoticeReject: "rejected",
+	workflows.NoticeSend: "is being sent", workflows.NoticeDecideNotToNotify: "closed with a decision not to notify",
+}
+
+// noticeAct applies a notice action as the person who asked. On success the
+// notices list they pressed in is rendered again from state (when there is
+// one to replace); a refusal is explained privately and recorded.
+func (b *Bot) noticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, na workflows.NoticeAction, to reply, requestID string, fromList bool) {
+	if b.notices == nil {
+		b.tell(ctx, to, noNotices)
+		return
+	}
+	na.Source = "slack"
+	if _, err := b.notices.NoticeAct(ctx, actor, id, noticeID, na); err != nil {
+		b.refusedNotice(ctx, to, id, actor, noticeID, na, requestID, err)
+		return
+	}
+	note := fmt.Sprintf("✅ Notice %s %s by %s.", tpl.Escape(noticeID), noticeVerb[na.Type], tpl.Mention(actor.ID))
+	if fromList && to.responseURL != "" {
+		b.listNotices(ctx, actor, id, to, note, true)
+		return
+	}
+	b.tell(ctx, to, note)
+}
+
+// refusedNotice tells the person why a notice action was refused and, when
+// the rules refused it, records the refusal on the incident's timeline.
+func (b *Bot) refusedNotice(ctx context.Context, to reply, id string, actor workflows.Actor, noticeID string, na workflows.NoticeAction, requestID string, err error) {
+	err = b.logged(err, "notice "+na.Type)
+	b.tell(ctx, to, errorText(err))
+	if !ruleRefusal(err) {
+		return
+	}
+	reason := apperr.MessageOf(err)
+	if !strings.Contains(reason, "notice "+noticeID) {
+		reason = "notice " + noticeID + ": " + reason
+	}
+	a := workflows.Action{Type: "notice_" + na.Type, Name: noticeID, Source: "slack", RequestID: requestID}
+	b.recordDenial(ctx, id, actor, a, reason)
+}
+
+// onNoticeButton handles a button of the notices list.
+func (b *Bot) onNoticeButton(cb slack.InteractionCallback, act slack.BlockAction, to reply, requestID string) bool {
+	id, noticeID := tpl.SplitValue(act.Value)
+	if id == "" || noticeID == "" {
+		return true
+	}
+	switch act.ActionID {
+	case tpl.ActionNoticeReject, tpl.ActionNoticeSendLate:
+		view := tpl.NoticeRejectModal(id, noticeID)
+		if act.ActionID == tpl.ActionNoticeSendLate {
+			view = tpl.NoticeSendModal(id, noticeID)
+		}
+		return b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, view, to) })
+	}
+	na := workflows.NoticeAction{Type: workflows.NoticeApprove}
+	if act.ActionID == tpl.ActionNoticeSend {
+		na.Type = workflows.NoticeSend
+	}
+	actor := b.actor(cb.User.ID, userName(cb.User))
+	return b.work.submit(func(ctx context.Context) { b.noticeAct(ctx, actor, id, noticeID, na, to, requestID, true) })
+}
+
+// noticeSubmission reads a submitted Reject or late Send modal.
+func noticeSubmission(v slack.View) (id, noticeID string, na workflows.NoticeAction, errs map[string]any) {
+	id, noticeID = tpl.SplitValue(v.PrivateMetadata)
+	na = workflows.NoticeAction{Type: workflows.NoticeReject, Reason: tpl.InputValue(v.State, tpl.BlockNoticeReason)}
+	if v.CallbackID == tpl.CallbackNoticeSend {
+		na.Type = workflows.NoticeSend
+	}
+	if na.Reason == "" {
+		msg := "A rejection needs a reason, so the drafter knows what to change."
+		if na.Type == workflows.NoticeSend {
+			msg = "A late notice needs the reason for the delay."
+		}
+		return id, noticeID, na, viewErrors(tpl.BlockNoticeReason, msg)
+	}
+	return id, noticeID, na, nil
+}
