@@ -119,7 +119,9 @@ func TestModalsAndMessagesWithinLimits(t *testing.T) {
 	for i := range 150 {
 		regimes = append(regimes, fmt.Sprintf("r-%d", i))
 	}
-	for _, v := range []goslack.ModalViewRequest{DeclareModal(now, regimes, "C1"), DeclareModal(now, nil, ""), NoteModal("DRILL-2026-0001"), CloseModal("DRILL-2026-0001")} {
+	for _, v := range []goslack.ModalViewRequest{DeclareModal(now, regimes, "C1"), DeclareModal(now, nil, ""), NoteModal("DRILL-2026-0001"), CloseModal("DRILL-2026-0001"),
+		NotifiedModal("DRILL-2026-0001", "eu-gdpr", "supervisory-authority", now), NotNotifyModal("DRILL-2026-0001", "us-ca", "individuals"),
+		NoticeRejectModal("DRILL-2026-0001", "N12"), NoticeSendModal("DRILL-2026-0001", "N12")} {
 		require.LessOrEqual(t, utf8.RuneCountInString(v.Title.Text), MaxModalTitle)
 		require.LessOrEqual(t, len(v.Blocks.BlockSet), MaxModalBlocks)
 		_, err := json.Marshal(v)
@@ -135,4 +137,39 @@ func TestModalsAndMessagesWithinLimits(t *testing.T) {
 	b, _ = ClockReminder(workflows.ClockAlert{IncidentID: "INC-1", Kind: "clock.overdue", Regime: "eu-gdpr", Obligation: "sa", DueAt: now, At: now, Mode: "drill"})
 	require.Contains(t, checkLimits(t, b), "DRILL")
 	require.LessOrEqual(t, utf8.RuneCountInString(StatusText(st, "C1", now)), MaxSectionText)
+}
+
+// TestCardClockMenus: each open clock gets its own block with a menu
+// (Notified…, Not notifying…) naming the incident and clock; settled clocks
+// are listed without one; past maxClockBlocks the rest are listed with the
+// commands that settle them.
+func TestCardClockMenus(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	st := bigState(now)
+	st.Title, st.Summary = "Phishing", ""
+	st.Tasks = st.Tasks[:3]
+	st.Gates = st.Gates[:1]
+	sent := now.Add(-time.Hour)
+	st.Clocks = append(st.Clocks[:2], workflows.ClockState{Regime: "us-tx", Obligation: "authority", Recipient: "authority", Status: workflows.ClockMet, SentAt: &sent, Reference: "TX-1"},
+		workflows.ClockState{Regime: "us-ny", Obligation: "individuals", Recipient: "individuals", Status: workflows.ClockNotNotified})
+	blocks, _ := Card(st, now)
+	js := checkLimits(t, blocks)
+	require.Equal(t, 2, strings.Count(js, `"overflow"`), "one menu per open clock")
+	require.True(t, strings.Contains(js, ClockValue(ClockOptionNotified, st.ID, "eu-gdpr", "supervisory-authority")))
+	require.True(t, strings.Contains(js, ClockValue(ClockOptionNotNotify, st.ID, "us-ca", "individuals")))
+	require.False(t, strings.Contains(js, ClockValue(ClockOptionNotified, st.ID, "us-tx", "authority")), "a settled clock has no menu")
+	require.True(t, strings.Contains(js, "notified 2026-03-01 09:00 UTC · ref TX-1"))
+	require.True(t, strings.Contains(js, "decided not to notify"))
+	require.Less(t, strings.Index(js, "us-ca/individuals"), strings.Index(js, "eu-gdpr/supervisory-authority"), "the most urgent clock comes first")
+	require.False(t, strings.Contains(js, "without a menu"))
+
+	o, i, r, ob := SplitClockValue(ClockValue(ClockOptionNotNotify, "INC-2026-0001", "eu-gdpr", "supervisory-authority"))
+	require.Equal(t, []string{ClockOptionNotNotify, "INC-2026-0001", "eu-gdpr", "supervisory-authority"}, []string{o, i, r, ob})
+
+	// Many open clocks: ten menus, the rest listed with the commands.
+	blocks, _ = Card(bigState(now), now)
+	js = checkLimits(t, blocks)
+	require.Equal(t, maxClockBlocks, strings.Count(js, `"overflow"`))
+	require.True(t, strings.Contains(js, "without a menu: `/incident notified REGIME/OBLIGATION"))
+	require.True(t, strings.Contains(js, "r20/authority") && strings.Contains(js, "…and 3 more"), "clocks without a menu are still listed or counted")
 }
