@@ -272,8 +272,9 @@ func TestNoticeRetriesTemporaryRepliesAndStopsOnPermanentOnes(t *testing.T) {
 
 	// 550: the clock is due 40 s from now so its overdue escalation comes
 	// after the failure.
-	before := smtp.Attempts()
-	smtp.ReplyDataWith(550)
+	// The refusal is scripted for the notice's address only: the clock's
+	// escalation emails to the DPO and legal go through the same server.
+	smtp.RejectRcpt("breach@dpa.example", 550)
 	e2 := declareBreach(t, c, "live", time.Now().Add(-72*time.Hour+40*time.Second), gdprFacts)
 	id2 := e2.draft(t, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}})["id"].(string)
 	e2.approveAndSend(t, id2)
@@ -300,7 +301,14 @@ func TestNoticeRetriesTemporaryRepliesAndStopsOnPermanentOnes(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return e2.hasEvent("clock.overdue") }, 90*time.Second, 500*time.Millisecond,
 		"the clock keeps escalating after the failed delivery")
-	require.Equal(t, before+1, smtp.Attempts(), "no retry after 550")
+	require.Len(t, e2.notice(t, id2)["attempts"].([]any), 1, "no retry after 550")
+	var alerts int
+	for _, msg := range smtp.Messages() {
+		if msg.Header.Get("X-Irbot-Incident") == e2.id && msg.Header.Get("X-Irbot-Alert") != "" {
+			alerts++
+		}
+	}
+	require.Positive(t, alerts, "the DPO and legal are emailed as the clock escalates")
 	require.Empty(t, e2.registerFor(t), "nothing delivered, nothing registered")
 }
 
