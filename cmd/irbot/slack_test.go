@@ -149,6 +149,58 @@ func (c card) buttons(actionID string) []string {
 	return out
 }
 
+// pick chooses an option of an overflow menu.
+func (c *slackClient) pick(user, channel, cardTS, actionID, value, responseURL string) {
+	c.n++
+	c.interact(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "name": strings.ToLower(user)}, "trigger_id": fmt.Sprintf("trigger-%d", c.n),
+		"channel": map[string]any{"id": channel}, "response_url": responseURL,
+		"container": map[string]any{"type": "message", "message_ts": cardTS, "channel_id": channel},
+		"actions": []any{map[string]any{"type": "overflow", "action_id": actionID, "block_id": "b",
+			"selected_option": map[string]any{"value": value}, "action_ts": fmt.Sprintf("%d.%06d", time.Now().Unix(), c.n)}},
+	})
+}
+
+// menus returns the option values of the card's overflow menus with actionID.
+func (c card) menus(actionID string) []string {
+	return elementValues(c.blocks, func(x map[string]any) []string {
+		if x["action_id"] != actionID || x["type"] != "overflow" {
+			return nil
+		}
+		var out []string
+		opts, _ := x["options"].([]any)
+		for _, o := range opts {
+			if m, ok := o.(map[string]any); ok {
+				out = append(out, fmt.Sprint(m["value"]))
+			}
+		}
+		return out
+	})
+}
+
+// elementValues walks blocks (JSON) and collects what match returns.
+func elementValues(blocksJSON string, match func(map[string]any) []string) []string {
+	var blocks []any
+	_ = json.Unmarshal([]byte(blocksJSON), &blocks)
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			out = append(out, match(x)...)
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(blocks)
+	return out
+}
+
 func toAny(blocks []map[string]any) []any {
 	out := make([]any, len(blocks))
 	for i, b := range blocks {
@@ -158,9 +210,11 @@ func toAny(blocks []map[string]any) []any {
 }
 
 // TestSlackDeclareWorkAndCloseOverHTTP drives a breach from Slack over HTTP
-// mode against the real server: declare with the slash command, press Done
-// on the card's tasks, approve the gate, close from the card; it checks each
-// Slack call irbot made and the final card.
+// mode against the real server, without the API: declare with the slash
+// command, press Done on the card's tasks, approve the gate, record the GDPR
+// notification and decide not to notify on the other clocks (slash commands
+// and the card's clock menus), close from the card; it checks each Slack
+// call irbot made and the final card.
 func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
 	fake := slackfake.New()
 	t.Cleanup(fake.Close)
@@ -283,21 +337,72 @@ func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
 	sc.press(dana, channel, c.ts, tpl.ActionApprove, tpl.Value(id, "risk-assessment"), fake.ResponseURL("approve"))
 	c = waitCard(before, "✅ *Approve the risk assessment")
 
-	// The clocks need a documented decision before closing (recorded by the
-	// DPO through the API; Slack has no notice commands yet).
-	_, st := api.do("GET", "/api/v1/incidents/"+id, dpoToken, nil)
-	for _, raw := range st["clocks"].([]any) {
-		clk := raw.(map[string]any)
-		if clk["status"] == "running" || clk["status"] == "overdue" || clk["status"] == "waiting" {
-			api.act(dpoToken, id, map[string]any{"type": "decide_not_to_notify", "regime": clk["regime"], "obligation": clk["obligation"],
-				"reason": "Encrypted at rest; keys not exposed."})
+	// The clocks need the notification or a documented decision before
+	// closing, all from Slack: each open clock has a menu on the card.
+	open := c.menus(tpl.ActionClockMenu)
+	gdpr := tpl.ClockValue(tpl.ClockOptionNotified, id, "eu-gdpr", "supervisory-authority")
+	require.Contains(t, open, gdpr, "the GDPR authority clock is open on the card, with its menu")
+	require.Greater(t, len(open), 2, "more clocks than GDPR's are open: %v", open)
+
+	// The DPO records the GDPR notification with the slash command.
+	before = updates()
+	sc.command(dana, channel, "notified eu-gdpr/supervisory-authority SA-2026-123", fake.ResponseURL("notified"))
+	c = waitCard(before, "notified ")
+	require.Contains(t, c.blocks, "ref SA-2026-123")
+	require.NotContains(t, c.menus(tpl.ActionClockMenu), gdpr, "a settled clock has no menu")
+	require.Eventually(t, func() bool {
+		for _, r := range fake.Responses() {
+			if r["_path"] == "notified" && strings.Contains(fmt.Sprint(r["text"]), "Notification for eu-gdpr/supervisory-authority recorded") {
+				return true
+			}
 		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the DPO hears back privately")
+
+	// The first other clock by command, the rest from the card's menu and
+	// its modal: a documented decision not to notify.
+	first := true
+	for n := 0; n < 30; n++ {
+		var pick string
+		for _, v := range currentCard(t, fake, channel).menus(tpl.ActionClockMenu) {
+			if opt, _, _, _ := tpl.SplitClockValue(v); opt == tpl.ClockOptionNotNotify {
+				pick = v
+				break
+			}
+		}
+		if pick == "" {
+			break
+		}
+		_, _, regime, obligation := tpl.SplitClockValue(pick)
+		before = updates()
+		if first {
+			first = false
+			sc.command(dana, channel, "not-notify "+regime+"/"+obligation+" Encrypted at rest; keys not exposed.", fake.ResponseURL("not-notify"))
+		} else {
+			opened := len(fake.OKCalls("views.open"))
+			sc.pick(dana, channel, c.ts, tpl.ActionClockMenu, pick, fake.ResponseURL("menu"))
+			require.Eventually(t, func() bool { return len(fake.OKCalls("views.open")) > opened }, 5*time.Second, 20*time.Millisecond, "Not notifying… opens its modal")
+			view := fake.OKCalls("views.open")[opened].Params["view"]
+			require.Contains(t, view, tpl.CallbackNotNotify)
+			sc.interact(map[string]any{
+				"type": "view_submission", "user": map[string]any{"id": dana},
+				"view": map[string]any{"id": fmt.Sprintf("V-nn-%d", n), "callback_id": tpl.CallbackNotNotify, "private_metadata": tpl.Value(id, regime+"/"+obligation),
+					"state": map[string]any{"values": map[string]any{tpl.BlockRationale: map[string]any{tpl.InputAction: map[string]any{"type": "plain_text_input", "value": "Encrypted at rest; keys not exposed."}}}}},
+			})
+		}
+		require.Eventually(t, func() bool {
+			return updates() > before && !slices.Contains(currentCard(t, fake, channel).menus(tpl.ActionClockMenu), pick)
+		}, 20*time.Second, 50*time.Millisecond, "deciding not to notify on %s/%s must settle it on the card; answers: %v", regime, obligation, fake.Responses())
 	}
+	c = currentCard(t, fake, channel)
+	require.Empty(t, c.menus(tpl.ActionClockMenu), "every clock is settled")
+	require.Contains(t, c.blocks, "decided not to notify")
 
 	// Close from the card: the modal opens, Rae (commander) submits a reason.
+	opened := len(fake.OKCalls("views.open"))
 	sc.press(rae, channel, c.ts, tpl.ActionClose, id, fake.ResponseURL("close"))
-	require.Eventually(t, func() bool { return len(fake.OKCalls("views.open")) == 1 }, 5*time.Second, 20*time.Millisecond)
-	require.Contains(t, fake.OKCalls("views.open")[0].Params["view"], tpl.CallbackClose)
+	require.Eventually(t, func() bool { return len(fake.OKCalls("views.open")) == opened+1 }, 5*time.Second, 20*time.Millisecond)
+	require.Contains(t, fake.OKCalls("views.open")[opened].Params["view"], tpl.CallbackClose)
 	before = updates()
 	sc.interact(map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": rae},
@@ -309,8 +414,18 @@ func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
 	require.Empty(t, c.buttons(tpl.ActionClose))
 	require.Contains(t, c.text, "(closed)")
 
-	_, st = api.do("GET", "/api/v1/incidents/"+id, adminToken, nil)
+	// Read back through the API: nothing above used it.
+	_, st := api.do("GET", "/api/v1/incidents/"+id, adminToken, nil)
 	require.Equal(t, "closed", st["status"])
+	for _, raw := range st["clocks"].([]any) {
+		clk := raw.(map[string]any)
+		if clk["obligation"] == "supervisory-authority" {
+			require.Equal(t, "met", clk["status"], "the GDPR notification recorded from Slack")
+			require.Equal(t, "SA-2026-123", clk["reference"])
+		} else {
+			require.Equal(t, "not_notified", clk["status"], "%v", clk)
+		}
+	}
 	require.Len(t, fake.OKCalls("conversations.create"), 1, "one channel for the whole incident")
 	require.Len(t, fake.OKCalls("pins.add"), 1)
 	require.Len(t, fake.Messages("CANNOUNCE1"), 1)
@@ -318,6 +433,7 @@ func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
 	require.Contains(t, kinds, "task.completed")
 	require.Contains(t, kinds, "gate.approved")
 	require.Contains(t, kinds, "slack.channel")
+	require.Contains(t, kinds, "notification.recorded")
 	denied := 0
 	for _, k := range kinds {
 		if k == "action.denied" {
@@ -326,4 +442,85 @@ func TestSlackDeclareWorkAndCloseOverHTTP(t *testing.T) {
 	}
 	require.Equal(t, 1, denied, "the refused press is on the timeline, once")
 	require.NotContains(t, kinds, "slack.failed")
+}
+
+// TestSlackNoticeApprovedFromTheListBySecondPerson: a GDPR notice drafted by
+// the DPO is listed privately with /incident notices; the DPO's own Approve
+// press is refused (two-person rule), explained privately and recorded; Lee
+// (legal) approves it with the same button and the list is redrawn with Send.
+func TestSlackNoticeApprovedFromTheListBySecondPerson(t *testing.T) {
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	m := startSlackMain(t, fake)
+	sc := &slackClient{t: t, base: "http://" + m.Addr()}
+	api := apiClient{t: t, base: "http://" + m.Addr()}
+	const (
+		dana = "U0000000001" // dpo
+		lee  = "U0000000002" // legal
+	)
+	// The incident and its draft come from the API (Slack does not draft).
+	e := declareBreach(t, api, "live", time.Now().Add(-time.Hour), gdprFacts)
+	n := e.draft(t, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}})
+	notice := n["id"].(string)
+	require.Empty(t, n["missing"], "every Art. 33(3) fact is set")
+	var channel string
+	require.Eventually(t, func() bool {
+		for _, c := range fake.Channels() {
+			if strings.HasPrefix(c.Name, "inc-") {
+				channel = c.ID
+			}
+		}
+		return channel != "" && currentCard(t, fake, channel).ts != ""
+	}, 30*time.Second, 50*time.Millisecond, "the incident channel and its card must appear")
+
+	list := func(path string) map[string]any {
+		t.Helper()
+		var got map[string]any
+		require.Eventually(t, func() bool {
+			for _, r := range fake.Responses() {
+				if r["_path"] == path {
+					got = r
+					return true
+				}
+			}
+			return false
+		}, 15*time.Second, 50*time.Millisecond, "an answer on %s", path)
+		return got
+	}
+	buttons := func(msg map[string]any, actionID string) []string {
+		b, _ := json.Marshal(msg["blocks"])
+		return elementValues(string(b), func(x map[string]any) []string {
+			if x["action_id"] == actionID && x["type"] == "button" {
+				return []string{fmt.Sprint(x["value"])}
+			}
+			return nil
+		})
+	}
+
+	sc.command(dana, channel, "notices", fake.ResponseURL("list"))
+	l := list("list")
+	require.Equal(t, "ephemeral", l["response_type"], "the notices list is private")
+	require.Equal(t, []string{tpl.Value(e.id, notice)}, buttons(l, tpl.ActionNoticeApprove), "the complete draft offers Approve")
+	require.Empty(t, buttons(l, tpl.ActionNoticeSend), "a draft is not sent")
+
+	// Dana drafted it: her Approve is refused, privately, and recorded.
+	sc.press(dana, channel, "1772357000.000001", tpl.ActionNoticeApprove, tpl.Value(e.id, notice), fake.ResponseURL("own"))
+	own := list("own")
+	require.Contains(t, fmt.Sprint(own["text"]), "two-person rule")
+	require.Equal(t, "ephemeral", own["response_type"])
+	require.Eventually(t, func() bool { return slices.Contains(timelineKinds(api, e.id), "action.denied") }, 10*time.Second, 50*time.Millisecond,
+		"the refused approval is on the timeline")
+	require.Equal(t, "draft", e.notice(t, notice)["status"])
+
+	// Lee approves with the same button: the list is redrawn with Send.
+	sc.press(lee, channel, "1772357000.000001", tpl.ActionNoticeApprove, tpl.Value(e.id, notice), fake.ResponseURL("lee"))
+	redrawn := list("lee")
+	require.Equal(t, true, redrawn["replace_original"], "the list Lee pressed in is redrawn from state")
+	require.Contains(t, fmt.Sprint(redrawn["text"]), "Notice "+notice+" approved by <@"+lee+">")
+	require.Equal(t, []string{tpl.Value(e.id, notice)}, buttons(redrawn, tpl.ActionNoticeSend), "the approved notice offers Send")
+	require.Empty(t, buttons(redrawn, tpl.ActionNoticeApprove))
+	got := e.notice(t, notice)
+	require.Equal(t, "approved", got["status"])
+	require.Equal(t, lee, got["approved_by"])
+	require.True(t, e.hasEvent("notice.approved"))
 }
