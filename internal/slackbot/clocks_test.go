@@ -369,8 +369,29 @@ func TestNoticesListAndButtons(t *testing.T) {
 	// Send on the approved notice.
 	press("U0000000005", "3.4", tpl.ActionNoticeSend, tpl.Value(id, "N1"), "send")
 	require.Contains(t, waitResponse(t, h, "send")["text"], "Notice N1 is being sent")
-	require.NoError(t, h.bot.Close())
 	require.Equal(t, workflows.NoticeSend, nf.noticeActs()[2].Type)
+
+	// An approved notice past its due time: Send asks the reason for the delay.
+	past := time.Now().Add(-time.Hour)
+	nf.nmu.Lock()
+	nf.notices[id] = append(nf.notices[id], workflows.NoticeState{NoticeSummary: workflows.NoticeSummary{ID: "N3", Regime: "eu-gdpr", Obligation: "supervisory-authority",
+		Recipient: "authority", To: []string{"breach@dpa.example"}, Status: workflows.NoticeApproved, DraftedBy: "U0000000001", ApprovedBy: "U0000000005", DueAt: &past}})
+	nf.nmu.Unlock()
+	code, _, _ = signedPost(t, h.base+"/slack/commands", testSecret, time.Now(), slashBody("U0000000001", ch, "notices", "tn2", h.slack.ResponseURL("list2")), nil)
+	require.Equal(t, http.StatusOK, code)
+	lb2, _ := json.Marshal(waitResponse(t, h, "list2")["blocks"])
+	require.Contains(t, string(lb2), tpl.ActionNoticeSendLate, "a late notice's Send asks why")
+	press("U0000000005", "3.5", tpl.ActionNoticeSendLate, tpl.Value(id, "N3"), "late")
+	require.Eventually(t, func() bool { return len(h.slack.OKCalls("views.open")) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, h.slack.OKCalls("views.open")[1].Params["view"], tpl.CallbackNoticeSend)
+	_, body, _ = signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000005", "V-s-1", tpl.CallbackNoticeSend, tpl.Value(id, "N3"),
+		map[string]map[string]any{tpl.BlockNoticeReason: {"type": "plain_text_input", "value": "Scope confirmed on day 3"}}), nil)
+	require.NotContains(t, body, "errors")
+	require.Eventually(t, func() bool { return len(nf.noticeActs()) == 4 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, h.bot.Close())
+	late := nf.noticeActs()[3]
+	require.Equal(t, workflows.NoticeSend, late.Type)
+	require.Equal(t, "Scope confirmed on day 3", late.Reason)
 }
 
 func overflowAction(user, channel, actionTS, value string) string {
