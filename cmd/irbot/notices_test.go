@@ -15,6 +15,7 @@ import (
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/smtptest"
 	"github.com/irbot/irbot/templates"
+	"github.com/irbot/irbot/workflows"
 )
 
 // startMainEnv is startMain with email (and more) configured.
@@ -269,6 +270,7 @@ func TestNoticeRetriesTemporaryRepliesAndStopsOnPermanentOnes(t *testing.T) {
 	require.Equal(t, "temporary", attempts[1].(map[string]any)["outcome"])
 	require.Equal(t, "delivered", attempts[2].(map[string]any)["outcome"])
 	require.Len(t, e.waitRegister(t, 1), 1)
+	writeHistory(t, m, workflows.NoticeWorkflowID(e.id, id), "notice-451-retried-sent")
 
 	// 550: the clock is due 40 s from now so its overdue escalation comes
 	// after the failure.
@@ -419,6 +421,7 @@ func TestNoticeCampaignOf1000InterruptedAndResumedDeliversEachOnce(t *testing.T)
 	reg := e.waitRegister(t, 1)
 	require.Len(t, reg, 1)
 	require.Equal(t, "data-subjects", reg[0]["obligation"])
+	writeHistory(t, m, workflows.CampaignWorkflowID(e.id, id), "campaign-interrupted-resumed")
 }
 
 // TestNoticeDrillFromDeclareToCloseSendsOnlyToTheSink runs a drill end to end:
