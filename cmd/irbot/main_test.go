@@ -63,6 +63,21 @@ func writeUsersFile(t *testing.T, dir string) string {
 // worker, HTTP) on free ports with dataDir, and waits until /readyz says so.
 func startMain(t *testing.T, dataDir string) *Main {
 	t.Helper()
+	m, _ := startMainWith(t, dataDir, nil)
+	return m
+}
+
+// startMainEnv is startMain with more settings (email, Slack...).
+func startMainEnv(t *testing.T, dataDir string, extra map[string]string) *Main {
+	t.Helper()
+	m, _ := startMainWith(t, dataDir, extra)
+	return m
+}
+
+// startMainWith starts irbot with the test users file plus extra settings
+// and returns it with what it printed at start.
+func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main, string) {
+	t.Helper()
 	env := map[string]string{
 		"IRBOT_DATA_DIR":      dataDir,
 		"IRBOT_HTTP_ADDR":     "127.0.0.1:0",
@@ -70,6 +85,9 @@ func startMain(t *testing.T, dataDir string) *Main {
 		"IRBOT_ADMIN_TOKEN":   adminToken,
 		"IRBOT_USERS_FILE":    writeUsersFile(t, t.TempDir()),
 		"IRBOT_LOG_LEVEL":     "warn",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
@@ -85,7 +103,7 @@ func startMain(t *testing.T, dataDir string) *Main {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "irbot must become ready")
-	return m
+	return m, out.String()
 }
 
 type apiClient struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,41 +11,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/smtptest"
 	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
-
-// startMainEnv is startMain with email (and more) configured.
-func startMainEnv(t *testing.T, dataDir string, extra map[string]string) *Main {
-	t.Helper()
-	env := map[string]string{
-		"IRBOT_DATA_DIR":      dataDir,
-		"IRBOT_HTTP_ADDR":     "127.0.0.1:0",
-		"IRBOT_TEMPORAL_PORT": "0",
-		"IRBOT_ADMIN_TOKEN":   adminToken,
-		"IRBOT_USERS_FILE":    writeUsersFile(t, t.TempDir()),
-		"IRBOT_LOG_LEVEL":     "warn",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	var out bytes.Buffer
-	m := &Main{Config: cfg, Out: &out}
-	require.NoError(t, m.Run(t.Context()))
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + m.Addr() + "/readyz")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "irbot must become ready")
-	return m
-}
 
 func smtpEnv(s *smtptest.Server) map[string]string {
 	return map[string]string{"SMTP_ADDR": s.Addr, "SMTP_TLS": "none", "SMTP_FROM": "irbot@example.com"}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/slackbot"
 	"github.com/irbot/irbot/internal/slackbot/slackfake"
 	tpl "github.com/irbot/irbot/templates/slack"
@@ -28,33 +26,14 @@ const slackSecret = "test-signing-secret"
 // Slack Web API.
 func startSlackMain(t *testing.T, fake *slackfake.Server) *Main {
 	t.Helper()
-	env := map[string]string{
-		"IRBOT_DATA_DIR":         filepath.Join(t.TempDir(), "data"),
-		"IRBOT_HTTP_ADDR":        "127.0.0.1:0",
-		"IRBOT_TEMPORAL_PORT":    "0",
-		"IRBOT_ADMIN_TOKEN":      adminToken,
-		"IRBOT_USERS_FILE":       writeUsersFile(t, t.TempDir()),
-		"IRBOT_LOG_LEVEL":        "warn",
+	m, out := startMainWith(t, filepath.Join(t.TempDir(), "data"), map[string]string{
 		"SLACK_BOT_TOKEN":        "xoxb-test-0000000000",
 		"SLACK_SIGNING_SECRET":   slackSecret,
 		"SLACK_API_URL":          fake.APIURL(),
 		"IRBOT_ANNOUNCE_CHANNEL": "CANNOUNCE1",
-	}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	require.NoError(t, err)
-	var out bytes.Buffer
-	m := &Main{Config: cfg, Out: &out}
-	require.NoError(t, m.Run(t.Context()))
+	})
 	t.Cleanup(func() { _ = m.Close() })
-	require.Contains(t, out.String(), "slack        http mode")
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + m.Addr() + "/readyz")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 50*time.Millisecond, "irbot must become ready")
+	require.Contains(t, out, "slack        http mode")
 	return m
 }
 
