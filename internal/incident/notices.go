@@ -7,10 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/campaign"
@@ -137,21 +135,8 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 		Type: workflows.ActionCreateNotice, Actor: actor, Regime: strings.TrimSpace(req.Regime), Obligation: strings.TrimSpace(req.Obligation),
 		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: "api",
 	}
-	timeout := s.UpdateTimeout
-	if timeout == 0 {
-		timeout = 20 * time.Second
-	}
-	uctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		UpdateID: a.RequestID, WorkflowID: workflows.IncidentWorkflowID(id), UpdateName: a.Type,
-		Args: []any{a}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return nil, s.updateError(id, err)
-	}
 	var st workflows.IncidentState
-	if err := h.Get(uctx, &st); err != nil {
+	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
 		return nil, s.updateError(id, err)
 	}
 	var last *workflows.NoticeSummary
@@ -192,23 +177,8 @@ func (s *Service) NoticeAct(ctx context.Context, actor workflows.Actor, id, noti
 }
 
 func (s *Service) updateNotice(ctx context.Context, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {
-	timeout := s.UpdateTimeout
-	if timeout == 0 {
-		timeout = 20 * time.Second
-	}
-	uctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.NoticeWorkflowID(id, noticeID),
-		UpdateName:   a.Type,
-		Args:         []any{a},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return nil, s.noticeUpdateError(id, noticeID, err)
-	}
 	var ns workflows.NoticeState
-	if err := h.Get(uctx, &ns); err != nil {
+	if err := s.update(ctx, workflows.NoticeWorkflowID(id, noticeID), "", a.Type, a, &ns); err != nil {
 		return nil, s.noticeUpdateError(id, noticeID, err)
 	}
 	return &ns, nil

@@ -296,6 +296,16 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 			return nil, apperr.New(apperr.Invalid, "%s", err.Error())
 		}
 	}
+	var st workflows.IncidentState
+	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
+		return nil, s.updateError(id, err)
+	}
+	return &st, nil
+}
+
+// update sends one Update, waits for its result within UpdateTimeout, and
+// decodes it into out. Callers map errors for their workflow kind.
+func (s *Service) update(ctx context.Context, workflowID, updateID, name string, arg, out any) error {
 	timeout := s.UpdateTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second
@@ -303,20 +313,16 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		UpdateID:     a.RequestID,
-		WorkflowID:   workflows.IncidentWorkflowID(id),
-		UpdateName:   a.Type,
-		Args:         []any{a},
+		UpdateID:     updateID,
+		WorkflowID:   workflowID,
+		UpdateName:   name,
+		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return nil, s.updateError(id, err)
+		return err
 	}
-	var st workflows.IncidentState
-	if err := h.Get(uctx, &st); err != nil {
-		return nil, s.updateError(id, err)
-	}
-	return &st, nil
+	return h.Get(uctx, out)
 }
 
 // Timeline returns an incident's timeline from the store.
