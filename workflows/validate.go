@@ -5,10 +5,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 // Roles that may steer any incident regardless of task ownership.
 var steeringRoles = []string{"commander", "admin"}
+
+// ErrTypeClosed marks the rejection of an action on a closed incident, so
+// surfaces can answer "conflict" rather than "bad request".
+const ErrTypeClosed = "IncidentClosed"
 
 // rejection is an Update validation failure. Its message is shown to the
 // person as is, so it says what was wrong and what would be right.
@@ -50,7 +56,7 @@ func (inc *incident) validate(name string, a Action) error {
 		return rejection("the action has no actor: every change must say who made it")
 	}
 	if inc.state.Status == StatusClosed {
-		return rejection("incident %s is closed; open a new incident or add a note to the timeline through compliance", inc.state.ID)
+		return temporal.NewApplicationError(fmt.Sprintf("incident %s is closed; open a new incident for new work", inc.state.ID), ErrTypeClosed)
 	}
 	if len(inc.effectiveRoles(a.Actor)) == 0 {
 		return rejection("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)

@@ -223,6 +223,12 @@ func TestIncidentSurvivesRestartAndTimersKeepRunning(t *testing.T) {
 	}
 	out := c.act(adminToken, id, map[string]any{"type": "close", "reason": "contained; remaining steps tracked in the problem ticket"})
 	require.Equal(t, "closed", out["status"])
+	require.Eventually(t, func() bool {
+		code, res := c.do("POST", "/api/v1/incidents/"+id+"/actions", adminToken, map[string]any{"type": "note", "text": "after close"})
+		return code == http.StatusConflict && strings.Contains(res["error"].(string), "is closed")
+	}, 10*time.Second, 100*time.Millisecond, "a closed incident refuses every action with a clear reason")
+	_, closed := c.do("GET", "/api/v1/incidents/"+id, dpoToken, nil)
+	require.Equal(t, "closed", closed["status"], "a closed incident can still be read")
 
 	code, v := c.do("GET", "/api/v1/incidents/"+id+"/timeline/verify", adminToken, nil)
 	require.Equal(t, http.StatusOK, code)

@@ -407,19 +407,23 @@ func (s *Service) temporalError(id string, err error) error {
 // rejection is an application error whose message is the reason.
 func (s *Service) updateError(id string, err error) error {
 	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
+	if errors.As(err, &nf) || strings.Contains(err.Error(), "workflow execution already completed") {
+		// A completed workflow takes no Updates: the incident was closed.
+		if _, ierr := s.Store.GetIncident(context.Background(), id); ierr == nil {
+			return apperr.New(apperr.Conflict, "incident %s is closed; open a new incident for new work", id)
+		}
 		return apperr.New(apperr.NotFound, "no incident %s", id)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return apperr.New(apperr.Unavailable, "incident %s did not answer in time; the action may still be applied: check its state before retrying", id)
 	}
-	msg := err.Error()
 	var closed *serviceerror.WorkflowNotReady
 	if errors.As(err, &closed) {
 		return apperr.New(apperr.Unavailable, "incident %s is not ready yet; try again", id)
 	}
-	if strings.Contains(msg, "workflow execution already completed") {
-		return apperr.New(apperr.Conflict, "incident %s is closed", id)
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == workflows.ErrTypeClosed {
+		return apperr.New(apperr.Conflict, "%s", app.Message())
 	}
 	if reason, ok := applicationMessage(err); ok {
 		return apperr.New(apperr.Invalid, "%s", reason)
