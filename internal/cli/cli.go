@@ -31,7 +31,7 @@ const Usage = `API client commands (IRBOT_URL, default http://127.0.0.1:8080; IR
 Every command takes --json to print the server's JSON answer as is.
 `
 
-var commands = []string{"declare", "list", "show", "act", "timeline", "verify", "register", "notices", "notice", "campaign"}
+var commands = []string{"declare", "list", "show", "act", "timeline", "verify", "register"}
 
 // Handles reports whether name is an API client command.
 func Handles(name string) bool {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,12 +190,8 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, actor workflows.Act
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
-	format := r.URL.Query().Get("format")
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" && format != "md" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("format must be json, csv or md, got %q", format))
+	format, ok := formatParam(w, r, "json", "csv", "md")
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
@@ -217,6 +214,20 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, actor workflow
 		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 		_ = WriteTimelineMarkdown(w, id, events)
 	}
+}
+
+// formatParam reads ?format=, defaulting to the first allowed value, and
+// answers 400 naming the allowed ones when it is something else.
+func formatParam(w http.ResponseWriter, r *http.Request, allowed ...string) (string, bool) {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		return allowed[0], true
+	}
+	if !slices.Contains(allowed, format) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("format must be %s, got %q", strings.Join(allowed, ", "), format))
+		return "", false
+	}
+	return format, true
 }
 
 // WriteTimelineCSV writes events as CSV with a header row.
@@ -264,12 +275,8 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, actor workflows.
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
-	format := r.URL.Query().Get("format")
-	if format == "" {
-		format = "json"
-	}
-	if format != "json" && format != "csv" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("format must be json or csv, got %q", format))
+	format, ok := formatParam(w, r, "json", "csv")
+	if !ok {
 		return
 	}
 	entries, err := s.Service.Register(r.Context(), actor)
