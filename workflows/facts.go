@@ -59,7 +59,8 @@ var textFacts = func() []string {
 	return names
 }()
 
-var jurisdictionRE = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`)
+// establishmentRE is a Member State code, e.g. "DE".
+var establishmentRE = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // FactNames lists every fact name set_fact accepts.
 func FactNames() []string {
@@ -136,7 +137,7 @@ func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 		return out, nil
 	case name == "establishment":
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil || !regexp.MustCompile(`^[A-Z]{2}$`).MatchString(strings.ToUpper(strings.TrimSpace(s))) {
+		if err := json.Unmarshal(raw, &s); err != nil || !establishmentRE.MatchString(strings.ToUpper(strings.TrimSpace(s))) {
 			return nil, fmt.Errorf("fact \"establishment\" must be the ISO code of the EU/EEA Member State of main establishment, e.g. \"DE\"")
 		}
 		return strings.ToUpper(strings.TrimSpace(s)), nil
@@ -171,7 +172,7 @@ func parseAffected(raw json.RawMessage) (map[string]int64, error) {
 	for _, k := range deadline.SortedKeys(m) {
 		n := m[k]
 		code := strings.ToUpper(strings.TrimSpace(k))
-		if !jurisdictionRE.MatchString(code) {
+		if !deadline.ValidJurisdiction(code) {
 			return nil, fmt.Errorf("fact \"affected\": %q is not an ISO 3166 code such as \"US-CA\", \"BR\" or \"DE\", or \"EU\"", k)
 		}
 		v, err := n.Int64()

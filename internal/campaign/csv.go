@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/store"
 )
 
@@ -26,9 +27,8 @@ type BadRow struct {
 }
 
 var (
-	jurisdictionRE = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`)
-	languageRE     = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
-	columns        = []string{"email", "name", "jurisdiction", "language"}
+	languageRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	columns    = []string{"email", "name", "jurisdiction", "language"}
 )
 
 // Parse reads a recipient list. It returns the good rows and every bad one;
@@ -121,7 +121,7 @@ func check(email, name, jurisdiction, language string) (store.CampaignRecipient,
 	if len(name) > 200 || strings.ContainsAny(name, "\r\n") {
 		return r, "the name is longer than 200 characters or spans lines"
 	}
-	if jurisdiction != "" && !jurisdictionRE.MatchString(r.Jurisdiction) {
+	if jurisdiction != "" && !deadline.ValidJurisdiction(r.Jurisdiction) {
 		return r, fmt.Sprintf("jurisdiction %q is not an ISO 3166 code such as DE, US-CA or EU", jurisdiction)
 	}
 	if language != "" && !languageRE.MatchString(language) {

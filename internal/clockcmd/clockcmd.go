@@ -197,8 +197,7 @@ func RunWith(args []string, stdout, stderr io.Writer, opts Options) int {
 const maxAffected = 10_000_000_000
 
 var (
-	flagPattern         = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	jurisdictionPattern = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`)
+	flagPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
 // parseTime reads an RFC 3339 time with an explicit offset.
@@ -236,7 +235,7 @@ func ParseAffected(s string) (jurisdiction string, n int, err error) {
 		return "", 0, fmt.Errorf("--affected %q: expected JURISDICTION=N, like US-CA=600", s)
 	}
 	j = strings.ToUpper(strings.TrimSpace(j))
-	if !jurisdictionPattern.MatchString(j) {
+	if !deadline.ValidJurisdiction(j) {
 		return "", 0, fmt.Errorf("--affected %q: jurisdiction %q is not an ISO 3166 code like US-CA, BR, DE, or EU", s, j)
 	}
 	value = strings.TrimSpace(value)
