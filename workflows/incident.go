@@ -62,7 +62,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.published = inc.state.Events
 		inc.clocksUp = true
 	} else {
-		inc.state = initialState(in)
+		inc.state = InitialState(in)
 		inc.recordEvent(ctx, "incident.declared", in.DeclaredBy.ID, map[string]any{
 			"title":    in.Title,
 			"summary":  in.Summary,
@@ -95,7 +95,10 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 	return inc, nil
 }
 
-func initialState(in IncidentInput) IncidentState {
+// InitialState is an incident's state before its first workflow task:
+// the playbook's phases, tasks (those of the incident's regimes) and gates,
+// and the facts known at declaration. Phase is set by the workflow.
+func InitialState(in IncidentInput) IncidentState {
 	st := IncidentState{
 		ID: in.ID, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Mode: in.Mode,
 		Status: StatusOpen, Playbook: in.Playbook.ID, PlaybookVersion: in.Playbook.Version,

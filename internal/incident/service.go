@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -131,7 +132,12 @@ func (s *Service) Declare(ctx context.Context, actor workflows.Actor, req Declar
 		ID: id, Title: in.Title, Severity: in.Severity, Mode: in.Mode, Status: workflows.StatusOpen,
 		DeclaredBy: actor.ID, WorkflowID: workflows.IncidentWorkflowID(id), DeclaredAt: in.DeclaredAt, UpdatedAt: in.DeclaredAt,
 	})
-	st := stateFromInput(in)
+	// Answer with the state the workflow starts from: its first task may
+	// not have run yet.
+	st := workflows.InitialState(in)
+	if len(in.Playbook.Phases) > 0 {
+		st.Phase = in.Playbook.Phases[0].ID
+	}
 	return &st, nil
 }
 
@@ -189,7 +195,7 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 		}
 	}
 	facts := map[string]any{}
-	for _, name := range sortedNames(req.Facts) {
+	for _, name := range deadline.SortedKeys(req.Facts) {
 		v, err := workflows.NormalizeFact(name, req.Facts[name])
 		if err != nil {
 			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v", err)
@@ -205,27 +211,6 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 		DeclaredBy: actor, DeclaredAt: now, AwareAt: req.AwareAt, Commander: req.Commander,
 		Regimes: clean, Playbook: *pb, Rules: *rules, Speed: req.Speed, PublicChannel: req.Public, Facts: facts,
 	}, nil
-}
-
-// stateFromInput is the state a just-started incident has, for answering the
-// declarer before the workflow's first task runs.
-func stateFromInput(in workflows.IncidentInput) workflows.IncidentState {
-	st := workflows.IncidentState{
-		ID: in.ID, Title: in.Title, Summary: in.Summary, Severity: in.Severity, Mode: in.Mode,
-		Status: workflows.StatusOpen, Playbook: in.Playbook.ID, PlaybookVersion: in.Playbook.Version,
-		DeclaredBy: in.DeclaredBy, DeclaredAt: in.DeclaredAt, Regimes: in.Regimes,
-		Facts: map[string]any{}, Tasks: []workflows.TaskState{}, Gates: []workflows.GateState{},
-		Roles: []workflows.RoleAssignment{}, Clocks: []workflows.ClockState{},
-	}
-	if len(in.Playbook.Phases) > 0 {
-		st.Phase = in.Playbook.Phases[0].ID
-	}
-	for _, t := range in.Playbook.Tasks {
-		if t.Regime == "" || slices.Contains(in.Regimes, t.Regime) {
-			st.Tasks = append(st.Tasks, workflows.TaskState{ID: t.ID, Title: t.Title, Phase: t.Phase, Role: t.Role, Required: t.Required})
-		}
-	}
-	return st
 }
 
 // List returns every incident, newest first.
@@ -531,13 +516,4 @@ func (s *Service) RecordDenial(ctx context.Context, incidentID string, actor wor
 	}
 	_, _, err = s.Store.Append(ctx, store.Event{IncidentID: incidentID, Key: key, At: s.now().UTC(), Kind: "action.denied", Actor: actorID, Data: data})
 	return err
-}
-
-func sortedNames(m map[string]json.RawMessage) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }
