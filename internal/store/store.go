@@ -110,6 +110,8 @@ type Store interface {
 	ListRegister(ctx context.Context) ([]RegisterEntry, error) // by RecordedAt, then ID
 	// CampaignStore keeps customer campaigns' recipients (campaign.go).
 	CampaignStore
+	// ConsoleStore keeps the web console's sessions and sign-ins (console.go).
+	ConsoleStore
 	Ping(ctx context.Context) error
 	Close() error
 }
