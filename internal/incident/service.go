@@ -30,6 +30,7 @@ type Store interface {
 	ReserveIncidentID(ctx context.Context, prefix, requestKey string) (string, bool, error)
 	GetIncident(ctx context.Context, id string) (store.Incident, error)
 	ListIncidents(ctx context.Context) ([]store.Incident, error)
+	ListIncidentsPage(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
 	Events(ctx context.Context, incidentID string) ([]store.Event, error)
 	Verify(ctx context.Context, incidentID string) (store.VerifyResult, error)
 	ListRegister(ctx context.Context) ([]store.RegisterEntry, error)

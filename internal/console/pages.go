@@ -1,0 +1,544 @@
+package console
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
+)
+
+// page is what every template gets.
+type page struct {
+	Title  string
+	Actor  workflows.Actor
+	CSRF   string
+	Error  string
+	Flash  string
+	Nav    string
+	Data   any
+	Signed bool
+}
+
+var funcs = template.FuncMap{
+	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"utcp": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"isop": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	},
+	"inzone": func(t *time.Time, zone string) string {
+		if t == nil {
+			return "—"
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		return t.In(loc).Format("2006-01-02 15:04 MST")
+	},
+	"join": strings.Join,
+	"short": func(h string) string {
+		if len(h) > 16 {
+			return h[:16]
+		}
+		return h
+	},
+	"has": slices.Contains[[]string],
+	"add":   func(a, b int) int { return a + b },
+	"deref": func(b *bool) bool { return b != nil && *b },
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", n, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// render writes a page through the layout; it renders into a buffer first
+// so a template error never sends half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if p.Actor.ID == "" {
+		p.Actor, p.Signed = c.actor(r)
+	} else {
+		p.Signed = true
+	}
+	p.CSRF = c.csrfToken(r.Context())
+	if p.Flash == "" {
+		p.Flash = c.sessions.PopString(r.Context(), keyFlash)
+	}
+	var buf bytes.Buffer
+	t := c.pages[name]
+	if t == nil {
+		http.Error(w, "no template "+name, http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		c.log.Error("console render", "page", name, "error", err)
+		http.Error(w, "internal error rendering the page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// ---- incidents ----
+
+type incidentsView struct {
+	Mode, Status, Severity, Regime, From, To string
+	Page                                     store.IncidentPage
+	Offset, Limit                            int
+	PrevURL, NextURL                         string
+	Empty                                    bool
+	Regimes                                  []string
+	Severities                               []string
+	Drills                                   bool
+	Scenarios                                []DrillScenario
+}
+
+func parseDate(name, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "%s %q is not a date like 2026-03-01", name, v)
+	}
+	return &t, nil
+}
+
+func (c *Console) incidentsPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	q := r.URL.Query()
+	v := incidentsView{Mode: q.Get("mode"), Status: q.Get("status"), Severity: q.Get("severity"), Regime: q.Get("regime"),
+		From: q.Get("from"), To: q.Get("to"), Limit: 50, Regimes: c.cfg.Regimes, Severities: workflows.Severities, Drills: c.cfg.Drills != nil}
+	if v.Mode == "" {
+		v.Mode = workflows.ModeLive
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			c.fail(w, r, apperr.New(apperr.Invalid, "offset must be a non-negative number, got %q", s))
+			return
+		}
+		v.Offset = n
+	}
+	f := store.IncidentFilter{Mode: v.Mode, Status: v.Status, Severity: v.Severity, Regime: v.Regime, Limit: v.Limit, Offset: v.Offset}
+	var err error
+	if f.From, err = parseDate("from", v.From); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if f.To, err = parseDate("to", v.To); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if f.To != nil {
+		end := f.To.AddDate(0, 0, 1) // "to" is inclusive on the page
+		f.To = &end
+	}
+	v.Page, err = c.cfg.Service.ListPage(r.Context(), actor, f)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	filtered := v.Status != "" || v.Severity != "" || v.Regime != "" || v.From != "" || v.To != "" || v.Offset > 0
+	v.Empty = v.Page.Total == 0 && !filtered
+	if v.Empty && c.cfg.Drills != nil {
+		v.Scenarios, _ = c.cfg.Drills.Scenarios(r.Context(), actor)
+	}
+	link := func(off int) string {
+		u := url.Values{}
+		for k, val := range map[string]string{"mode": v.Mode, "status": v.Status, "severity": v.Severity, "regime": v.Regime, "from": v.From, "to": v.To} {
+			if val != "" {
+				u.Set(k, val)
+			}
+		}
+		u.Set("offset", strconv.Itoa(off))
+		return "/incidents?" + u.Encode()
+	}
+	if v.Offset > 0 {
+		v.PrevURL = link(max(0, v.Offset-v.Limit))
+	}
+	if v.Offset+v.Limit < v.Page.Total {
+		v.NextURL = link(v.Offset + v.Limit)
+	}
+	c.render(w, r, http.StatusOK, "incidents", page{Title: "Incidents", Actor: actor, Nav: v.Mode, Data: v})
+}
+
+func (c *Console) declare(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	req := incident.DeclareRequest{
+		Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Severity: r.PostFormValue("severity"),
+		Mode: r.PostFormValue("mode"), RequestKey: r.PostFormValue("request_key"),
+	}
+	for _, reg := range r.PostForm["regime"] {
+		if reg = strings.TrimSpace(reg); reg != "" {
+			req.Regimes = append(req.Regimes, reg)
+		}
+	}
+	st, err := c.cfg.Service.Declare(r.Context(), actor, req)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Declared "+st.ID+": the clocks are running.")
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(st.ID), http.StatusSeeOther)
+}
+
+// ---- one incident ----
+
+type clockView struct {
+	workflows.ClockState
+	Zone string
+}
+
+type incidentView struct {
+	State     *workflows.IncidentState
+	Clocks    []clockView
+	Notices   []workflows.NoticeState
+	Events    []store.Event
+	Kinds     []string
+	Actors    []string
+	Kind      string
+	Who       string
+	Verify    *store.VerifyResult
+	ChainHead string
+	Regimes   []string
+	Evidence  bool
+	Error     string
+}
+
+func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	c.showIncident(w, r, actor, http.StatusOK, "")
+}
+
+func (c *Console) showIncident(w http.ResponseWriter, r *http.Request, actor workflows.Actor, status int, actionErr string) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	st, err := c.cfg.Service.Get(ctx, actor, id)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	v := incidentView{State: st, Kind: r.URL.Query().Get("kind"), Who: r.URL.Query().Get("actor"), Regimes: st.Regimes, Evidence: c.cfg.Evidence != nil, Error: actionErr}
+	for _, cl := range st.Clocks {
+		v.Clocks = append(v.Clocks, clockView{ClockState: cl, Zone: c.cfg.Service.ClockZone(cl.Regime, cl.Obligation)})
+	}
+	if ns, err := c.cfg.Service.Notices(ctx, actor, id); err == nil {
+		v.Notices = ns
+	}
+	events, err := c.cfg.Service.Timeline(ctx, actor, id)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		c.fail(w, r, err)
+		return
+	}
+	for _, e := range events {
+		if !slices.Contains(v.Kinds, e.Kind) {
+			v.Kinds = append(v.Kinds, e.Kind)
+		}
+		if !slices.Contains(v.Actors, e.Actor) {
+			v.Actors = append(v.Actors, e.Actor)
+		}
+		if (v.Kind == "" || e.Kind == v.Kind) && (v.Who == "" || e.Actor == v.Who) {
+			v.Events = append(v.Events, e)
+		}
+	}
+	slices.Sort(v.Kinds)
+	slices.Sort(v.Actors)
+	if strings.HasSuffix(r.URL.Path, "/verify") {
+		res, err := c.cfg.Service.Verify(ctx, actor, id)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		v.Verify = &res
+		if len(events) > 0 {
+			v.ChainHead = events[len(events)-1].Hash
+		}
+	}
+	c.render(w, r, status, "incident", page{Title: st.ID + " " + st.Title, Actor: actor, Data: v})
+}
+
+// act runs one incident action from a form through the service; a refusal
+// is shown on the page and recorded on the timeline by the service.
+func (c *Console) act(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	id := r.PathValue("id")
+	a := workflows.Action{Type: r.PostFormValue("type"), Task: r.PostFormValue("task"), Gate: r.PostFormValue("gate"),
+		Name: strings.TrimSpace(r.PostFormValue("name")), Text: r.PostFormValue("text"), Source: "console", RequestID: r.PostFormValue("request_id")}
+	if a.Type == workflows.ActionSetFact {
+		raw := strings.TrimSpace(r.PostFormValue("value"))
+		if !json.Valid([]byte(raw)) {
+			b, _ := json.Marshal(raw) // plain words are a JSON string
+			raw = string(b)
+		}
+		a.Value = json.RawMessage(raw)
+	}
+	if _, err := c.cfg.Service.Act(r.Context(), actor, id, a); err != nil {
+		c.refused(w, r, actor, id, a, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Done: "+strings.ReplaceAll(a.Type, "_", " ")+".")
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, actor workflows.Actor, id string, a workflows.Action, err error) {
+	switch apperr.CodeOf(err) {
+	case apperr.Invalid, apperr.Forbidden, apperr.Conflict:
+		if rerr := c.cfg.Service.RecordDenial(r.Context(), id, actor, a, apperr.MessageOf(err)); rerr != nil {
+			c.log.Warn("console: could not record a refused action", "incident", id, "error", rerr)
+		}
+		status := statusOf(err)
+		if apperr.CodeOf(err) == apperr.Invalid && strings.Contains(apperr.MessageOf(err), "role") {
+			status = http.StatusForbidden
+		}
+		c.showIncident(w, r, actor, status, "Refused: "+apperr.MessageOf(err))
+	default:
+		c.fail(w, r, err)
+	}
+}
+
+func (c *Console) draftNotice(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	id := r.PathValue("id")
+	req := incident.NoticeRequest{Regime: r.PostFormValue("regime"), Obligation: r.PostFormValue("obligation"), RequestKey: r.PostFormValue("request_id")}
+	if clock := r.PostFormValue("clock"); clock != "" {
+		req.Regime, req.Obligation, _ = strings.Cut(clock, "/")
+	}
+	for _, t := range strings.FieldsFunc(r.PostFormValue("to"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		req.To = append(req.To, t)
+	}
+	ns, err := c.cfg.Service.DraftNotice(r.Context(), actor, id, req)
+	if err != nil {
+		c.refused(w, r, actor, id, workflows.Action{Type: workflows.ActionCreateNotice, Regime: req.Regime, Obligation: req.Obligation, Source: "console"}, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Drafted notice "+ns.ID+".")
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (c *Console) noticeAct(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	id, nid := r.PathValue("id"), r.PathValue("notice")
+	a := workflows.NoticeAction{Type: r.PostFormValue("type"), Reason: r.PostFormValue("reason"), Source: "console"}
+	if _, err := c.cfg.Service.NoticeAct(r.Context(), actor, id, nid, a); err != nil {
+		c.refused(w, r, actor, id, workflows.Action{Type: "notice_" + a.Type, Reason: a.Reason, Source: "console"}, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Notice "+nid+": "+a.Type+" done.")
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (c *Console) notAvailable(w http.ResponseWriter, r *http.Request, actor workflows.Actor, what string) {
+	c.render(w, r, http.StatusNotImplemented, "error", page{Title: "Not available", Actor: actor, Error: what + " is not available in this build."})
+}
+
+func (c *Console) evidence(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	id := r.PathValue("id")
+	// The service decides who may read the incident's record.
+	if _, err := c.cfg.Service.Verify(r.Context(), actor, id); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if c.cfg.Evidence == nil {
+		c.notAvailable(w, r, actor, "The evidence pack")
+		return
+	}
+	var buf bytes.Buffer
+	if err := c.cfg.Evidence.WriteEvidence(r.Context(), &buf, id); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", id+"-evidence.zip"))
+	_, _ = buf.WriteTo(w)
+}
+
+// ---- registers ----
+
+type registerView struct {
+	Entries          []store.RegisterEntry
+	From, To, Regime string
+	Regimes          []string
+	CSVURL           string
+}
+
+func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	q := r.URL.Query()
+	v := registerView{From: q.Get("from"), To: q.Get("to"), Regime: q.Get("regime"), Regimes: c.cfg.Regimes}
+	for k := range q {
+		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
+			c.fail(w, r, apperr.New(apperr.Invalid, "unknown filter %q; the register filters by from, to and regime", k))
+			return
+		}
+	}
+	from, err := parseDate("from", v.From)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	to, err := parseDate("to", v.To)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if v.Regime != "" && len(v.Regimes) > 0 && !slices.Contains(v.Regimes, v.Regime) {
+		c.fail(w, r, apperr.New(apperr.Invalid, "unknown regime %q", v.Regime))
+		return
+	}
+	format := q.Get("format")
+	if format != "" && format != "html" && format != "csv" {
+		c.fail(w, r, apperr.New(apperr.Invalid, "format must be html or csv, got %q", format))
+		return
+	}
+	all, err := c.cfg.Service.Register(r.Context(), actor)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	for _, e := range all {
+		at := e.RecordedAt
+		if e.SentAt != nil {
+			at = *e.SentAt
+		}
+		if (from != nil && at.Before(*from)) || (to != nil && !at.Before(to.AddDate(0, 0, 1))) || (v.Regime != "" && e.Regime != v.Regime) {
+			continue
+		}
+		v.Entries = append(v.Entries, e)
+	}
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="notification-register.csv"`)
+		_ = writeRegisterCSV(w, v.Entries)
+		return
+	}
+	qs := q
+	qs.Set("format", "csv")
+	v.CSVURL = "/register?" + qs.Encode()
+	c.render(w, r, http.StatusOK, "register", page{Title: "Notification register", Actor: actor, Nav: "register", Data: v})
+}
+
+func writeRegisterCSV(w http.ResponseWriter, entries []store.RegisterEntry) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"incident_id", "kind", "regime", "obligation", "recipient", "status", "due_at", "sent_at", "on_time", "reference", "message_id", "decided_by", "rationale", "recorded_at"})
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, e := range entries {
+		onTime := ""
+		if e.OnTime != nil {
+			onTime = strconv.FormatBool(*e.OnTime)
+		}
+		_ = cw.Write(csvSafe(e.IncidentID, e.Kind, e.Regime, e.Obligation, e.Recipient, e.Status, ts(e.DueAt), ts(e.SentAt), onTime,
+			e.Reference, e.MessageID, e.DecidedBy, e.Rationale, e.RecordedAt.UTC().Format(time.RFC3339)))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from running a cell as a formula.
+func csvSafe(fields ...string) []string {
+	for i, f := range fields {
+		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+			fields[i] = "'" + f
+		}
+	}
+	return fields
+}
+
+func (c *Console) breachRegister(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	// Same readers as the notification register: the service says who.
+	if _, err := c.cfg.Service.Register(r.Context(), actor); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if c.cfg.BreachRegister == nil {
+		c.notAvailable(w, r, actor, "The breach register")
+		return
+	}
+	from, err := parseDate("from", r.URL.Query().Get("from"))
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	to, err := parseDate("to", r.URL.Query().Get("to"))
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := c.cfg.BreachRegister.WriteBreachRegisterCSV(r.Context(), &buf, from, to); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="breach-register.csv"`)
+	_, _ = buf.WriteTo(w)
+}
+
+// ---- drills ----
+
+func (c *Console) drillsPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	http.Redirect(w, r, "/incidents?mode=drill", http.StatusSeeOther)
+}
+
+func (c *Console) startDrill(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Drills == nil {
+		c.notAvailable(w, r, actor, "Drills are")
+		return
+	}
+	id, err := c.cfg.Drills.StartDrill(r.Context(), actor, r.PostFormValue("scenario"), r.PostFormValue("autoplay") != "")
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
+}
+
+func (c *Console) drillReport(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Drills == nil {
+		c.notAvailable(w, r, actor, "Drill reports are")
+		return
+	}
+	var buf bytes.Buffer
+	if err := c.cfg.Drills.WriteReportHTML(r.Context(), actor, &buf, r.PathValue("id")); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = buf.WriteTo(w)
+}

@@ -1,0 +1,31 @@
+// irbot console: live countdowns and times in the viewer's own zone. The
+// page works without it; it only refines what the server wrote.
+(function () {
+  "use strict";
+  function left(ms) {
+    var neg = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var txt = (d ? d + "d " : "") + h + "h " + (m < 10 ? "0" : "") + m + "m " + (sec < 10 ? "0" : "") + sec + "s";
+    return neg ? "overdue by " + txt : txt + " left";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time.countdown").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(due)) return;
+      el.textContent = left(due - now);
+      el.classList.toggle("overdue", due < now);
+    });
+  }
+  function local() {
+    document.querySelectorAll("time.local").forEach(function (el) {
+      var t = new Date(el.getAttribute("datetime"));
+      if (!isNaN(t)) el.textContent = "yours: " + t.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    local();
+    tick();
+    setInterval(tick, 1000);
+  });
+})();
