@@ -64,7 +64,7 @@ var funcs = template.FuncMap{
 		}
 		return h
 	},
-	"has": slices.Contains[[]string],
+	"has":   slices.Contains[[]string],
 	"add":   func(a, b int) int { return a + b },
 	"deref": func(b *bool) bool { return b != nil && *b },
 }
