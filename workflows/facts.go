@@ -229,3 +229,10 @@ func deadlineFacts(facts map[string]any, clocks []ClockState, delays []deadline.
 	}
 	return f
 }
+
+// CheckFact is NormalizeFact for validators that only need the verdict, such
+// as the scenario loader's check of the facts an inject sets.
+func CheckFact(name string, raw json.RawMessage) error {
+	_, err := NormalizeFact(name, raw)
+	return err
+}

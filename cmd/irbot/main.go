@@ -18,6 +18,7 @@ import (
 	"github.com/irbot/irbot/internal/clockcmd"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/playbooks"
+	"github.com/irbot/irbot/workflows"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,7 +30,7 @@ Usage:
   irbot serve                          run everything: Temporal (embedded unless TEMPORAL_ADDRESS), worker, API
   irbot version                        print the version
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
-  irbot playbook validate FILE...      check playbook files; one line per problem
+  irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
@@ -116,7 +117,9 @@ func playbookCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "irbot: rule files: %v\n", err)
 		return 1
 	}
-	problems := playbooks.ValidatePlaybookFiles(files, rules.Has)
+	// Scenario packages (drills) are checked here too, with the same fact
+	// rules set_fact applies.
+	problems := playbooks.ValidateFiles(files, rules.Has, workflows.CheckFact)
 	errs := 0
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p.String())

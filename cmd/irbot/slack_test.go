@@ -26,6 +26,9 @@ const slackSecret = "test-signing-secret"
 // Slack Web API.
 func startSlackMain(t *testing.T, fake *slackfake.Server) *Main {
 	t.Helper()
+	t.Cleanup(func() {
+		require.Empty(t, fake.Rejections(), "every message and view irbot sent must pass Slack's Block Kit rules")
+	})
 	m, out := startMainWith(t, filepath.Join(t.TempDir(), "data"), map[string]string{
 		"SLACK_BOT_TOKEN":        "xoxb-test-0000000000",
 		"SLACK_SIGNING_SECRET":   slackSecret,

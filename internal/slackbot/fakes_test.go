@@ -187,6 +187,9 @@ func newHarness(t *testing.T, mut func(*Config)) *harness {
 	t.Helper()
 	fs := slackfake.New()
 	t.Cleanup(fs.Close)
+	t.Cleanup(func() {
+		require.Empty(t, fs.Rejections(), "every message and view irbot sent must pass Slack's Block Kit rules")
+	})
 	svc := newFakeService()
 	cfg := Config{
 		Service: svc, Directory: testUsers(t), BotToken: "xoxb-test", SigningSecret: testSecret,

@@ -37,6 +37,7 @@ func actionArg(act slack.BlockAction) string {
 }
 
 func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction) {
+	act.ActionID = tpl.BaseAction(act.ActionID)
 	user := cb.User.ID
 	arg := actionArg(act)
 	// The same delivery twice (a replay) carries the same action_ts; a

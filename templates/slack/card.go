@@ -188,7 +188,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		}
 		lines = append(lines, fmt.Sprintf("*%s*: _unassigned_", role))
 		if !closed && len(claims) < 25 {
-			claims = append(claims, button(ActionClaimRole, Value(st.ID, role), "Claim "+role, ""))
+			claims = append(claims, button(ElementID(ActionClaimRole, len(claims)), Value(st.ID, role), "Claim "+role, ""))
 		}
 	}
 	b.add(goslack.NewSectionBlock(mrkdwn("*Roles*\n"+joinLines(lines, MaxSectionText-10)), nil, nil))

@@ -9,6 +9,11 @@
 // title) and truncates gracefully rather than letting Slack reject a message.
 package slack
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Action IDs of interactive elements. Handlers in internal/slackbot switch on
 // these; a button's value carries its argument (task, gate or role ID) and the
 // incident ID as "INCIDENT|ARG".
@@ -35,6 +40,24 @@ const (
 	ActionNoticeSend     = "irbot.notice_send"
 	ActionNoticeSendLate = "irbot.notice_send_late"
 )
+
+// ElementID makes an action ID unique within its block, as Slack requires
+// (it answers invalid_blocks otherwise): the n-th element of one kind in a
+// block is action#n. Handlers switch on BaseAction of what comes back.
+func ElementID(action string, n int) string {
+	if n == 0 {
+		return action
+	}
+	return action + "#" + strconv.Itoa(n)
+}
+
+// BaseAction is the inverse of ElementID: the action an element performs.
+func BaseAction(actionID string) string {
+	if i := strings.IndexByte(actionID, '#'); i >= 0 {
+		return actionID[:i]
+	}
+	return actionID
+}
 
 // Options of a clock's overflow menu.
 const (

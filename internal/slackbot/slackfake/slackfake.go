@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,10 @@ type Server struct {
 	ephemeral []Message
 	responses []map[string]any
 	failures  map[string][]failure
+	limits    map[string]rateLimit
+	recent    map[string][]time.Time
+	rejects   []string
+	views     map[string]json.RawMessage
 	seq       int
 	// Delay, when set, is how long every Web API call takes.
 	Delay time.Duration
@@ -78,7 +83,8 @@ type Server struct {
 
 // New starts a fake; Close stops it.
 func New() *Server {
-	s := &Server{failures: map[string][]failure{}, connect: make(chan struct{}, 16)}
+	s := &Server{failures: map[string][]failure{}, limits: map[string]rateLimit{}, recent: map[string][]time.Time{},
+		views: map[string]json.RawMessage{}, connect: make(chan struct{}, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
 	mux.HandleFunc("/response/", s.response)
@@ -209,6 +215,16 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	if m == nil {
 		m = map[string]any{}
 	}
+	if blocks, ok := m["blocks"]; ok {
+		raw, _ := json.Marshal(blocks)
+		if errs := CheckBlocks(raw, SurfaceMessage); len(errs) > 0 {
+			s.mu.Lock()
+			s.rejects = append(s.rejects, prefixed("response_url", errs)...)
+			s.mu.Unlock()
+			http.Error(w, "invalid_blocks", http.StatusBadRequest)
+			return
+		}
+	}
 	m["_path"] = strings.TrimPrefix(r.URL.Path, "/response/")
 	s.mu.Lock()
 	s.responses = append(s.responses, m)
@@ -258,6 +274,14 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	call := Call{Method: method, Params: p, Status: http.StatusOK}
+	if wait := s.limited(method, p); wait > 0 {
+		call.Status = http.StatusTooManyRequests
+		s.calls = append(s.calls, call)
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
 	if fs := s.failures[method]; len(fs) > 0 {
 		f := fs[0]
 		s.failures[method] = fs[1:]
@@ -277,12 +301,24 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": false, "error": f.code})
 		return
 	}
-	resp, code := s.handle(method, p)
+	var resp map[string]any
+	code := ""
+	if errs := s.checkPayload(method, p); len(errs) > 0 {
+		code = "invalid_blocks"
+		s.rejects = append(s.rejects, prefixed(method, errs)...)
+		resp = map[string]any{"errors": errs}
+	} else {
+		resp, code = s.handle(method, p)
+	}
 	call.Error = code
 	s.calls = append(s.calls, call)
 	s.mu.Unlock()
 	if code != "" {
-		writeJSON(w, map[string]any{"ok": false, "error": code})
+		out := map[string]any{"ok": false, "error": code}
+		if errs, ok := resp["errors"]; ok {
+			out["errors"] = errs
+		}
+		writeJSON(w, out)
 		return
 	}
 	resp["ok"] = true
@@ -457,7 +493,21 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 			return nil, "invalid_trigger_id"
 		}
 		s.seq++
-		return map[string]any{"view": map[string]any{"id": fmt.Sprintf("V%07d", s.seq)}}, ""
+		id := fmt.Sprintf("V%07d", s.seq)
+		s.views[id] = json.RawMessage(p["view"])
+		return map[string]any{"view": map[string]any{"id": id}}, ""
+	case "views.update":
+		if _, ok := s.views[p["view_id"]]; !ok {
+			return nil, "not_found"
+		}
+		s.views[p["view_id"]] = json.RawMessage(p["view"])
+		return map[string]any{"view": map[string]any{"id": p["view_id"]}}, ""
+	case "views.publish":
+		if p["user_id"] == "" {
+			return nil, "invalid_arguments"
+		}
+		s.views["home:"+p["user_id"]] = json.RawMessage(p["view"])
+		return map[string]any{"view": map[string]any{"id": "home:" + p["user_id"]}}, ""
 	case "users.info":
 		return map[string]any{"user": map[string]any{"id": p["user"], "name": strings.ToLower(p["user"]), "real_name": "User " + p["user"]}}, ""
 	}
@@ -523,4 +573,90 @@ func (s *Server) Acks() []map[string]any {
 	s.wsMu.Lock()
 	defer s.wsMu.Unlock()
 	return slices.Clone(s.acks)
+}
+
+// checkPayload applies the Block Kit checker to what a method would show:
+// the blocks of a message, or a view. s.mu is held.
+func (s *Server) checkPayload(method string, p map[string]string) []string {
+	switch method {
+	case "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage":
+		if p["blocks"] == "" {
+			return nil
+		}
+		return CheckBlocks([]byte(p["blocks"]), SurfaceMessage)
+	case "views.open", "views.update", "views.push", "views.publish":
+		if p["view"] == "" {
+			return []string{"view: required"}
+		}
+		return CheckView([]byte(p["view"]))
+	}
+	return nil
+}
+
+func prefixed(method string, errs []string) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = method + ": " + e
+	}
+	return out
+}
+
+// Rejections returns every invalid_blocks the fake answered, with the rule
+// broken: a test that expects none asserts this is empty.
+func (s *Server) Rejections() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.rejects)
+}
+
+// View returns the last view opened, updated or published under id (the
+// views.open answer's ID, or "home:USER" for a published App Home).
+func (s *Server) View(id string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.views[id]
+}
+
+type rateLimit struct {
+	n      int
+	window time.Duration
+}
+
+// RateLimit makes method answer 429 with Retry-After once it has been called
+// n times within window (per channel for chat.postMessage, as Slack limits
+// posting per channel). A zero n removes the limit.
+func (s *Server) RateLimit(method string, n int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.limits, method)
+		return
+	}
+	s.limits[method] = rateLimit{n: n, window: window}
+}
+
+// limited records a call against method's limit and returns how long the
+// caller must wait when it is over (0 when it may go). s.mu is held.
+func (s *Server) limited(method string, p map[string]string) time.Duration {
+	l, ok := s.limits[method]
+	if !ok {
+		return 0
+	}
+	key := method
+	if method == "chat.postMessage" {
+		key += "|" + p["channel"]
+	}
+	now := time.Now()
+	kept := s.recent[key][:0]
+	for _, t := range s.recent[key] {
+		if now.Sub(t) < l.window {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) >= l.n {
+		s.recent[key] = kept
+		return l.window - now.Sub(kept[0])
+	}
+	s.recent[key] = append(kept, now)
+	return 0
 }
