@@ -13,7 +13,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Local PostgreSQL for test-postgres (Debian's postgresql package, as .ci/run).
 IRBOT_TEST_POSTGRES_URL ?= postgres://irbot_test:irbot_test@127.0.0.1:5432/irbot_test?sslmode=disable
 
-.PHONY: help build run check test test-postgres bench compose-check clean
+.PHONY: help build run check test test-postgres bench bench-go compose-check clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -39,7 +39,10 @@ test-postgres: ## Start local PostgreSQL (apt) and run the store tests against i
 	.ci/run --postgres-only
 	IRBOT_TEST_POSTGRES_URL='$(IRBOT_TEST_POSTGRES_URL)' go test -count=1 ./internal/store/...
 
-bench: ## Run benchmarks only
+bench: ## irbot bench: the whole stack against its budgets (BENCH_FLAGS=--quick)
+	go run ./cmd/irbot bench $(BENCH_FLAGS) --out bench.json
+
+bench-go: ## Go micro-benchmarks only
 	go test -run '^$$' -bench . -benchmem ./...
 
 compose-check: ## Check docker-compose.yml, Dockerfile, Slack manifest (no Docker needed)

@@ -29,6 +29,7 @@ const usage = `irbot: incident response orchestration for data breaches
 Usage:
   irbot serve                          run everything: Temporal (embedded unless TEMPORAL_ADDRESS), worker, API
   irbot version                        print the version
+  irbot bench [--quick] [--out FILE]   measure the whole stack in-process against its budgets (irbot bench --help)
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "serve":
 		return serve(args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	case "clocks":
 		return clockcmd.Run(args[1:], stdout, stderr)
 	case "playbook":
