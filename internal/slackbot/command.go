@@ -88,6 +88,8 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 			c.Incident = strings.ToUpper(args[0])
 		}
 		return c, nil
+	case "repost":
+		return Command{Name: "repost"}, nil
 	case "task":
 		if len(args) != 2 || strings.ToLower(args[0]) != "done" {
 			return Command{}, parseErr("use `/incident task done ID`, e.g. `/incident task done isolate`")

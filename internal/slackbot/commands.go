@@ -102,6 +102,13 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 	case "notified", "not_notify":
 		b.clockCommand(ctx, actor, id, c, requestID, to)
 		return
+	case "repost":
+		if err := b.resumeIncident(ctx, actor, id, "/incident repost"); err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, c.Name)))
+			return
+		}
+		b.tell(ctx, to, "irbot will post the incident's card here again, with its current state.")
+		return
 	case "status", "clocks":
 		st, err := b.svc.Get(ctx, actor, id)
 		if err != nil {
