@@ -472,6 +472,7 @@ func TestSlashSubcommandsGoThroughTheService(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"help", "/incident declare"},
 		{"dance", "unknown subcommand"},
+		{"clcoks", "did you mean `/incident clocks`?"},
 		{"severity huge", "use `/incident severity S`"},
 		{"aware yesterday-ish", "not a time I can read"},
 		{"drill list", "later release"},
@@ -482,6 +483,9 @@ func TestSlashSubcommandsGoThroughTheService(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(body), &m), tc.text)
 		require.Equal(t, "ephemeral", m["response_type"], tc.text)
 		require.Contains(t, m["text"], tc.want, tc.text)
+		if strings.Contains(tc.want, "did you mean") {
+			require.NotContains(t, m["text"], "/incident declare", "a near miss gets the closest command, not the whole help")
+		}
 	}
 
 	// Outside an incident channel, status needs an ID.

@@ -27,6 +27,9 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return nil // a replay: the first delivery answers
 	}
 	c, err := ParseCommand(cmd.Text, b.now())
+	if pe, ok := err.(*ParseError); ok && pe.Short {
+		return ephemeral(pe.Msg)
+	}
 	if err != nil {
 		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
 	}
