@@ -69,9 +69,14 @@ func (inc *incident) slackResumes(ctx workflow.Context) {
 			inc.repost = true
 			continue
 		}
-		code := inc.state.SlackPaused
+		// Resume once the record is written, so the one re-render shows it
+		// (resuming first would render twice: once for what happened while
+		// paused, once for the record).
+		idx := inc.recordEvent(ctx, "slack.resumed", "irbot", map[string]any{"reason": reason, "after": inc.state.SlackPaused}, nil)
+		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
+			return
+		}
 		inc.state.SlackPaused = ""
 		inc.state.SlackFailures = nil
-		inc.recordEvent(ctx, "slack.resumed", "irbot", map[string]any{"reason": reason, "after": code}, nil)
 	}
 }

@@ -341,9 +341,15 @@ func TestPublishCreatesChannelThenUpdatesCard(t *testing.T) {
 	require.Len(t, h.slack.Messages("CANNOUNCE1"), 1, "announced once")
 	require.Contains(t, h.slack.Messages(refs.ChannelID)[0].Text, "critical")
 
+	// Nothing changed: the identical card is not sent again.
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	require.Len(t, h.slack.Calls("chat.update"), 1, "an identical render costs no call")
+
 	// The channel is archived: non-retryable, reported to the commander once.
 	h.slack.Archive(refs.ChannelID)
 	for range 2 {
+		st.Events++ // a change to show
 		_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
 		require.Error(t, err)
 		var app *temporal.ApplicationError
