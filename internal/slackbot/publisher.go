@@ -36,7 +36,7 @@ type published struct {
 	// lastCard is the card last posted or updated (blocks and text as
 	// JSON): an identical render is not sent again.
 	lastCard string
-	invited                        map[string]bool
+	invited  map[string]bool
 }
 
 func newPublishState() *publishState {
