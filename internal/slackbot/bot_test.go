@@ -644,3 +644,24 @@ func payloadForm(p map[string]any) string {
 
 var _ = context.Background
 var _ = apperr.Invalid
+
+// TestDeclareCostsAtMostSixCallsBeforeTheCardIsPinned: create, invite the
+// declarer and the commander, topic, post, pin; nothing else first.
+func TestDeclareCostsAtMostSixCallsBeforeTheCardIsPinned(t *testing.T) {
+	h := newHarness(t, nil)
+	st, err := h.svc.Declare(t.Context(), workflows.Actor{ID: "U0000000003", Roles: []string{"responder"}}, incidentReq("Laptop stolen"))
+	require.NoError(t, err)
+	st.Roles = []workflows.RoleAssignment{{Role: "commander", User: "U0000000005"}}
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	var methods []string
+	for _, c := range h.slack.Calls("") {
+		methods = append(methods, c.Method)
+		if c.Method == "pins.add" {
+			break
+		}
+	}
+	t.Logf("calls up to the pin: %d %v", len(methods), methods)
+	require.Equal(t, "pins.add", methods[len(methods)-1])
+	require.LessOrEqual(t, len(methods), 6, "Web API calls of a declare up to the pinned card")
+}
