@@ -511,6 +511,8 @@ func TestSlackManifestMatchesIrbot(t *testing.T) {
 		"reaction_added":        {"reactions:read"},
 		"member_joined_channel": {"channels:read", "groups:read"},
 		"app_mention":           {"app_mentions:read"},
+		"channel_unarchive":     {"channels:read"},
+		"group_unarchive":       {"groups:read"},
 	}
 	for _, ev := range []string{"pin_added", "reaction_added"} {
 		require.Contains(t, m.Settings.EventSubscriptions.BotEvents, ev, "timeline capture needs the %s event", ev)

@@ -47,6 +47,9 @@ type incident struct {
 	// coroutine catches up whenever queued moves past it.
 	published  int
 	publishing bool
+	// repost asks the publisher for one re-render with nothing new to show
+	// (SignalSlackResume when publishing was not paused).
+	repost bool
 	// starting holds the keys of clocks whose ClockWorkflow is being started.
 	starting map[string]bool
 }
@@ -158,7 +161,7 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 			// Let the card show the closed incident; Slack being down must
 			// not keep the incident open, so the wait is bounded.
 			if _, err := workflow.AwaitWithTimeout(ctx, 5*time.Minute, func() bool {
-				return inc.published >= inc.queued && !inc.publishing
+				return (inc.published >= inc.queued || inc.state.SlackPaused != "") && !inc.publishing
 			}); err != nil {
 				return IncidentResult{}, err
 			}
@@ -223,10 +226,24 @@ func (inc *incident) publisher(ctx workflow.Context) {
 		},
 	})
 	lastFailure := ""
+	// Version 1: a failure is recorded once per (channel, Slack error code)
+	// rather than once per distinct error text (which carried event IDs, so
+	// every retry recorded again and re-published: an endless loop), and a
+	// permanent one pauses publishing until SignalSlackResume.
+	onceV := workflow.GetVersion(ctx, slackOnceChange, workflow.DefaultVersion, 1)
+	if onceV >= 1 {
+		workflow.Go(ctx, inc.slackResumes)
+	}
 	for {
-		if err := workflow.Await(ctx, func() bool { return inc.written > inc.published }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			if onceV >= 1 {
+				return inc.state.SlackPaused == "" && (inc.written > inc.published || inc.repost)
+			}
+			return inc.written > inc.published
+		}); err != nil {
 			return
 		}
+		inc.repost = false
 		want := inc.written
 		inc.publishing = true
 		var refs SlackRefs
@@ -236,6 +253,10 @@ func (inc *incident) publisher(ctx workflow.Context) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return
+			}
+			if onceV >= 1 {
+				inc.slackFailed(ctx, err)
+				continue
 			}
 			// Reported once per distinct failure, on the timeline, so the
 			// commander sees it and nothing loops on a dead channel.

@@ -52,6 +52,12 @@ var ActionTypes = []string{
 	ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionDelayClock, ActionClose,
 }
 
+// SignalSlackResume tells an incident whose Slack publishing a permanent
+// error paused that something changed (irbot re-invited, the channel
+// unarchived, a person ran /incident repost): its payload is the reason, a
+// string. The incident records slack.resumed and re-renders once.
+const SignalSlackResume = "slack.resume"
+
 // Clock workflow signals and query.
 const (
 	SignalClockReschedule = "clock.reschedule"

@@ -141,6 +141,11 @@ type IncidentState struct {
 	RecentRequests []string `json:"recent_requests,omitempty"`
 	// Notices are the incident's notices as their NoticeWorkflows report them.
 	Notices []NoticeSummary `json:"notices,omitempty"`
+	// SlackFailures are the Slack failures already on the timeline, as
+	// "channel|code", so each is recorded once; SlackPaused is the permanent
+	// error code that paused publishing to the channel until SignalSlackResume.
+	SlackFailures []string `json:"slack_failures,omitempty"`
+	SlackPaused   string   `json:"slack_paused,omitempty"`
 }
 
 // SlackRefs are where an incident lives in Slack.

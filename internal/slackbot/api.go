@@ -15,6 +15,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/irbot/irbot/workflows"
 )
 
 // transientCodes are Slack error codes worth retrying: Slack itself had a
@@ -79,7 +81,7 @@ func ActivityError(err error) error {
 		return nil
 	}
 	if IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), "SlackPermanent", err)
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.SlackPermanentType, err, ErrCode(err))
 	}
 	return temporal.NewApplicationError(err.Error(), "SlackTransient", err)
 }

@@ -341,9 +341,15 @@ func TestPublishCreatesChannelThenUpdatesCard(t *testing.T) {
 	require.Len(t, h.slack.Messages("CANNOUNCE1"), 1, "announced once")
 	require.Contains(t, h.slack.Messages(refs.ChannelID)[0].Text, "critical")
 
+	// Nothing changed: the identical card is not sent again.
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	require.Len(t, h.slack.Calls("chat.update"), 1, "an identical render costs no call")
+
 	// The channel is archived: non-retryable, reported to the commander once.
 	h.slack.Archive(refs.ChannelID)
 	for range 2 {
+		st.Events++ // a change to show
 		_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
 		require.Error(t, err)
 		var app *temporal.ApplicationError
@@ -472,6 +478,7 @@ func TestSlashSubcommandsGoThroughTheService(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"help", "/incident declare"},
 		{"dance", "unknown subcommand"},
+		{"clcoks", "did you mean `/incident clocks`?"},
 		{"severity huge", "use `/incident severity S`"},
 		{"aware yesterday-ish", "not a time I can read"},
 		{"drill list", "later release"},
@@ -482,6 +489,9 @@ func TestSlashSubcommandsGoThroughTheService(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(body), &m), tc.text)
 		require.Equal(t, "ephemeral", m["response_type"], tc.text)
 		require.Contains(t, m["text"], tc.want, tc.text)
+		if strings.Contains(tc.want, "did you mean") {
+			require.NotContains(t, m["text"], "/incident declare", "a near miss gets the closest command, not the whole help")
+		}
 	}
 
 	// Outside an incident channel, status needs an ID.
@@ -634,3 +644,24 @@ func payloadForm(p map[string]any) string {
 
 var _ = context.Background
 var _ = apperr.Invalid
+
+// TestDeclareCostsAtMostSixCallsBeforeTheCardIsPinned: create, invite the
+// declarer and the commander, topic, post, pin; nothing else first.
+func TestDeclareCostsAtMostSixCallsBeforeTheCardIsPinned(t *testing.T) {
+	h := newHarness(t, nil)
+	st, err := h.svc.Declare(t.Context(), workflows.Actor{ID: "U0000000003", Roles: []string{"responder"}}, incidentReq("Laptop stolen"))
+	require.NoError(t, err)
+	st.Roles = []workflows.RoleAssignment{{Role: "commander", User: "U0000000005"}}
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	var methods []string
+	for _, c := range h.slack.Calls("") {
+		methods = append(methods, c.Method)
+		if c.Method == "pins.add" {
+			break
+		}
+	}
+	t.Logf("calls up to the pin: %d %v", len(methods), methods)
+	require.Equal(t, "pins.add", methods[len(methods)-1])
+	require.LessOrEqual(t, len(methods), 6, "Web API calls of a declare up to the pinned card")
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -32,7 +33,11 @@ type Command struct {
 }
 
 // ParseError is a malformed /incident; its message is shown privately with help.
-type ParseError struct{ Msg string }
+type ParseError struct {
+	Msg string
+	// Short says the message alone helps (a "did you mean"): no full help.
+	Short bool
+}
 
 func (e *ParseError) Error() string { return e.Msg }
 
@@ -88,6 +93,8 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 			c.Incident = strings.ToUpper(args[0])
 		}
 		return c, nil
+	case "repost":
+		return Command{Name: "repost"}, nil
 	case "task":
 		if len(args) != 2 || strings.ToLower(args[0]) != "done" {
 			return Command{}, parseErr("use `/incident task done ID`, e.g. `/incident task done isolate`")
@@ -196,8 +203,15 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		}
 		return Command{}, parseErr("unknown drill command %q: use `start` or `list`", args[0])
 	}
+	if near := playbooks.Closest(sub, subcommands); near != "" {
+		return Command{}, &ParseError{Msg: fmt.Sprintf("unknown subcommand %q: did you mean `/incident %s`? (`/incident help` lists every command)", fields[0], near), Short: true}
+	}
 	return Command{}, parseErr("unknown subcommand %q", fields[0])
 }
+
+// subcommands are the words /incident understands, for "did you mean".
+var subcommands = []string{"help", "declare", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
+	"notified", "not-notify", "close", "drill"}
 
 // parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).
 func parseClock(arg, usage string) (regime, obligation string, err error) {

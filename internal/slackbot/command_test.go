@@ -55,6 +55,9 @@ func TestParseCommand(t *testing.T) {
 	}
 	bad := []struct{ text, want string }{
 		{"dance", "unknown subcommand"},
+		{"statsu", "did you mean `/incident status`?"},
+		{"notifed eu-gdpr/supervisory-authority", "did you mean `/incident notified`?"},
+		{"repots", "did you mean `/incident repost`?"},
 		{"task isolate", "task done ID"},
 		{"task done", "task done ID"},
 		{"severity huge", "critical, high, medium, low"},

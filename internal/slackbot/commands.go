@@ -27,6 +27,9 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return nil // a replay: the first delivery answers
 	}
 	c, err := ParseCommand(cmd.Text, b.now())
+	if pe, ok := err.(*ParseError); ok && pe.Short {
+		return ephemeral(pe.Msg)
+	}
 	if err != nil {
 		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
 	}
@@ -101,6 +104,13 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 		return
 	case "notified", "not_notify":
 		b.clockCommand(ctx, actor, id, c, requestID, to)
+		return
+	case "repost":
+		if err := b.resumeIncident(ctx, actor, id, "/incident repost"); err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, c.Name)))
+			return
+		}
+		b.tell(ctx, to, "irbot will post the incident's card here again, with its current state.")
 		return
 	case "status", "clocks":
 		st, err := b.svc.Get(ctx, actor, id)

@@ -46,6 +46,9 @@ func (b *Bot) onEvent(body []byte) {
 	if env.EventID != "" && !b.seen.first("event:"+env.EventID) {
 		return
 	}
+	if b.onResumeEvent(env.Event) {
+		return
+	}
 	var ev channelEvent
 	if err := json.Unmarshal(env.Event, &ev); err != nil || ev.Item.Type != "message" {
 		return

@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,7 +33,10 @@ type publishState struct {
 type published struct {
 	channelID, name, cardTS, topic string
 	announced                      bool
-	invited                        map[string]bool
+	// lastCard is the card last posted or updated (blocks and text as
+	// JSON): an identical render is not sent again.
+	lastCard string
+	invited  map[string]bool
 }
 
 func newPublishState() *publishState {
@@ -144,6 +148,11 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 
 	blocks, fallback := tpl.Card(st, b.now())
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
+	rendered := renderedCard(blocks, fallback)
+	if p.cardTS != "" && rendered == p.lastCard {
+		refs.CardTS = p.cardTS
+		return refs, nil // Slack already shows exactly this
+	}
 	if p.cardTS != "" {
 		err := b.api.Update(ctx, p.channelID, p.cardTS, opts...)
 		switch ErrCode(err) {
@@ -153,13 +162,16 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 		default:
 			return refs, err
 		}
+		if p.cardTS != "" {
+			p.lastCard = rendered
+		}
 	}
 	if p.cardTS == "" {
 		ts, err := b.api.Post(ctx, p.channelID, opts...)
 		if err != nil {
 			return refs, err
 		}
-		p.cardTS = ts
+		p.cardTS, p.lastCard = ts, rendered
 		if err := b.api.Pin(ctx, p.channelID, ts); err != nil {
 			b.log.Warn("slack pin of the card failed", "incident", st.ID, "code", ErrCode(err))
 		}
@@ -169,6 +181,15 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 		b.announceOnce(ctx, st, p)
 	}
 	return refs, nil
+}
+
+// renderedCard is what a card render would send, to compare with the last.
+func renderedCard(blocks []slack.Block, fallback string) string {
+	b, err := json.Marshal(blocks)
+	if err != nil {
+		return ""
+	}
+	return fallback + "\x00" + string(b)
 }
 
 // createChannel creates the incident channel under the first free name. A

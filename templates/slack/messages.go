@@ -49,6 +49,7 @@ func HelpText() string {
 		"`/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]`: record that a notification was sent now (e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`); a late one needs the reason",
 		"`/incident not-notify REGIME/OBLIGATION REASON`: record a documented decision not to notify",
 		"`/incident notices`: the incident's notices, privately, with Approve, Reject and Send buttons",
+		"`/incident repost`: post the card again, after irbot paused publishing here because Slack refused (channel archived, irbot removed)",
 		"`/incident close [reason]`: close the incident",
 		"`/incident drill start SCENARIO [speed]`, `/incident drill list`: tabletop drills",
 		"`/incident help`: this text",

@@ -660,3 +660,12 @@ func (s *Server) limited(method string, p map[string]string) time.Duration {
 	s.recent[key] = append(kept, now)
 	return 0
 }
+
+// Unarchive unarchives a channel (Slack then sends channel_unarchive).
+func (s *Server) Unarchive(channelID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channel(channelID); c != nil {
+		c.Archived = false
+	}
+}
