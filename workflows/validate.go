@@ -16,6 +16,15 @@ var steeringRoles = []string{"commander", "admin"}
 // surfaces can answer "conflict" rather than "bad request".
 const ErrTypeClosed = "IncidentClosed"
 
+// ErrTypeForbidden marks a refusal because of the person's roles (or the
+// two-person rule), so surfaces answer 403 rather than 400.
+const ErrTypeForbidden = "Forbidden"
+
+// denied is a rejection because of who asks, not what they ask.
+func denied(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeForbidden)
+}
+
 // rejection is an Update validation failure. Its message is shown to the
 // person as is, so it says what was wrong and what would be right.
 func rejection(format string, args ...any) error { return fmt.Errorf(format, args...) }
@@ -43,7 +52,7 @@ func (inc *incident) holdsAny(a Actor, roles ...string) bool {
 }
 
 func needRoles(action string, roles ...string) error {
-	return rejection("%s needs one of the roles %s in this incident or in the users file", action, strings.Join(roles, ", "))
+	return denied("%s needs one of the roles %s in this incident or in the users file", action, strings.Join(roles, ", "))
 }
 
 // validate runs before an Update is accepted. A rejected Update leaves no
@@ -55,11 +64,14 @@ func (inc *incident) validate(name string, a Action) error {
 	if a.Actor.ID == "" {
 		return rejection("the action has no actor: every change must say who made it")
 	}
+	if err := CheckAction(a); err != nil {
+		return err
+	}
 	if inc.state.Status == StatusClosed {
 		return temporal.NewApplicationError(fmt.Sprintf("incident %s is closed; open a new incident for new work", inc.state.ID), ErrTypeClosed)
 	}
 	if len(inc.effectiveRoles(a.Actor)) == 0 {
-		return rejection("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
+		return denied("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
 	}
 	switch name {
 	case ActionCompleteTask:
@@ -73,7 +85,7 @@ func (inc *incident) validate(name string, a Action) error {
 		}
 		self := a.User == a.Actor.ID && slices.Contains(a.Actor.Roles, a.Role)
 		if !self && !inc.holdsAny(a.Actor, "commander", "manager", "admin") {
-			return rejection("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
+			return denied("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
 		}
 	case ActionSetSeverity:
 		if !slices.Contains(Severities, a.Severity) {
@@ -95,9 +107,6 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionNote:
 		if strings.TrimSpace(a.Text) == "" {
 			return rejection("a note needs text")
-		}
-		if len(a.Text) > 10000 {
-			return rejection("a note is limited to 10000 characters")
 		}
 	case ActionApprove:
 		return inc.validateApprove(a)
@@ -151,7 +160,7 @@ func (inc *incident) validateCompleteTask(a Action) error {
 		return rejection("task %s belongs to phase %s; the incident is in phase %s", task.ID, task.Phase, inc.state.Phase)
 	}
 	if !inc.holdsAny(a.Actor, append([]string{task.Role}, steeringRoles...)...) {
-		return rejection("task %s is for the %s role; you hold %s", task.ID, task.Role, strings.Join(inc.effectiveRoles(a.Actor), ", "))
+		return denied("task %s is for the %s role; you hold %s", task.ID, task.Role, strings.Join(inc.effectiveRoles(a.Actor), ", "))
 	}
 	return nil
 }
@@ -177,16 +186,16 @@ func (inc *incident) validateApprove(a Action) error {
 		return rejection("gate %s belongs to phase %s; the incident is in phase %s", gate.ID, gate.Phase, inc.state.Phase)
 	}
 	if !inc.holdsAny(a.Actor, gate.Roles...) {
-		return rejection("gate %s must be approved by someone with the role %s", gate.ID, strings.Join(gate.Roles, " or "))
+		return denied("gate %s must be approved by someone with the role %s", gate.ID, strings.Join(gate.Roles, " or "))
 	}
 	if gate.TwoPerson {
 		for _, ap := range gate.Approvals {
 			if ap.By == a.Actor.ID {
-				return rejection("gate %s needs two different people: you already approved it", gate.ID)
+				return denied("gate %s needs two different people: you already approved it", gate.ID)
 			}
 		}
 		if a.Actor.ID == inc.state.DeclaredBy.ID {
-			return rejection("gate %s follows the two-person rule: the person who declared the incident cannot approve it", gate.ID)
+			return denied("gate %s follows the two-person rule: the person who declared the incident cannot approve it", gate.ID)
 		}
 	}
 	return nil
