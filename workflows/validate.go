@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/irbot/irbot/internal/policy"
 )
 
 // Roles that may steer any incident regardless of task ownership.
@@ -32,13 +34,26 @@ func rejection(format string, args ...any) error { return fmt.Errorf(format, arg
 // effectiveRoles are the actor's roles from the users file plus the roles
 // assigned to them in this incident.
 func (inc *incident) effectiveRoles(a Actor) []string {
-	roles := slices.Clone(a.Roles)
-	for _, r := range inc.state.Roles {
-		if r.User == a.ID && !slices.Contains(roles, r.Role) {
-			roles = append(roles, r.Role)
+	return policy.Effective(a.Roles, AssignedRoles(inc.state, a.ID))
+}
+
+// AssignedRoles are the roles assigned to user in the incident.
+func AssignedRoles(st IncidentState, user string) []string {
+	var out []string
+	for _, r := range st.Roles {
+		if r.User == user {
+			out = append(out, r.Role)
 		}
 	}
-	return roles
+	return out
+}
+
+// actionAllowed checks the policy's roles for an action.
+func (inc *incident) actionAllowed(action string, a Actor) error {
+	if !policy.Allowed(action, inc.effectiveRoles(a)) {
+		return needRoles(action, policy.Actions[action]...)
+	}
+	return nil
 }
 
 func (inc *incident) holdsAny(a Actor, roles ...string) bool {
@@ -77,15 +92,22 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionCompleteTask:
 		return inc.validateCompleteTask(a)
 	case ActionAssignRole:
-		if !slices.Contains(knownRoles, a.Role) {
-			return rejection("unknown role %q; roles are %s", a.Role, strings.Join(knownRoles, ", "))
+		if !slices.Contains(policy.Roles, a.Role) {
+			return rejection("unknown role %q; roles are %s", a.Role, strings.Join(policy.Roles, ", "))
 		}
 		if strings.TrimSpace(a.User) == "" {
 			return rejection("assign_role needs the user who takes the role")
 		}
 		self := a.User == a.Actor.ID && slices.Contains(a.Actor.Roles, a.Role)
-		if !self && !inc.holdsAny(a.Actor, "commander", "manager", "admin") {
+		if !self && !policy.Allowed(ActionAssignRole, inc.effectiveRoles(a.Actor)) {
 			return denied("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
+		}
+		assignee := a.AssigneeRoles
+		if a.User == a.Actor.ID {
+			assignee = a.Actor.Roles
+		}
+		if err := policy.CanAssign(a.Role, assignee); err != nil {
+			return denied("%v", err)
 		}
 	case ActionSetSeverity:
 		if !slices.Contains(Severities, a.Severity) {
@@ -94,15 +116,15 @@ func (inc *incident) validate(name string, a Action) error {
 		if a.Severity == inc.state.Severity {
 			return rejection("severity is already %s", a.Severity)
 		}
-		if !inc.holdsAny(a.Actor, "commander", "manager", "admin", "responder") {
-			return needRoles("set_severity", "commander", "responder", "manager", "admin")
+		if err := inc.actionAllowed(ActionSetSeverity, a.Actor); err != nil {
+			return err
 		}
 	case ActionSetFact:
 		if _, err := NormalizeFact(a.Name, a.Value); err != nil {
 			return err
 		}
-		if !inc.holdsAny(a.Actor, "commander", "responder", "dpo", "legal", "admin") {
-			return needRoles("set_fact", "commander", "responder", "dpo", "legal", "admin")
+		if err := inc.actionAllowed(ActionSetFact, a.Actor); err != nil {
+			return err
 		}
 	case ActionNote:
 		if strings.TrimSpace(a.Text) == "" {
@@ -117,8 +139,8 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionCreateNotice:
 		return inc.validateCreateNotice(a)
 	case ActionClose:
-		if !inc.holdsAny(a.Actor, steeringRoles...) {
-			return needRoles("close", steeringRoles...)
+		if err := inc.actionAllowed(ActionClose, a.Actor); err != nil {
+			return err
 		}
 		if open := inc.openClocks(); len(open) > 0 {
 			return rejection("cannot close: %s still open; record the notification or a documented decision not to notify first", strings.Join(open, ", "))
@@ -131,8 +153,6 @@ func (inc *incident) validate(name string, a Action) error {
 	}
 	return nil
 }
-
-var knownRoles = []string{"responder", "commander", "dpo", "legal", "manager", "compliance", "admin"}
 
 func (inc *incident) validateCompleteTask(a Action) error {
 	if a.Task == "" {
@@ -223,8 +243,8 @@ func (inc *incident) validateClockAction(name string, a Action) error {
 	}
 	switch name {
 	case ActionRecordNotification:
-		if !inc.holdsAny(a.Actor, "dpo", "legal", "commander", "admin") {
-			return needRoles(name, "dpo", "legal", "commander", "admin")
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
 		}
 		if a.SentAt != nil && c.DueAt != nil && a.SentAt.After(*c.DueAt) && strings.TrimSpace(a.Reason) == "" && c.Semantics != "asap" {
 			return rejection("the notice was sent after the due time %s: give the reason for the delay (reason)", c.DueAt.Format(time.RFC3339))
@@ -233,13 +253,16 @@ func (inc *incident) validateClockAction(name string, a Action) error {
 			return rejection("sent_at %s is more than a year before the incident was declared", a.SentAt.Format(time.RFC3339))
 		}
 	case ActionDecideNotToNotify:
-		if !inc.holdsAny(a.Actor, "dpo", "legal", "admin") {
-			return needRoles(name, "dpo", "legal", "admin")
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
 		}
 		if len(strings.TrimSpace(a.Reason)) < 10 {
 			return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
 		}
 	case ActionSnoozeClock:
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
+		}
 		if a.Until == nil {
 			return rejection("snooze_clock needs until (an RFC 3339 time)")
 		}
@@ -269,8 +292,8 @@ func (inc *incident) validateDelay(a Action) error {
 	if a.Obligation != "" && inc.clock(a.Regime, a.Obligation) == nil {
 		return rejection("incident %s has no clock %s/%s", inc.state.ID, a.Regime, a.Obligation)
 	}
-	if !inc.holdsAny(a.Actor, "legal", "dpo", "commander", "admin") {
-		return needRoles(ActionDelayClock, "legal", "dpo", "commander", "admin")
+	if err := inc.actionAllowed(ActionDelayClock, a.Actor); err != nil {
+		return err
 	}
 	if inc.openDelay(a.Regime, a.Obligation) == nil && len(strings.TrimSpace(a.Reason)) < 10 {
 		return rejection("a law-enforcement delay must be documented: give the reason (reason), e.g. the agency and its written request")

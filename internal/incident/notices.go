@@ -12,6 +12,7 @@ import (
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/campaign"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -49,12 +50,7 @@ func (e *CampaignInvalidError) Error() string {
 // withIncidentRoles adds the roles the actor holds in the incident (assigned
 // there) to their users-file roles: notice validators only see the actor.
 func withIncidentRoles(actor workflows.Actor, st *workflows.IncidentState) workflows.Actor {
-	actor.Roles = slices.Clone(actor.Roles)
-	for _, r := range st.Roles {
-		if r.User == actor.ID && !slices.Contains(actor.Roles, r.Role) {
-			actor.Roles = append(actor.Roles, r.Role)
-		}
-	}
+	actor.Roles = policy.Effective(actor.Roles, workflows.AssignedRoles(*st, actor.ID))
 	return actor
 }
 

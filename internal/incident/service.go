@@ -50,6 +50,10 @@ type Service struct {
 	UpdateTimeout time.Duration
 	// Campaigns keeps customer campaigns' recipient lists (notices.go).
 	Campaigns store.CampaignStore
+	// RolesOf gives a person's roles from the users file, so assign_role
+	// can only give what the assignee holds there (nil: nobody holds any,
+	// and only the incident roles can be given).
+	RolesOf func(userID string) []string
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -272,6 +276,10 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 		return nil, apperr.New(apperr.Invalid, "unknown action type %q; use one of %s", a.Type, strings.Join(workflows.ActionTypes, ", "))
 	}
 	a.Actor = actor
+	a.AssigneeRoles = nil
+	if a.Type == workflows.ActionAssignRole && s.RolesOf != nil {
+		a.AssigneeRoles = s.RolesOf(a.User)
+	}
 	if a.Type == workflows.ActionRecordNotification && a.SentAt == nil {
 		now := s.now().UTC()
 		a.SentAt = &now
@@ -523,6 +531,9 @@ func ParseAction(body []byte) (workflows.Action, error) {
 	}
 	if _, ok := raw["actor"]; ok {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "\"actor\" cannot be set: irbot takes it from your token")
+	}
+	if _, ok := raw["assignee_roles"]; ok {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "\"assignee_roles\" cannot be set: irbot takes them from the users file")
 	}
 	return a, nil
 }
