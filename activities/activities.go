@@ -97,6 +97,11 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 		if errors.Is(err, store.ErrKeyConflict) {
 			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), "KeyConflict", err)
 		}
+		if errors.Is(err, store.ErrInvalid) {
+			// The store will refuse this entry on every attempt: retrying
+			// forever would wedge the incident behind it.
+			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
+		}
 		return store.Event{}, fmt.Errorf("append %s to %s: %w", e.Key, e.IncidentID, err)
 	}
 	i := r.Incident
@@ -105,6 +110,9 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 		DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
 		SlackChannel: i.SlackChannel,
 	}); err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
+		}
 		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
 	}
 	if reg := r.Register; reg != nil {

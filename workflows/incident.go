@@ -32,6 +32,8 @@ func IncidentWorkflow(ctx workflow.Context, in IncidentInput) (IncidentResult, e
 type pendingRecord struct {
 	index  int
 	record Record
+	// refused counts the store's permanent refusals of this record.
+	refused int
 }
 
 type incident struct {
@@ -200,6 +202,21 @@ func (inc *incident) flush(ctx workflow.Context) error {
 			var canceled *temporal.CanceledError
 			if errors.As(err, &canceled) {
 				return err
+			}
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.Type() == ErrTypeInvalidRecord &&
+				workflow.GetVersion(ctx, "withhold-invalid-record", workflow.DefaultVersion, 1) == 1 {
+				// The store refuses this entry's text for good (it got past
+				// the input checks): record that it was withheld, once, and
+				// go on, rather than fail or wedge the incident.
+				inc.pending[0].refused++
+				if withheld(&inc.pending[0].record, inc.pending[0].refused, app.Message()) {
+					continue
+				}
+				workflow.GetLogger(ctx).Error("timeline record dropped", "incident", inc.state.ID, "key", p.record.Event.Key, "error", err)
+				inc.pending = inc.pending[1:]
+				inc.written = p.index
+				continue
 			}
 			// The store refused the record for good (a key conflict): keep the
 			// incident alive and say so rather than lose the entry silently.
@@ -755,4 +772,36 @@ func timeString(t *time.Time) any {
 		return nil
 	}
 	return t.Format(time.RFC3339)
+}
+
+// ErrTypeInvalidRecord marks a timeline record the store refuses for good.
+const ErrTypeInvalidRecord = "InvalidRecord"
+
+// withheld makes a record the store refused storable, in two steps: first
+// the incident index fields (a title the list cannot hold), keeping the
+// entry; then the entry itself, replaced by a note that it was withheld and
+// why, under its own key. It reports false when nothing is left to try.
+func withheld(r *Record, refused int, reason string) bool {
+	switch refused {
+	case 1:
+		i := &r.Incident
+		for _, f := range []*string{&i.Title, &i.Severity, &i.Mode, &i.Status, &i.Phase, &i.DeclaredBy, &i.SlackChannel} {
+			if CheckLine("", *f, MaxTitle) != nil {
+				*f = "(withheld: not valid text)"
+			}
+		}
+		return true
+	case 2:
+		b, err := json.Marshal(map[string]any{"kind": r.Event.Kind, "reason": "the entry could not be stored: " + reason})
+		if err != nil {
+			return false
+		}
+		r.Event.Key += "/withheld"
+		r.Event.Kind, r.Event.Data = "record.withheld", b
+		if CheckLine("", r.Event.Actor, MaxName) != nil {
+			r.Event.Actor = "irbot"
+		}
+		return true
+	}
+	return false
 }

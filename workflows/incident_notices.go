@@ -67,8 +67,8 @@ func noticeOpen(status string) bool {
 }
 
 func (inc *incident) validateCreateNotice(a Action) error {
-	if !inc.holdsAny(a.Actor, noticeDraftRoles...) {
-		return needRoles(ActionCreateNotice, noticeDraftRoles...)
+	if err := inc.actionAllowed(ActionCreateNotice, a.Actor); err != nil {
+		return err
 	}
 	if a.Regime == "" || a.Obligation == "" {
 		return rejection("a notice needs regime and obligation, e.g. eu-gdpr and supervisory-authority")

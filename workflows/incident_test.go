@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -252,7 +254,11 @@ func TestValidatorsRejectWithAReasonAndLeaveNoTrace(t *testing.T) {
 		{"snooze past due", workflows.Action{Type: workflows.ActionSnoozeClock, Actor: dpo, Regime: "eu-gdpr", Obligation: "supervisory-authority", Until: &future}, "at most the due time"},
 		{"close without authority", workflows.Action{Type: workflows.ActionClose, Actor: dpo}, "close needs one of the roles"},
 		{"close with an open clock", workflows.Action{Type: workflows.ActionClose, Actor: admin, Reason: "false alarm"}, "still open"},
+		{"NUL in a note", workflows.Action{Type: workflows.ActionNote, Actor: admin, Text: "a\x00b"}, "text contains a NUL"},
 	}
+	// Refusals because of who asks are typed, so surfaces answer 403.
+	forbidden := []string{"no role at all", "task for another role", "assign without authority", "fact without the role",
+		"record without the role", "close without authority"}
 	results := make([]error, len(cases))
 	accepted := make([]bool, len(cases))
 	ie.env.RegisterDelayedCallback(func() {
@@ -292,6 +298,9 @@ func TestValidatorsRejectWithAReasonAndLeaveNoTrace(t *testing.T) {
 		require.False(t, accepted[i], "%s: must be rejected", c.name)
 		require.Error(t, results[i], "%s: must be rejected", c.name)
 		require.Contains(t, results[i].Error(), c.want, "%s: the person must be told why", c.name)
+		var app *temporal.ApplicationError
+		isForbidden := errors.As(results[i], &app) && app.Type() == workflows.ErrTypeForbidden
+		require.Equal(t, slices.Contains(forbidden, c.name), isForbidden, "%s: a role refusal (and only that) is marked Forbidden", c.name)
 	}
 	require.Equal(t, before.Events, after.Events, "rejected actions leave no trace on the timeline")
 	require.Equal(t, before.Tasks, after.Tasks)

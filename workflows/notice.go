@@ -105,6 +105,9 @@ func newNotice(ctx workflow.Context, in NoticeInput) (*notice, error) {
 				if a.Actor.ID == "" {
 					return rejection("the action has no actor: every change must say who made it")
 				}
+				if err := CheckNoticeAction(a); err != nil {
+					return err
+				}
 				if n.closed {
 					return rejection("incident %s is closed: notice %s can no longer change", n.in.IncidentID, n.st.ID)
 				}
@@ -256,10 +259,10 @@ func (n *notice) validateApprove(_ workflow.Context, a NoticeAction) error {
 		return rejection("notice %s cannot be approved: required content is missing (%s); set it with set_fact and the draft updates", n.st.ID, strings.Join(n.st.Missing, ", "))
 	}
 	if a.Actor.ID == n.st.DraftedBy {
-		return rejection("two-person rule: you drafted notice %s, so someone else with the role %s must approve it", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
+		return denied("two-person rule: you drafted notice %s, so someone else with the role %s must approve it", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
 	}
 	if !holds(a.Actor, n.in.ApproverRoles...) {
-		return rejection("notice %s must be approved by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
+		return denied("notice %s must be approved by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
 	}
 	return nil
 }
@@ -274,7 +277,7 @@ func (n *notice) validateReject(_ workflow.Context, a NoticeAction) error {
 		return rejection("a rejection needs a reason, so the drafter knows what to change")
 	}
 	if a.Actor.ID != n.st.DraftedBy && !holds(a.Actor, n.in.ApproverRoles...) {
-		return rejection("notice %s can be rejected by its drafter or by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
+		return denied("notice %s can be rejected by its drafter or by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
 	}
 	return nil
 }

@@ -63,6 +63,9 @@ type Action struct {
 	// notice it follows up (phased reporting).
 	To      []string `json:"to,omitempty"`
 	Follows string   `json:"follows,omitempty"`
+	// AssigneeRoles are the roles the users file gives User (assign_role),
+	// looked up by the incident service; never taken from a request body.
+	AssigneeRoles []string `json:"assignee_roles,omitempty"`
 	// Source says where the action came from (api, slack, cli) for the timeline.
 	Source string `json:"source,omitempty"`
 	// At is when the person acted, if the surface knows better than the

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/irbot/irbot/internal/policy"
 )
 
 // Roles that may steer any incident regardless of task ownership.
@@ -16,6 +18,15 @@ var steeringRoles = []string{"commander", "admin"}
 // surfaces can answer "conflict" rather than "bad request".
 const ErrTypeClosed = "IncidentClosed"
 
+// ErrTypeForbidden marks a refusal because of the person's roles (or the
+// two-person rule), so surfaces answer 403 rather than 400.
+const ErrTypeForbidden = "Forbidden"
+
+// denied is a rejection because of who asks, not what they ask.
+func denied(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeForbidden)
+}
+
 // rejection is an Update validation failure. Its message is shown to the
 // person as is, so it says what was wrong and what would be right.
 func rejection(format string, args ...any) error { return fmt.Errorf(format, args...) }
@@ -23,13 +34,26 @@ func rejection(format string, args ...any) error { return fmt.Errorf(format, arg
 // effectiveRoles are the actor's roles from the users file plus the roles
 // assigned to them in this incident.
 func (inc *incident) effectiveRoles(a Actor) []string {
-	roles := slices.Clone(a.Roles)
-	for _, r := range inc.state.Roles {
-		if r.User == a.ID && !slices.Contains(roles, r.Role) {
-			roles = append(roles, r.Role)
+	return policy.Effective(a.Roles, AssignedRoles(inc.state, a.ID))
+}
+
+// AssignedRoles are the roles assigned to user in the incident.
+func AssignedRoles(st IncidentState, user string) []string {
+	var out []string
+	for _, r := range st.Roles {
+		if r.User == user {
+			out = append(out, r.Role)
 		}
 	}
-	return roles
+	return out
+}
+
+// actionAllowed checks the policy's roles for an action.
+func (inc *incident) actionAllowed(action string, a Actor) error {
+	if !policy.Allowed(action, inc.effectiveRoles(a)) {
+		return needRoles(action, policy.Actions[action]...)
+	}
+	return nil
 }
 
 func (inc *incident) holdsAny(a Actor, roles ...string) bool {
@@ -43,7 +67,7 @@ func (inc *incident) holdsAny(a Actor, roles ...string) bool {
 }
 
 func needRoles(action string, roles ...string) error {
-	return rejection("%s needs one of the roles %s in this incident or in the users file", action, strings.Join(roles, ", "))
+	return denied("%s needs one of the roles %s in this incident or in the users file", action, strings.Join(roles, ", "))
 }
 
 // validate runs before an Update is accepted. A rejected Update leaves no
@@ -55,25 +79,35 @@ func (inc *incident) validate(name string, a Action) error {
 	if a.Actor.ID == "" {
 		return rejection("the action has no actor: every change must say who made it")
 	}
+	if err := CheckAction(a); err != nil {
+		return err
+	}
 	if inc.state.Status == StatusClosed {
 		return temporal.NewApplicationError(fmt.Sprintf("incident %s is closed; open a new incident for new work", inc.state.ID), ErrTypeClosed)
 	}
 	if len(inc.effectiveRoles(a.Actor)) == 0 {
-		return rejection("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
+		return denied("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
 	}
 	switch name {
 	case ActionCompleteTask:
 		return inc.validateCompleteTask(a)
 	case ActionAssignRole:
-		if !slices.Contains(knownRoles, a.Role) {
-			return rejection("unknown role %q; roles are %s", a.Role, strings.Join(knownRoles, ", "))
+		if !slices.Contains(policy.Roles, a.Role) {
+			return rejection("unknown role %q; roles are %s", a.Role, strings.Join(policy.Roles, ", "))
 		}
 		if strings.TrimSpace(a.User) == "" {
 			return rejection("assign_role needs the user who takes the role")
 		}
 		self := a.User == a.Actor.ID && slices.Contains(a.Actor.Roles, a.Role)
-		if !self && !inc.holdsAny(a.Actor, "commander", "manager", "admin") {
-			return rejection("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
+		if !self && !policy.Allowed(ActionAssignRole, inc.effectiveRoles(a.Actor)) {
+			return denied("only the commander, a manager or an admin may assign %s to someone else; you may claim a role you hold in the users file", a.Role)
+		}
+		assignee := a.AssigneeRoles
+		if a.User == a.Actor.ID {
+			assignee = a.Actor.Roles
+		}
+		if err := policy.CanAssign(a.Role, assignee); err != nil {
+			return denied("%v", err)
 		}
 	case ActionSetSeverity:
 		if !slices.Contains(Severities, a.Severity) {
@@ -82,22 +116,19 @@ func (inc *incident) validate(name string, a Action) error {
 		if a.Severity == inc.state.Severity {
 			return rejection("severity is already %s", a.Severity)
 		}
-		if !inc.holdsAny(a.Actor, "commander", "manager", "admin", "responder") {
-			return needRoles("set_severity", "commander", "responder", "manager", "admin")
+		if err := inc.actionAllowed(ActionSetSeverity, a.Actor); err != nil {
+			return err
 		}
 	case ActionSetFact:
 		if _, err := NormalizeFact(a.Name, a.Value); err != nil {
 			return err
 		}
-		if !inc.holdsAny(a.Actor, "commander", "responder", "dpo", "legal", "admin") {
-			return needRoles("set_fact", "commander", "responder", "dpo", "legal", "admin")
+		if err := inc.actionAllowed(ActionSetFact, a.Actor); err != nil {
+			return err
 		}
 	case ActionNote:
 		if strings.TrimSpace(a.Text) == "" {
 			return rejection("a note needs text")
-		}
-		if len(a.Text) > 10000 {
-			return rejection("a note is limited to 10000 characters")
 		}
 	case ActionApprove:
 		return inc.validateApprove(a)
@@ -108,8 +139,8 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionCreateNotice:
 		return inc.validateCreateNotice(a)
 	case ActionClose:
-		if !inc.holdsAny(a.Actor, steeringRoles...) {
-			return needRoles("close", steeringRoles...)
+		if err := inc.actionAllowed(ActionClose, a.Actor); err != nil {
+			return err
 		}
 		if open := inc.openClocks(); len(open) > 0 {
 			return rejection("cannot close: %s still open; record the notification or a documented decision not to notify first", strings.Join(open, ", "))
@@ -122,8 +153,6 @@ func (inc *incident) validate(name string, a Action) error {
 	}
 	return nil
 }
-
-var knownRoles = []string{"responder", "commander", "dpo", "legal", "manager", "compliance", "admin"}
 
 func (inc *incident) validateCompleteTask(a Action) error {
 	if a.Task == "" {
@@ -151,7 +180,7 @@ func (inc *incident) validateCompleteTask(a Action) error {
 		return rejection("task %s belongs to phase %s; the incident is in phase %s", task.ID, task.Phase, inc.state.Phase)
 	}
 	if !inc.holdsAny(a.Actor, append([]string{task.Role}, steeringRoles...)...) {
-		return rejection("task %s is for the %s role; you hold %s", task.ID, task.Role, strings.Join(inc.effectiveRoles(a.Actor), ", "))
+		return denied("task %s is for the %s role; you hold %s", task.ID, task.Role, strings.Join(inc.effectiveRoles(a.Actor), ", "))
 	}
 	return nil
 }
@@ -177,16 +206,16 @@ func (inc *incident) validateApprove(a Action) error {
 		return rejection("gate %s belongs to phase %s; the incident is in phase %s", gate.ID, gate.Phase, inc.state.Phase)
 	}
 	if !inc.holdsAny(a.Actor, gate.Roles...) {
-		return rejection("gate %s must be approved by someone with the role %s", gate.ID, strings.Join(gate.Roles, " or "))
+		return denied("gate %s must be approved by someone with the role %s", gate.ID, strings.Join(gate.Roles, " or "))
 	}
 	if gate.TwoPerson {
 		for _, ap := range gate.Approvals {
 			if ap.By == a.Actor.ID {
-				return rejection("gate %s needs two different people: you already approved it", gate.ID)
+				return denied("gate %s needs two different people: you already approved it", gate.ID)
 			}
 		}
 		if a.Actor.ID == inc.state.DeclaredBy.ID {
-			return rejection("gate %s follows the two-person rule: the person who declared the incident cannot approve it", gate.ID)
+			return denied("gate %s follows the two-person rule: the person who declared the incident cannot approve it", gate.ID)
 		}
 	}
 	return nil
@@ -214,8 +243,8 @@ func (inc *incident) validateClockAction(name string, a Action) error {
 	}
 	switch name {
 	case ActionRecordNotification:
-		if !inc.holdsAny(a.Actor, "dpo", "legal", "commander", "admin") {
-			return needRoles(name, "dpo", "legal", "commander", "admin")
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
 		}
 		if a.SentAt != nil && c.DueAt != nil && a.SentAt.After(*c.DueAt) && strings.TrimSpace(a.Reason) == "" && c.Semantics != "asap" {
 			return rejection("the notice was sent after the due time %s: give the reason for the delay (reason)", c.DueAt.Format(time.RFC3339))
@@ -224,13 +253,16 @@ func (inc *incident) validateClockAction(name string, a Action) error {
 			return rejection("sent_at %s is more than a year before the incident was declared", a.SentAt.Format(time.RFC3339))
 		}
 	case ActionDecideNotToNotify:
-		if !inc.holdsAny(a.Actor, "dpo", "legal", "admin") {
-			return needRoles(name, "dpo", "legal", "admin")
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
 		}
 		if len(strings.TrimSpace(a.Reason)) < 10 {
 			return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
 		}
 	case ActionSnoozeClock:
+		if err := inc.actionAllowed(name, a.Actor); err != nil {
+			return err
+		}
 		if a.Until == nil {
 			return rejection("snooze_clock needs until (an RFC 3339 time)")
 		}
@@ -260,8 +292,8 @@ func (inc *incident) validateDelay(a Action) error {
 	if a.Obligation != "" && inc.clock(a.Regime, a.Obligation) == nil {
 		return rejection("incident %s has no clock %s/%s", inc.state.ID, a.Regime, a.Obligation)
 	}
-	if !inc.holdsAny(a.Actor, "legal", "dpo", "commander", "admin") {
-		return needRoles(ActionDelayClock, "legal", "dpo", "commander", "admin")
+	if err := inc.actionAllowed(ActionDelayClock, a.Actor); err != nil {
+		return err
 	}
 	if inc.openDelay(a.Regime, a.Obligation) == nil && len(strings.TrimSpace(a.Reason)) < 10 {
 		return rejection("a law-enforcement delay must be documented: give the reason (reason), e.g. the agency and its written request")

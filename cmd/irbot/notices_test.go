@@ -172,7 +172,7 @@ func TestNoticeGDPRArt33ArrivesFromTheApprovedDraft(t *testing.T) {
 	require.Eventually(t, func() bool { return len(e.notice(t, id)["missing"].([]any)) == 0 }, 20*time.Second, 100*time.Millisecond, "the draft re-renders when facts change")
 
 	code, out = e.action(dpoToken, id, "approve", "")
-	require.Equal(t, http.StatusBadRequest, code, "%v", out)
+	require.Equal(t, http.StatusForbidden, code, "%v", out)
 	require.Contains(t, out["error"], "two-person rule", "the drafter approving their own notice is refused")
 
 	code, out = e.action(dpoToken, id, "send", "")

@@ -117,6 +117,12 @@ func (m *Main) Run(ctx context.Context) error {
 		Rules:     rules,
 		Playbooks: playbooks.EmbeddedPlaybook,
 		TaskQueue: workflows.TaskQueue,
+		RolesOf: func(id string) []string {
+			if u, ok := dir.ByID(id); ok {
+				return u.Roles
+			}
+			return nil
+		},
 	}
 
 	acts := &activities.Activities{Store: m.store, Logger: log, People: dir}

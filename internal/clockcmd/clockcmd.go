@@ -123,6 +123,11 @@ func RunWith(args []string, stdout, stderr io.Writer, opts Options) int {
 		if err != nil {
 			return fail("%v", err)
 		}
+		if trigger == "prior_submission" {
+			// A prior submission belongs to one obligation (the stage it
+			// precedes); as a bare trigger it would change nothing.
+			return fail("--at %q: a prior submission is per obligation: give it as --submitted REGIME/OBLIGATION=RFC3339, like eu-nis2/incident-notification=2026-03-12T15:30:00Z", a)
+		}
 		f.Triggers[trigger] = t
 	}
 	for _, a := range affected {

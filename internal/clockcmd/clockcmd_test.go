@@ -217,3 +217,11 @@ func FuzzParseAffected(f *testing.F) {
 		require.Regexp(t, `^(EU|[A-Z]{2}(-[A-Z0-9]{1,3})?)$`, j)
 	})
 }
+
+// --at prior_submission=... was accepted and silently ignored: an input that
+// would change nothing is refused with exit 2 and points at --submitted.
+func TestPriorSubmissionAsABareTriggerIsRefused(t *testing.T) {
+	_, errOut, code := run(t, "--regime", "eu-nis2", "--at", "awareness=2026-03-12T08:00:00Z", "--at", "prior_submission=2026-03-12T15:30:00Z")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--submitted REGIME/OBLIGATION=")
+}

@@ -74,7 +74,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
-	return s.recoverer(s.logRequests(mux))
+	return s.recoverer(s.logRequests(securityHeaders(mux)))
 }
 
 func (s *Server) logger() *slog.Logger {
@@ -178,9 +178,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, actor workflows.Act
 		s.fail(w, r, err)
 		return
 	}
-	if a.Source == "" {
-		a.Source = "api"
-	}
+	a.Source = "api" // the surface says where an action came from, never the body
 	st, err := s.Service.Act(r.Context(), actor, r.PathValue("id"), a)
 	if err != nil {
 		s.fail(w, r, err)
@@ -359,6 +357,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger().Error("request failed", "ref", ref, "method", r.Method, "path", r.URL.Path, "error", err)
 		writeError(w, http.StatusInternalServerError, "internal error (ref "+ref+")")
 		return
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
 	}
 	writeError(w, status, apperr.MessageOf(err))
 }

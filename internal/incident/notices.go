@@ -12,6 +12,7 @@ import (
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/campaign"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -49,17 +50,12 @@ func (e *CampaignInvalidError) Error() string {
 // withIncidentRoles adds the roles the actor holds in the incident (assigned
 // there) to their users-file roles: notice validators only see the actor.
 func withIncidentRoles(actor workflows.Actor, st *workflows.IncidentState) workflows.Actor {
-	actor.Roles = slices.Clone(actor.Roles)
-	for _, r := range st.Roles {
-		if r.User == actor.ID && !slices.Contains(actor.Roles, r.Role) {
-			actor.Roles = append(actor.Roles, r.Role)
-		}
-	}
+	actor.Roles = policy.Effective(actor.Roles, workflows.AssignedRoles(*st, actor.ID))
 	return actor
 }
 
 func checkNoticeID(id string) error {
-	if id == "" || len(id) > 16 || strings.ContainsAny(id, "/ \t\n") {
+	if !validID(id, 16) {
 		return apperr.New(apperr.NotFound, "no notice %q", id)
 	}
 	return nil
@@ -135,6 +131,9 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 		Type: workflows.ActionCreateNotice, Actor: actor, Regime: strings.TrimSpace(req.Regime), Obligation: strings.TrimSpace(req.Obligation),
 		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: "api",
 	}
+	if err := workflows.CheckAction(a); err != nil {
+		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
+	}
 	var st workflows.IncidentState
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
 		return nil, s.updateError(id, err)
@@ -161,6 +160,9 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 func (s *Service) NoticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {
 	if err := checkNoticeID(noticeID); err != nil {
 		return nil, err
+	}
+	if err := workflows.CheckNoticeAction(a); err != nil {
+		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
 	}
 	if !slices.Contains(workflows.NoticeActionTypes, a.Type) {
 		return nil, apperr.New(apperr.Invalid, "unknown notice action %q; use one of %s", a.Type, strings.Join(workflows.NoticeActionTypes, ", "))

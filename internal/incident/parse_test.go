@@ -17,7 +17,8 @@ func TestParseActionNamesWhatIsWrong(t *testing.T) {
 		`{"type":"note","txt":"x"}`:           `unknown field "txt"`,
 		`{"type":"note","text":5}`:            `field "text" must be string`,
 		`{"type":"note","actor":{"id":"U1"}}`: "cannot be set",
-		`{"type":"record_notification","sent_at":"monday"}`: "bad action",
+		`{"type":"assign_role","role":"dpo","user":"U1","assignee_roles":["dpo"]}`: "cannot be set",
+		`{"type":"record_notification","sent_at":"monday"}`:                        "bad action",
 	}
 	for body, want := range cases {
 		_, err := ParseAction([]byte(body))

@@ -51,6 +51,10 @@ type Service struct {
 	UpdateTimeout time.Duration
 	// Campaigns keeps customer campaigns' recipient lists (notices.go).
 	Campaigns store.CampaignStore
+	// RolesOf gives a person's roles from the users file, so assign_role
+	// can only give what the assignee holds there (nil: nobody holds any,
+	// and only the incident roles can be given).
+	RolesOf func(userID string) []string
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -143,12 +147,12 @@ func (s *Service) Declare(ctx context.Context, actor workflows.Actor, req Declar
 }
 
 func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflows.IncidentInput, error) {
+	if err := checkDeclare(req); err != nil {
+		return workflows.IncidentInput{}, err
+	}
 	req.Title = strings.TrimSpace(req.Title)
 	if req.Title == "" {
 		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "title is required")
-	}
-	if len(req.Title) > 200 {
-		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "title is longer than 200 characters")
 	}
 	if req.Severity == "" {
 		req.Severity = "high"
@@ -273,20 +277,40 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 		return nil, apperr.New(apperr.Invalid, "unknown action type %q; use one of %s", a.Type, strings.Join(workflows.ActionTypes, ", "))
 	}
 	a.Actor = actor
+	a.AssigneeRoles = nil
+	if a.Type == workflows.ActionAssignRole && s.RolesOf != nil {
+		a.AssigneeRoles = s.RolesOf(a.User)
+	}
 	if a.Type == workflows.ActionRecordNotification && a.SentAt == nil {
 		now := s.now().UTC()
 		a.SentAt = &now
 	}
+	if err := workflows.CheckAction(a); err != nil {
+		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
+	}
 	if a.Type == workflows.ActionSetFact {
 		if _, err := workflows.NormalizeFact(a.Name, a.Value); err != nil {
-			return nil, apperr.New(apperr.Invalid, "%s", err.Error())
+			return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 		}
 	}
 	var st workflows.IncidentState
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
-		return nil, s.updateError(id, err)
+		return nil, s.refuse(ctx, id, actor, a, s.updateError(id, err))
 	}
 	return &st, nil
+}
+
+// refuse records a rule refusal (a role, a validator, a limit) on the
+// incident's timeline as one action.denied event, whatever the surface, and
+// returns err. Outages and unknown incidents are not refusals.
+func (s *Service) refuse(ctx context.Context, id string, actor workflows.Actor, a workflows.Action, err error) error {
+	switch apperr.CodeOf(err) {
+	case apperr.Forbidden, apperr.Invalid:
+	default:
+		return err
+	}
+	_ = s.RecordDenial(ctx, id, actor, a, apperr.MessageOf(err))
+	return err
 }
 
 // update sends one Update, waits for its result within UpdateTimeout, and
@@ -305,10 +329,15 @@ func (s *Service) update(ctx context.Context, workflowID, updateID, name string,
 		Args:         []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = h.Get(uctx, out)
 	}
-	return h.Get(uctx, out)
+	if err != nil && uctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		// Our own bound ran out, whatever shape the client gave the error
+		// (a gRPC status, a wrapped cancel): the person sees a timeout.
+		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
+	return err
 }
 
 // Timeline returns an incident's timeline from the store.
@@ -371,9 +400,71 @@ func hasRole(a workflows.Actor, roles ...string) bool {
 	return false
 }
 
+// checkID refuses anything that cannot be an incident ID before it reaches
+// Temporal or the store: IDs irbot hands out are short ASCII (INC-2026-0001).
 func checkID(id string) error {
-	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/ \t\n") {
+	if !validID(id, 64) {
 		return apperr.New(apperr.NotFound, "no incident %q", id)
+	}
+	return nil
+}
+
+// validID reports whether id is 1 to max characters of ASCII letters,
+// digits, '-', '_' and '.', starting with a letter or digit.
+func validID(id string, max int) bool {
+	if id == "" || len(id) > max {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case i > 0 && (c == '-' || c == '_' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// checkDeclare bounds every field of a declare (limits in workflows/limits.go).
+func checkDeclare(req DeclareRequest) error {
+	check := func(err error) error {
+		if err != nil {
+			return apperr.New(apperr.Invalid, "%s", err.Error())
+		}
+		return nil
+	}
+	for _, l := range []struct {
+		field, v string
+		max      int
+	}{
+		{"title", req.Title, workflows.MaxTitle}, {"severity", req.Severity, workflows.MaxName},
+		{"mode", req.Mode, workflows.MaxName}, {"playbook", req.Playbook, workflows.MaxName},
+		{"commander", req.Commander, workflows.MaxName}, {"request_key", req.RequestKey, workflows.MaxRequestID},
+	} {
+		if err := check(workflows.CheckLine(l.field, l.v, l.max)); err != nil {
+			return err
+		}
+	}
+	if err := check(workflows.CheckText("summary", req.Summary, workflows.MaxSummary)); err != nil {
+		return err
+	}
+	if len(req.Regimes) > workflows.MaxRegimes {
+		return apperr.New(apperr.Invalid, "regimes is limited to %d entries (got %d)", workflows.MaxRegimes, len(req.Regimes))
+	}
+	for i, r := range req.Regimes {
+		if err := check(workflows.CheckLine(fmt.Sprintf("regimes[%d]", i), r, workflows.MaxName)); err != nil {
+			return err
+		}
+	}
+	if len(req.Facts) > workflows.MaxFacts {
+		return apperr.New(apperr.Invalid, "facts is limited to %d entries (got %d)", workflows.MaxFacts, len(req.Facts))
+	}
+	for _, name := range deadline.SortedKeys(req.Facts) {
+		if err := check(workflows.CheckFactValue(name, req.Facts[name])); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -400,7 +491,8 @@ func (s *Service) updateError(id string, err error) error {
 		}
 		return apperr.New(apperr.NotFound, "no incident %s", id)
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	var dl *serviceerror.DeadlineExceeded
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &dl) {
 		return apperr.New(apperr.Unavailable, "incident %s did not answer in time; the action may still be applied: check its state before retrying", id)
 	}
 	var closed *serviceerror.WorkflowNotReady
@@ -410,6 +502,9 @@ func (s *Service) updateError(id string, err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && app.Type() == workflows.ErrTypeClosed {
 		return apperr.New(apperr.Conflict, "%s", app.Message())
+	}
+	if errors.As(err, &app) && app.Type() == workflows.ErrTypeForbidden {
+		return apperr.New(apperr.Forbidden, "%s", app.Message())
 	}
 	if reason, ok := applicationMessage(err); ok {
 		return apperr.New(apperr.Invalid, "%s", reason)
@@ -437,6 +532,9 @@ func ParseAction(body []byte) (workflows.Action, error) {
 	}
 	if _, ok := raw["actor"]; ok {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "\"actor\" cannot be set: irbot takes it from your token")
+	}
+	if _, ok := raw["assignee_roles"]; ok {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "\"assignee_roles\" cannot be set: irbot takes them from the users file")
 	}
 	return a, nil
 }
@@ -502,13 +600,13 @@ func (s *Service) RecordDenial(ctx context.Context, incidentID string, actor wor
 		}
 		return err
 	}
-	data, err := json.Marshal(map[string]any{"action": a.Type, "task": a.Task, "gate": a.Gate, "role": a.Role,
-		"reason": reason, "source": a.Source})
+	data, err := json.Marshal(map[string]any{"action": shown(a.Type), "task": shown(a.Task), "gate": shown(a.Gate), "role": shown(a.Role),
+		"reason": shownText(reason), "source": shown(a.Source)})
 	if err != nil {
 		return err
 	}
 	key := "denied:" + a.RequestID
-	if a.RequestID == "" {
+	if a.RequestID == "" || workflows.CheckLine("request_id", a.RequestID, workflows.MaxRequestID) != nil {
 		key = fmt.Sprintf("denied:%s:%s:%d", actor.ID, a.Type, s.now().UnixNano())
 	}
 	actorID := actor.ID
@@ -517,4 +615,21 @@ func (s *Service) RecordDenial(ctx context.Context, incidentID string, actor wor
 	}
 	_, _, err = s.Store.Append(ctx, store.Event{IncidentID: incidentID, Key: key, At: s.now().UTC(), Kind: "action.denied", Actor: actorID, Data: data})
 	return err
+}
+
+// shown is a refused request's field as the timeline may keep it: a value
+// that breaks the input limits (the reason for many refusals) is replaced by
+// a placeholder, so recording the refusal can never fail on it.
+func shown(v string) string {
+	if workflows.CheckLine("", v, workflows.MaxName) != nil {
+		return "(not shown: not valid text)"
+	}
+	return v
+}
+
+func shownText(v string) string {
+	if workflows.CheckText("", v, workflows.MaxReason) != nil {
+		return "(not shown: not valid text)"
+	}
+	return v
 }

@@ -1,0 +1,95 @@
+// Package policy is the one table of who may do what in irbot: the roles,
+// which roles may take each incident action, which roles an incident may
+// hand out, and how a person's effective roles in an incident are formed.
+// The incident service and the workflow validators both read it; a surface
+// never decides a permission on its own. Anything not listed is denied.
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Roles, as the users file names them.
+const (
+	Responder  = "responder"
+	Commander  = "commander"
+	DPO        = "dpo"
+	Legal      = "legal"
+	Manager    = "manager"
+	Compliance = "compliance"
+	Admin      = "admin"
+)
+
+// Roles lists every role.
+var Roles = []string{Responder, Commander, DPO, Legal, Manager, Compliance, Admin}
+
+// IncidentRoles are the roles an incident may give to anyone: they carry
+// work inside that incident, not authority the organisation grants. Every
+// other role (dpo, legal, manager, compliance) comes only from the users
+// file, and admin is never given inside an incident.
+var IncidentRoles = []string{Commander, Responder}
+
+// clockRoles own the regulatory clocks: recording, snoozing or delaying a
+// clock is theirs.
+var clockRoles = []string{DPO, Legal, Commander, Admin}
+
+// Actions maps each incident action to the roles that may take it. Some
+// actions narrow this further by their object (a task's role, a gate's
+// roles, the two-person rule); those rules live with the object in the
+// playbook and are checked by the workflow validators.
+var Actions = map[string][]string{
+	"complete_task":        {Commander, Admin}, // plus the task's own role
+	"assign_role":          {Commander, Manager, Admin},
+	"set_severity":         {Commander, Responder, Manager, Admin},
+	"set_fact":             {Commander, Responder, DPO, Legal, Admin},
+	"note":                 Roles,
+	"approve":              {}, // only the gate's roles
+	"record_notification":  clockRoles,
+	"decide_not_to_notify": {DPO, Legal, Admin},
+	"snooze_clock":         clockRoles,
+	"delay_clock":          clockRoles,
+	"create_notice":        {DPO, Legal, Commander, Admin},
+	"close":                {Commander, Admin},
+}
+
+// Allowed reports whether any of roles may take action. Unknown actions are
+// denied.
+func Allowed(action string, roles []string) bool {
+	for _, r := range Actions[action] {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Effective returns a person's roles in an incident: the roles the users
+// file gives them, plus the incident roles (commander, responder) assigned
+// to them in this incident. An assignment of any other role confers nothing,
+// so a role cannot be gained through irbot itself, whatever an incident's
+// history holds.
+func Effective(org, assigned []string) []string {
+	out := slices.Clone(org)
+	for _, r := range assigned {
+		if slices.Contains(IncidentRoles, r) && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CanAssign says why role may not be given to someone who holds assigneeOrg
+// in the users file, or returns nil.
+func CanAssign(role string, assigneeOrg []string) error {
+	switch {
+	case !slices.Contains(Roles, role):
+		return fmt.Errorf("unknown role %q; roles are %s", role, strings.Join(Roles, ", "))
+	case role == Admin:
+		return fmt.Errorf("admin cannot be given inside an incident; admins are named in the users file")
+	case slices.Contains(IncidentRoles, role), slices.Contains(assigneeOrg, role):
+		return nil
+	}
+	return fmt.Errorf("%s can only be given to someone who holds it in the users file; inside an incident anyone may be %s", role, strings.Join(IncidentRoles, " or "))
+}

@@ -1,0 +1,55 @@
+package policy
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The matrix: every role against every action, written out so a change to
+// the table shows up here as a deliberate edit. Anything unlisted is denied.
+func TestRBACMatrixDeniesByDefault(t *testing.T) {
+	want := map[string][]string{
+		"complete_task":        {Commander, Admin},
+		"assign_role":          {Commander, Manager, Admin},
+		"set_severity":         {Responder, Commander, Manager, Admin},
+		"set_fact":             {Responder, Commander, DPO, Legal, Admin},
+		"note":                 Roles,
+		"approve":              {},
+		"record_notification":  {Commander, DPO, Legal, Admin},
+		"decide_not_to_notify": {DPO, Legal, Admin},
+		"snooze_clock":         {Commander, DPO, Legal, Admin},
+		"delay_clock":          {Commander, DPO, Legal, Admin},
+		"create_notice":        {Commander, DPO, Legal, Admin},
+		"close":                {Commander, Admin},
+		"dance":                {},
+		"":                     {},
+	}
+	for action, allowed := range want {
+		for _, role := range Roles {
+			require.Equal(t, slices.Contains(allowed, role), Allowed(action, []string{role}), "%s × %s", role, action)
+		}
+		require.False(t, Allowed(action, nil), "no roles may not %s", action)
+	}
+	for action := range Actions {
+		require.Contains(t, want, action, "every action in the table is in the matrix")
+	}
+	require.False(t, Allowed("snooze_clock", []string{Compliance}), "compliance cannot snooze a regulatory clock")
+}
+
+// Roles cannot be gained through an incident: admin is never given, org
+// roles only to who holds them, and an assignment of anything but commander
+// or responder confers nothing.
+func TestRolesCannotBeEscalated(t *testing.T) {
+	require.ErrorContains(t, CanAssign(Admin, []string{Admin}), "admin cannot be given")
+	require.ErrorContains(t, CanAssign(DPO, []string{Commander}), "only be given to someone who holds it")
+	require.ErrorContains(t, CanAssign(Legal, []string{Responder}), "only be given")
+	require.ErrorContains(t, CanAssign("wizard", nil), "unknown role")
+	require.NoError(t, CanAssign(DPO, []string{DPO}))
+	require.NoError(t, CanAssign(Commander, nil))
+	require.NoError(t, CanAssign(Responder, []string{Compliance}))
+
+	require.Equal(t, []string{Manager, Commander}, Effective([]string{Manager}, []string{Admin, Commander, DPO}))
+	require.Equal(t, []string{Responder}, Effective([]string{Responder}, []string{Legal, Responder}))
+}
