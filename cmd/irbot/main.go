@@ -32,6 +32,7 @@ Usage:
   irbot bench [--quick] [--out FILE]   measure the whole stack in-process against its budgets (irbot bench --help)
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
+  irbot login-link USER                a single-use console sign-in link (15 minutes)
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
@@ -64,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return clockcmd.Run(args[1:], stdout, stderr)
 	case "playbook":
 		return playbookCmd(args[1:], stdout, stderr)
+	case "login-link":
+		return loginLinkCmd(args[1:], stdout, stderr)
 	}
 	if cli.Handles(args[0]) {
 		return cli.Run(args, cli.EnvFrom(os.Getenv), stdout, stderr)

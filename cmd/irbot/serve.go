@@ -168,6 +168,15 @@ func (m *Main) Run(ctx context.Context) error {
 			api.Extra[pattern] = h
 		}
 	}
+	// Console (issue 12): at / on the same mux; the API keeps /api/v1.
+	cons, err := newConsole(cfg, m.service, m.store, dir, log)
+	if err != nil {
+		return err
+	}
+	if api.Extra == nil {
+		api.Extra = map[string]http.Handler{}
+	}
+	api.Extra["/"] = cons.Handler()
 	m.listener, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("IRBOT_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -215,7 +224,10 @@ func (m *Main) Run(ctx context.Context) error {
 		fmt.Fprintf(m.Out, "  store        %s\n", storeDesc)
 		fmt.Fprintf(m.Out, "  slack        %s\n", slack)
 		fmt.Fprintf(m.Out, "  email        %s\n", email)
-		if cfg.AdminToken == "" && cfg.UsersFile == "" {
+		if localAdminWanted(cfg) {
+			if err := printLocalAdminLink(ctx, m.Out, cfg, m.store, m.listener.Addr().String()); err != nil {
+				return err
+			}
 			fmt.Fprintf(m.Out, "  auth         no users: set IRBOT_ADMIN_TOKEN or IRBOT_USERS_FILE to use the API\n")
 		}
 	}

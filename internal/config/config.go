@@ -41,6 +41,7 @@ type Config struct {
 	ComplianceChan   string        // IRBOT_COMPLIANCE_CHANNEL
 	LogLevel         string        // IRBOT_LOG_LEVEL
 	TemporalLogLevel string        // IRBOT_TEMPORAL_LOG_LEVEL
+	Console          Console       // console.go
 }
 
 // Var documents one environment variable.
@@ -186,6 +187,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		default:
 			return c, fmt.Errorf("%s must be debug, info, warn or error, got %q", lv.name, lv.v)
 		}
+	}
+	if c.Console, err = consoleFromEnv(get); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +71,33 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 		"IRBOT_TEMPORAL_PORT", "IRBOT_ADMIN_TOKEN", "IRBOT_USERS_FILE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
 		"SLACK_API_URL", "IRBOT_ANNOUNCE_CHANNEL", "SMTP_ADDR", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS", "IRBOT_DRILL_MAIL_SINK"} {
 		require.True(t, names[n], "%s from CONTRACT.md must be documented in Vars", n)
+	}
+}
+
+func TestConsoleSettings(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	c, err := FromEnv(env("IRBOT_PUBLIC_URL", "https://irbot.example.com/", "IRBOT_TRUSTED_PROXY_HEADER", "X-Forwarded-User", "IRBOT_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Console.PublicURL != "https://irbot.example.com" || len(c.Console.TrustedProxies) != 2 || c.Console.LocalAdminAnywhere {
+		t.Fatalf("console settings: %+v", c.Console)
+	}
+	for _, bad := range [][]string{
+		{"IRBOT_PUBLIC_URL", "irbot.example.com"},
+		{"IRBOT_CONSOLE_LOCAL_ADMIN", "everywhere"},
+		{"IRBOT_TRUSTED_PROXIES", "10.0.0.0/99"},
+		{"IRBOT_TRUSTED_PROXY_HEADER", "X-User"},
+	} {
+		_, err := FromEnv(env(bad...))
+		if err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%s=%q: want an error naming the variable, got %v", bad[0], bad[1], err)
+		}
 	}
 }

@@ -160,8 +160,9 @@ func New(cfg Config) (*Console, error) {
 	}
 	sm := scs.New()
 	sm.Store = sessionStore{cfg.Store}
+	// No idle timeout: it would rewrite the session row on every request,
+	// a synchronous store write on each page view.
 	sm.Lifetime = 12 * time.Hour
-	sm.IdleTimeout = 2 * time.Hour
 	sm.Cookie.Name = "irbot_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

@@ -59,11 +59,7 @@ func (f *fakeService) Declare(ctx context.Context, a workflows.Actor, req incide
 
 func (f *fakeService) ListPage(ctx context.Context, a workflows.Actor, fl store.IncidentFilter) (store.IncidentPage, error) {
 	// The real service's filter rules, on the real store.
-	rules, err := playbooks.LoadRules()
-	if err != nil {
-		return store.IncidentPage{}, err
-	}
-	return (&incident.Service{Store: f.st, Rules: rules}).ListPage(ctx, a, fl)
+	return (&incident.Service{Store: f.st, Rules: testRules}).ListPage(ctx, a, fl)
 }
 
 func (f *fakeService) Get(ctx context.Context, a workflows.Actor, id string) (*workflows.IncidentState, error) {
@@ -130,6 +126,14 @@ func (f *fakeService) MayReviewSignIns(a workflows.Actor) error {
 
 func (f *fakeService) ClockZone(regime, obligation string) string { return "Europe/Brussels" }
 
+var testRules = func() *playbooks.RuleSet {
+	r, err := playbooks.LoadRules()
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
+
 type fixture struct {
 	srv   *httptest.Server
 	svc   *fakeService
@@ -142,7 +146,7 @@ const (
 	responderToken  = "responder-token-0123456789"
 )
 
-func newFixture(t *testing.T, mutate func(*Config)) *fixture {
+func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 	t.Helper()
 	st, err := store.Open(t.Context(), "", t.TempDir())
 	require.NoError(t, err)
@@ -165,12 +169,12 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 }
 
 // browser is a cookie-keeping client that does not follow redirects.
-func (f *fixture) browser(t *testing.T) *http.Client {
+func (f *fixture) browser(t testing.TB) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+func get(t testing.TB, c *http.Client, u string) (int, string, http.Header) {
 	t.Helper()
 	resp, err := c.Get(u)
 	require.NoError(t, err)
@@ -179,7 +183,7 @@ func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
 	return resp.StatusCode, string(b), resp.Header
 }
 
-func post(t *testing.T, c *http.Client, u string, form url.Values) (int, string, http.Header) {
+func post(t testing.TB, c *http.Client, u string, form url.Values) (int, string, http.Header) {
 	t.Helper()
 	resp, err := c.PostForm(u, form)
 	require.NoError(t, err)
@@ -190,7 +194,7 @@ func post(t *testing.T, c *http.Client, u string, form url.Values) (int, string,
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func csrfOf(t *testing.T, body string) string {
+func csrfOf(t testing.TB, body string) string {
 	t.Helper()
 	m := csrfRe.FindStringSubmatch(body)
 	require.NotNil(t, m, "the page has no CSRF token in its forms")
@@ -198,7 +202,7 @@ func csrfOf(t *testing.T, body string) string {
 }
 
 // signIn signs in with an API token through the form.
-func (f *fixture) signIn(t *testing.T, token string) (*http.Client, string) {
+func (f *fixture) signIn(t testing.TB, token string) (*http.Client, string) {
 	c := f.browser(t)
 	_, body, _ := get(t, c, f.srv.URL+"/login")
 	status, _, h := post(t, c, f.srv.URL+"/login", url.Values{"csrf": {csrfOf(t, body)}, "token": {token}})

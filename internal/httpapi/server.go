@@ -404,7 +404,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			return
 		}
-		s.logger().Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+		path := r.URL.Path
+		if strings.HasPrefix(path, "/login/link/") { // the path is a sign-in secret
+			path = "/login/link/REDACTED"
+		}
+		s.logger().Info("http", "method", r.Method, "path", path, "status", rec.status, "ms", time.Since(start).Milliseconds())
 	})
 }
 

@@ -35,6 +35,8 @@ CREATE TABLE console_sign_ins (
 CREATE INDEX console_sign_ins_at ON console_sign_ins (at);
 
 -- The incidents page lists live and drill incidents apart, newest first,
--- filtered by status and severity.
-CREATE INDEX incidents_mode_declared ON incidents (mode, declared_at);
-CREATE INDEX incidents_mode_status_declared ON incidents (mode, status, declared_at);
+-- filtered by status or severity; id breaks ties so pages are stable and
+-- the order comes from the index rather than a sort.
+CREATE INDEX incidents_mode_declared ON incidents (mode, declared_at, id);
+CREATE INDEX incidents_mode_status_declared ON incidents (mode, status, declared_at, id);
+CREATE INDEX incidents_mode_severity_declared ON incidents (mode, severity, declared_at, id);
