@@ -27,6 +27,10 @@ const (
 	DrillEnd       = "end"
 	// DrillAnswer records one participant's answer to a discussion question.
 	DrillAnswer = "answer"
+	// DrillImprove sets the Improvement Plan after play; DrillFinalize makes
+	// the report final (no more edits) and ends the workflow.
+	DrillImprove  = "improve"
+	DrillFinalize = "finalize"
 )
 
 // DrillActionTypes are the facilitator controls, in the order help lists them.
@@ -92,7 +96,30 @@ type DrillState struct {
 	EndedBy    string              `json:"ended_by,omitempty"`
 	Events     []DrillEvent        `json:"events"`
 	Answers    []DrillAnswerRecord `json:"answers,omitempty"`
+	// Improvements is the Improvement Plan the facilitator edits after play.
+	Improvements []Improvement `json:"improvements"`
+	Final        bool          `json:"final,omitempty"`
+	// Package is the scenario as pinned at the start, for the report.
+	Package playbooks.Scenario `json:"package"`
 }
+
+// Improvement is one row of the HSEEP Improvement Plan.
+type Improvement struct {
+	Issue  string `json:"issue"`
+	Action string `json:"action"`
+	Owner  string `json:"owner"`
+	Due    string `json:"due"` // YYYY-MM-DD
+}
+
+// DrillImproveInput replaces the Improvement Plan.
+type DrillImproveInput struct {
+	Actor        Actor         `json:"actor"`
+	Improvements []Improvement `json:"improvements"`
+}
+
+// reportWindow is how long an ended drill waits for its report to be made
+// final before it finalises itself.
+const reportWindow = 30 * 24 * time.Hour
 
 // ScenarioTime is the scenario time (T+...) at real time now: real time since
 // the start, less the time spent paused, times the speed.
@@ -163,7 +190,8 @@ func DrillWorkflow(ctx workflow.Context, in DrillInput) (DrillResult, error) {
 	}
 	d.state = DrillState{
 		IncidentID: in.IncidentID, Scenario: in.Scenario.ID, Title: in.Scenario.Title, Speed: d.in.Speed,
-		Status: DrillRunning, StartedAt: in.StartedAt, Events: []DrillEvent{},
+		Status: DrillRunning, StartedAt: in.StartedAt, Events: []DrillEvent{}, Improvements: []Improvement{},
+		Package: in.Scenario,
 	}
 	d.state.Events = append(d.state.Events, drillSchedule(&in.Scenario)...)
 	if err := d.register(ctx); err != nil {
@@ -266,6 +294,41 @@ func (d *drill) register(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, DrillImprove,
+		func(ctx workflow.Context, in DrillImproveInput) (DrillState, error) {
+			d.state.Improvements = append([]Improvement{}, in.Improvements...)
+			return d.state, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in DrillImproveInput) error {
+			if err := d.validateReport(DrillImprove, in.Actor); err != nil {
+				return err
+			}
+			if len(in.Improvements) > 100 {
+				return drillRejection("an improvement plan holds at most 100 items")
+			}
+			for i, it := range in.Improvements {
+				if it.Issue == "" || it.Action == "" || it.Owner == "" {
+					return drillRejection("improvement %d needs an issue, a corrective action and an owner", i+1)
+				}
+				if len(it.Issue)+len(it.Action)+len(it.Owner) > 4000 {
+					return drillRejection("improvement %d is longer than 4000 characters", i+1)
+				}
+				if _, err := time.Parse("2006-01-02", it.Due); err != nil {
+					return drillRejection("improvement %d: due %q should be a date like 2026-04-30", i+1, it.Due)
+				}
+			}
+			return nil
+		}}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, DrillFinalize,
+		func(ctx workflow.Context, c DrillControl) (DrillState, error) {
+			d.state.Final = true
+			return d.state, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c DrillControl) error { return d.validateReport(DrillFinalize, c.Actor) }}); err != nil {
+		return err
+	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, DrillAnswer,
 		func(ctx workflow.Context, a DrillAnswerInput) (DrillState, error) {
 			now := workflow.Now(ctx)
@@ -299,6 +362,21 @@ func (d *drill) register(ctx workflow.Context) error {
 			return nil
 		}},
 	)
+}
+
+// validateReport: the report is edited by the facilitator or a manager,
+// after play and before it is final.
+func (d *drill) validateReport(name string, a Actor) error {
+	if !slices.Contains(a.Roles, "manager") && !slices.Contains(a.Roles, "admin") && a.ID != d.in.Facilitator.ID {
+		return drillRejection("%s: only the facilitator or someone with the manager role edits the report", name)
+	}
+	if d.state.Status != DrillEnded {
+		return drillRejection("%s: the improvement plan is written after play; end the drill first", name)
+	}
+	if d.state.Final {
+		return drillRejection("the report is final; nothing more can change")
+	}
+	return nil
 }
 
 // validate is the one home of the facilitator rules: who may steer a drill
@@ -378,6 +456,12 @@ func (d *drill) run(ctx workflow.Context) (DrillResult, error) {
 	_ = workflow.ExecuteActivity(actx, DrillDeliverActivityName, DrillDelivery{
 		IncidentID: d.in.IncidentID, Kind: "end", ID: "hot-wash", ScenarioAt: d.state.ScenarioTime(*d.state.EndedAt),
 	}).Get(ctx, nil)
+	// The workflow stays open for the facilitator's Improvement Plan until the
+	// report is made final, or for the report window at most.
+	if _, err := workflow.AwaitWithTimeout(ctx, reportWindow, func() bool { return d.state.Final }); err != nil {
+		return DrillResult{}, err
+	}
+	d.state.Final = true
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return DrillResult{}, err
 	}
