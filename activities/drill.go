@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -56,10 +57,22 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 			return fmt.Errorf("inject %s sets %s: %w", in.ID, n, err)
 		}
 	}
-	_, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
+	if _, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
 		Type: workflows.ActionNote, Text: DrillNoteText(in), Source: "drill", RequestID: key + "/note",
-	})
-	return err
+	}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+		return err
+	}
+	if in.Kind == "end" {
+		// Play is over: close the drill's incident so every clock and
+		// reminder stops; its data stays for the report.
+		_, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
+			Type: workflows.ActionClose, Reason: "drill ended", Source: "drill", RequestID: key + "/close",
+		})
+		if err != nil && apperr.CodeOf(err) != apperr.Conflict {
+			return err
+		}
+	}
+	return nil
 }
 
 // DrillNoteText is the one wording of a drill delivery on the timeline and

@@ -31,6 +31,8 @@ Usage:
   irbot version                        print the version
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
+  irbot drill run --scenario NAME|FILE [--speed N] [--out DIR] [--autoplay]
+                                       a whole drill headless on an in-process server; report at the end
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
@@ -61,6 +63,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return clockcmd.Run(args[1:], stdout, stderr)
 	case "playbook":
 		return playbookCmd(args[1:], stdout, stderr)
+	case "drill":
+		if len(args) > 1 && args[1] == "run" {
+			return drillRun(args[2:], stdout, stderr)
+		}
 	}
 	if cli.Handles(args[0]) {
 		return cli.Run(args, cli.EnvFrom(os.Getenv), stdout, stderr)
