@@ -176,7 +176,7 @@ func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.Dril
 	slices.SortStableFunc(expected, func(a, b playbooks.ExpectedAction) int { return int(a.By - b.By) })
 	// Lead: act this much scenario time before the target, to absorb the
 	// real latency of an Update (a few tens of ms) times the speed.
-	lead := time.Duration(float64(400*time.Millisecond) * d.Speed)
+	lead := time.Duration(float64(time.Second) * d.Speed)
 	for _, x := range expected {
 		// What the playbook needs first is done at once, so that only the
 		// expected action itself is timed.
