@@ -501,3 +501,14 @@ func (d *drill) deliver(ctx, actx workflow.Context, i int) error {
 	}
 	return nil
 }
+
+// IncidentNow is the incident's own time at real time now. In a drill at
+// speed N its clocks count N times faster from the declaration (as
+// ClockWorkflow does), so the card, /incident clocks and the reminders agree
+// on the time left; live incidents run in real time.
+func IncidentNow(st IncidentState, now time.Time) time.Time {
+	if st.Mode != ModeDrill || st.Speed <= 1 || st.DeclaredAt.IsZero() {
+		return now
+	}
+	return st.DeclaredAt.Add(time.Duration(float64(now.Sub(st.DeclaredAt)) * st.Speed))
+}
