@@ -139,10 +139,13 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionCreateNotice:
 		return inc.validateCreateNotice(a)
 	case ActionClose:
-		if err := inc.actionAllowed(ActionClose, a.Actor); err != nil {
+		// A drill's manager ends it in one command, open clocks and all: its
+		// clocks are play, and the report shows them as missed.
+		drill := inc.state.Mode == ModeDrill
+		if err := inc.actionAllowed(ActionClose, a.Actor); err != nil && !(drill && inc.holdsAny(a.Actor, "manager")) {
 			return err
 		}
-		if open := inc.openClocks(); len(open) > 0 {
+		if open := inc.openClocks(); len(open) > 0 && !drill {
 			return rejection("cannot close: %s still open; record the notification or a documented decision not to notify first", strings.Join(open, ", "))
 		}
 		if inc.state.Phase != "complete" && strings.TrimSpace(a.Reason) == "" {

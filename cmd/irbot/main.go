@@ -33,6 +33,8 @@ Usage:
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
   irbot login-link USER                a single-use console sign-in link (15 minutes)
+  irbot drill run --scenario NAME|FILE [--speed N] [--out DIR] [--autoplay]
+                                       a whole drill headless on an in-process server; report at the end
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
@@ -52,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "help", "--help", "-h":
 		if len(args) > 1 && args[1] == "api" {
-			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage)
+			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage+"\n"+cli.DrillUsage)
 			return 0
 		}
 		fmt.Fprint(stdout, usage)
@@ -67,6 +69,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return playbookCmd(args[1:], stdout, stderr)
 	case "login-link":
 		return loginLinkCmd(args[1:], stdout, stderr)
+	case "drill":
+		if len(args) > 1 && args[1] == "run" {
+			return drillRun(args[2:], stdout, stderr)
+		}
 	}
 	if cli.Handles(args[0]) {
 		return cli.Run(args, cli.EnvFrom(os.Getenv), stdout, stderr)

@@ -147,6 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 	registerWorkflows(m.worker)
 	acts.Register(m.worker)
 	digest.Register(m.worker)
+	(&activities.Drill{Incidents: m.service, Logger: log}).Register(m.worker)
 	// Notices (issue 5): notice and campaign workflows, mailer, drill sink.
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err
@@ -241,6 +242,7 @@ func registerWorkflows(w worker.Registry) {
 	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.NoticeWorkflow, workflow.RegisterOptions{Name: workflows.NoticeWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.DrillWorkflow, workflow.RegisterOptions{Name: workflows.DrillWorkflowName})
 }
 
 // Addr is the HTTP listener's address (useful with port 0).

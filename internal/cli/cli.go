@@ -35,7 +35,7 @@ var commands = []string{"declare", "list", "show", "act", "timeline", "verify", 
 
 // Handles reports whether name is an API client command.
 func Handles(name string) bool {
-	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name)
+	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name) || slices.Contains(drillCommands, name)
 }
 
 // Env is what the client reads from the environment.
@@ -96,6 +96,8 @@ func Run(args []string, env Env, stdout, stderr io.Writer) int {
 		return c.notice(args[1:])
 	case "campaign":
 		return c.campaign(args[1:])
+	case "drill":
+		return c.drill(args[1:])
 	}
 	fmt.Fprint(stderr, Usage)
 	return 2

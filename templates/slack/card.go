@@ -21,6 +21,7 @@ var severityIcon = map[string]string{"critical": "🔴", "high": "🟠", "medium
 // Card renders the incident card from the incident's state, with clock times
 // relative to now. It is used both to post the card and to update it.
 func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fallback string) {
+	clockNow := workflows.IncidentNow(st, now) // a drill's clocks count in scenario time
 	closed := st.Status == workflows.StatusClosed
 	b := &budget{limit: MaxBlocks}
 
@@ -218,7 +219,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	case len(st.Clocks) == 0:
 		clocksText += "\n_No regulatory clocks._"
 	case len(rest) > 0:
-		clocksText += "\n" + clockLines(rest, now)
+		clocksText += "\n" + clockLines(rest, clockNow)
 	}
 	if hidden > 0 {
 		clocksText += "\nFor the clocks without a menu: `/incident notified REGIME/OBLIGATION [REFERENCE]` or `/incident not-notify REGIME/OBLIGATION REASON` in this channel."
@@ -228,7 +229,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		menu := goslack.NewOverflowBlockElement(ActionClockMenu,
 			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotified, st.ID, c.Regime, c.Obligation), plain("Notified…", MaxOptionText), nil),
 			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotNotify, st.ID, c.Regime, c.Obligation), plain("Not notifying…", MaxOptionText), nil))
-		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, now)), nil, goslack.NewAccessory(menu)))
+		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, clockNow)), nil, goslack.NewAccessory(menu)))
 	}
 
 	if !closed {
@@ -294,6 +295,7 @@ func phaseTitle(st workflows.IncidentState, id string) string {
 // ClockLines renders the incident's clocks, one line each: time left relative
 // to now and the absolute due time in UTC.
 func ClockLines(st workflows.IncidentState, now time.Time) string {
+	now = workflows.IncidentNow(st, now)
 	if len(st.Clocks) == 0 {
 		return "_No regulatory clocks._"
 	}

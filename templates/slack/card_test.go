@@ -173,3 +173,20 @@ func TestCardClockMenus(t *testing.T) {
 	require.True(t, strings.Contains(js, "without a menu: `/incident notified REGIME/OBLIGATION"))
 	require.True(t, strings.Contains(js, "r20/authority") && strings.Contains(js, "…and 3 more"), "clocks without a menu are still listed or counted")
 }
+
+// A drill at speed 60, 10 real minutes in, is 10 scenario hours in: the card
+// and /incident clocks show 62 h left on the 72 h GDPR clock, not 71h50m.
+func TestDrillCardShowsScenarioTimeLeft(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	due := start.Add(72 * time.Hour)
+	st := workflows.IncidentState{ID: "DRILL-2026-0001", Title: "[DRILL] t", Mode: workflows.ModeDrill, Speed: 60, DeclaredAt: start,
+		Status: workflows.StatusOpen, Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", DueAt: &due, Status: workflows.ClockRunning}}}
+	lines := ClockLines(st, start.Add(10*time.Minute))
+	if !strings.Contains(lines, "in 2d14h") {
+		t.Fatalf("a drill's clock shows scenario time left (62h = 2d14h), got %q", lines)
+	}
+	st.Mode, st.Speed = workflows.ModeLive, 0
+	if lines := ClockLines(st, start.Add(10*time.Minute)); !strings.Contains(lines, "in 2d23h") {
+		t.Fatalf("a live clock shows real time left, got %q", lines)
+	}
+}

@@ -1,0 +1,99 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/workflows"
+)
+
+// DrillIncidents is how a drill acts on its incident: through the incident
+// service, like every other surface, so the workflow's validators apply.
+type DrillIncidents interface {
+	Act(ctx context.Context, actor workflows.Actor, id string, a workflows.Action) (*workflows.IncidentState, error)
+}
+
+// DrillActor is who injects act as on the timeline.
+var DrillActor = workflows.Actor{ID: "irbot-drill", Name: "irbot drill facilitator", Roles: []string{"admin"}}
+
+// Drill delivers a drill's injects and questions to its incident.
+type Drill struct {
+	Incidents DrillIncidents
+	Logger    *slog.Logger
+}
+
+// Register registers the drill activities on w.
+func (d *Drill) Register(w worker.Registry) {
+	w.RegisterActivityWithOptions(d.DrillDeliver, activity.RegisterOptions{Name: workflows.DrillDeliverActivityName})
+}
+
+// DrillDeliver sets the facts an inject carries (so clocks react as in a real
+// breach) and writes a [DRILL] note for the inject, question or hot wash.
+// Each action carries a request ID, so a retried delivery changes nothing
+// twice.
+func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) error {
+	key := fmt.Sprintf("drill/%s/%s", in.Kind, in.ID)
+	names := make([]string, 0, len(in.Facts))
+	for n := range in.Facts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		raw, err := json.Marshal(in.Facts[n])
+		if err != nil {
+			return err
+		}
+		if _, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
+			Type: workflows.ActionSetFact, Name: n, Value: raw, Source: "drill", RequestID: key + "/fact/" + n,
+		}); err != nil {
+			return fmt.Errorf("inject %s sets %s: %w", in.ID, n, err)
+		}
+	}
+	if _, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
+		Type: workflows.ActionNote, Text: DrillNoteText(in), Source: "drill", RequestID: key + "/note",
+	}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+		return err
+	}
+	if in.Kind == "end" {
+		// Play is over: close the drill's incident so every clock and
+		// reminder stops; its data stays for the report.
+		_, err := d.Incidents.Act(ctx, DrillActor, in.IncidentID, workflows.Action{
+			Type: workflows.ActionClose, Reason: "drill ended", Source: "drill", RequestID: key + "/close",
+		})
+		if err != nil && apperr.CodeOf(err) != apperr.Conflict {
+			return err
+		}
+	}
+	return nil
+}
+
+// DrillNoteText is the one wording of a drill delivery on the timeline and
+// in the channel; every line starts with [DRILL].
+func DrillNoteText(in workflows.DrillDelivery) string {
+	var b strings.Builder
+	switch in.Kind {
+	case "inject":
+		fmt.Fprintf(&b, "[DRILL] Inject at %s: %s\n%s", in.ScenarioAt, in.Title, in.Text)
+		if in.Early {
+			b.WriteString("\n(injected early by the facilitator)")
+		}
+	case "question":
+		fmt.Fprintf(&b, "[DRILL] Discussion question at %s: %s", in.ScenarioAt, in.Text)
+		if len(in.Choices) > 0 {
+			fmt.Fprintf(&b, "\nChoices: %s", strings.Join(in.Choices, " | "))
+		}
+	case "end":
+		fmt.Fprintf(&b, "[DRILL] Play has ended at %s. Hot wash: what went well, what would you change, what surprised you? Answer the feedback form; the facilitator completes the improvement plan before the report is final.", in.ScenarioAt)
+	default:
+		fmt.Fprintf(&b, "[DRILL] %s", in.Text)
+	}
+	return b.String()
+}

@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/workflows"
+)
+
+// DrillService is the part of the incident service the drill endpoints use.
+type DrillService interface {
+	ListScenarios(ctx context.Context, actor workflows.Actor) ([]incident.ScenarioSummary, error)
+	StartDrill(ctx context.Context, actor workflows.Actor, req incident.DrillRequest) (*incident.DrillStarted, error)
+	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
+	DrillAct(ctx context.Context, actor workflows.Actor, id, action, event string) (*workflows.DrillState, error)
+	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
+	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
+	DrillReport(ctx context.Context, actor workflows.Actor, id, format string) ([]byte, string, error)
+}
+
+var _ DrillService = (*incident.Service)(nil)
+
+// drillView is a drill as GET /api/v1/drills/{id} shows it.
+func drillView(st *workflows.DrillState) map[string]any {
+	injects := []map[string]any{}
+	for _, ev := range st.Events {
+		injects = append(injects, map[string]any{
+			"id": ev.ID, "kind": ev.Kind, "title": ev.Title, "scenario_at": ev.ScenarioAt.String(),
+			"delivered_at": ev.DeliveredAt, "delivered_scenario_at": ev.DeliveredScenarioAt, "skipped": ev.Skipped,
+		})
+	}
+	return map[string]any{
+		"id": st.IncidentID, "incident": st.IncidentID, "scenario": st.Scenario, "title": st.Title, "speed": st.Speed,
+		"status": st.Status, "started_at": st.StartedAt, "ended_at": st.EndedAt, "paused": st.Paused.String(),
+		"injects": injects, "answers": st.Answers, "improvements": st.Improvements, "final": st.Final,
+	}
+}
+
+// drillRoutes mounts the drill endpoints.
+func (s *Server) drillRoutes(mux *http.ServeMux) {
+	ds, ok := s.Service.(DrillService)
+	if !ok {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/drills/scenarios", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		list, err := ds.ListScenarios(r.Context(), actor)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"scenarios": list})
+	}))
+	mux.HandleFunc("POST /api/v1/drills", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		var req incident.DrillRequest
+		if !s.decode(w, r, &req) {
+			return
+		}
+		if req.RequestKey == "" {
+			req.RequestKey = r.Header.Get("Idempotency-Key")
+		}
+		st, err := ds.StartDrill(r.Context(), actor, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, st)
+	}))
+	mux.HandleFunc("GET /api/v1/drills/{id}", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		st, err := ds.Drill(r.Context(), actor, r.PathValue("id"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, drillView(st))
+	}))
+	mux.HandleFunc("POST /api/v1/drills/{id}/actions", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		var req struct {
+			Type         string                  `json:"type"`
+			Event        string                  `json:"event,omitempty"`
+			Question     string                  `json:"question,omitempty"`
+			Answer       string                  `json:"answer,omitempty"`
+			Improvements []workflows.Improvement `json:"improvements,omitempty"`
+		}
+		if !s.decode(w, r, &req) {
+			return
+		}
+		var st *workflows.DrillState
+		var err error
+		switch req.Type {
+		case workflows.DrillAnswer:
+			st, err = ds.DrillAnswer(r.Context(), actor, r.PathValue("id"), req.Question, req.Answer)
+		case workflows.DrillImprove:
+			if req.Improvements == nil {
+				req.Improvements = []workflows.Improvement{}
+			}
+			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), req.Improvements, false)
+		case workflows.DrillFinalize:
+			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), nil, true)
+		default:
+			st, err = ds.DrillAct(r.Context(), actor, r.PathValue("id"), req.Type, req.Event)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, drillView(st))
+	}))
+	mux.HandleFunc("GET /api/v1/drills/{id}/report", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		format, ok := formatParam(w, r, "json", "md", "html")
+		if !ok {
+			return
+		}
+		body, ctype, err := ds.DrillReport(r.Context(), actor, r.PathValue("id"), format)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+	}))
+}
