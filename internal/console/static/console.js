@@ -20,12 +20,13 @@
   function local() {
     document.querySelectorAll("time.local").forEach(function (el) {
       var t = new Date(el.getAttribute("datetime"));
-      if (!isNaN(t)) el.textContent = "yours: " + t.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+      // dateStyle/timeStyle cannot be combined with timeZoneName.
+      if (!isNaN(t)) el.textContent = "yours: " + t.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    local();
     tick();
     setInterval(tick, 1000);
+    try { local(); } catch (e) { /* the UTC time stays */ }
   });
 })();
