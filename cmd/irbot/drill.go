@@ -176,7 +176,7 @@ func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.Dril
 	slices.SortStableFunc(expected, func(a, b playbooks.ExpectedAction) int { return int(a.By - b.By) })
 	// Lead: act this much scenario time before the target, to absorb the
 	// real latency of an Update (a few tens of ms) times the speed.
-	lead := time.Duration(float64(time.Second) * d.Speed)
+	lead := time.Duration(float64(500*time.Millisecond) * d.Speed)
 	for _, x := range expected {
 		// What the playbook needs first is done at once, so that only the
 		// expected action itself is timed.
@@ -191,7 +191,14 @@ func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.Dril
 			case <-time.After(wait):
 			}
 		}
-		if err := performExpected(ctx, svc, d.IncidentID, x); err != nil {
+		// The scripted team's action is stamped with the time it was
+		// scheduled for (never later than now), so the load of the machine
+		// running the dry run does not score the scenario.
+		stamp := d.RealTime(playbooks.Span(at))
+		if now := time.Now(); stamp.After(now) {
+			stamp = now
+		}
+		if err := performExpected(ctx, svc, d.IncidentID, x, stamp); err != nil {
 			return fmt.Errorf("expected action %s: %w", x.ID, err)
 		}
 	}
@@ -221,7 +228,7 @@ func prepareExpected(ctx context.Context, svc *incident.Service, id string, x pl
 	return completeBefore(ctx, svc, inc, pb, phaseOf, x)
 }
 
-func performExpected(ctx context.Context, svc *incident.Service, id string, x playbooks.ExpectedAction) error {
+func performExpected(ctx context.Context, svc *incident.Service, id string, x playbooks.ExpectedAction, stamp time.Time) error {
 	inc, err := svc.Get(ctx, drillFacilitator, id)
 	if err != nil {
 		return err
@@ -230,12 +237,12 @@ func performExpected(ctx context.Context, svc *incident.Service, id string, x pl
 	switch x.Kind {
 	case playbooks.ExpectTask:
 		t, _ := pb.Task(x.Target)
-		return act(ctx, svc, id, teamMember(t.Role), workflows.Action{Type: workflows.ActionCompleteTask, Task: x.Target})
+		return act(ctx, svc, id, teamMember(t.Role), workflows.Action{Type: workflows.ActionCompleteTask, Task: x.Target, At: &stamp})
 	case playbooks.ExpectGate:
-		return approve(ctx, svc, inc, pb, x.Target)
+		return approve(ctx, svc, inc, pb, x.Target, &stamp)
 	case playbooks.ExpectNotify:
 		regime, obligation, _ := strings.Cut(x.Target, "/")
-		return act(ctx, svc, id, teamMember("dpo"), workflows.Action{Type: workflows.ActionRecordNotification, Regime: regime, Obligation: obligation, Reference: "DRILL-REF-" + x.ID})
+		return act(ctx, svc, id, teamMember("dpo"), workflows.Action{Type: workflows.ActionRecordNotification, Regime: regime, Obligation: obligation, Reference: "DRILL-REF-" + x.ID, SentAt: &stamp, At: &stamp})
 	case playbooks.ExpectFact:
 		v, _ := json.Marshal("Recorded by the scripted drill team")
 		return act(ctx, svc, id, teamMember("commander"), workflows.Action{Type: workflows.ActionSetFact, Name: x.Target, Value: v})
@@ -262,7 +269,7 @@ func completeBefore(ctx context.Context, svc *incident.Service, inc *workflows.I
 		}
 		for _, g := range inc.Gates {
 			if g.Phase == ph.ID && !g.Approved {
-				if err := approve(ctx, svc, inc, pb, g.ID); err != nil {
+				if err := approve(ctx, svc, inc, pb, g.ID, nil); err != nil {
 					return err
 				}
 			}
@@ -271,14 +278,14 @@ func completeBefore(ctx context.Context, svc *incident.Service, inc *workflows.I
 	return nil
 }
 
-func approve(ctx context.Context, svc *incident.Service, inc *workflows.IncidentState, pb *playbooks.Playbook, gate string) error {
+func approve(ctx context.Context, svc *incident.Service, inc *workflows.IncidentState, pb *playbooks.Playbook, gate string, stamp *time.Time) error {
 	g, _ := pb.Gate(gate)
 	n := 1
 	if g.TwoPerson {
 		n = 2
 	}
 	for i := 0; i < n && i < len(g.Roles); i++ {
-		if err := act(ctx, svc, inc.ID, teamMember(g.Roles[i]), workflows.Action{Type: workflows.ActionApprove, Gate: gate}); err != nil {
+		if err := act(ctx, svc, inc.ID, teamMember(g.Roles[i]), workflows.Action{Type: workflows.ActionApprove, Gate: gate, At: stamp}); err != nil {
 			return err
 		}
 	}
