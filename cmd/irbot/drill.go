@@ -24,7 +24,7 @@ import (
 // drillRun is `irbot drill run`: a whole drill, headless, on an in-process
 // embedded server in a scratch data directory, with the report written at
 // the end. With --autoplay a scripted team performs every expected action
-// ahead of its target time, so a scenario package is checked end to end
+// shortly before its target time, so a scenario package is checked end to end
 // (it should score 100 %) before people play it.
 func drillRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("irbot drill run", flag.ContinueOnError)
@@ -168,20 +168,40 @@ func waitDrill(ctx context.Context, svc *incident.Service, id string, done func(
 	}
 }
 
-// autoplayDrill performs each expected action, in target order, as soon as
-// the one before it is done, completing first whatever earlier phases the
-// playbook requires (a real team must too). Acting early rather than at the
-// last moment keeps a dry run at high speed independent of the machine's
-// load; each action is stamped with when it was really performed.
+// autoplayDrill performs each expected action, in target order, shortly
+// before its target scenario time. Like a facilitator stopping the clock
+// while a team acts, it pauses play for each action (and the playbook steps
+// the action needs first), so the load of the machine running a dry run at
+// high speed does not move scenario time under the scripted team.
 func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.DrillState, sc *playbooks.Scenario) error {
 	expected := slices.Clone(sc.Expected)
 	slices.SortStableFunc(expected, func(a, b playbooks.ExpectedAction) int { return int(a.By - b.By) })
+	// Act this much scenario time ahead of the target: half a real second.
+	lead := time.Duration(float64(500*time.Millisecond) * d.Speed)
 	for _, x := range expected {
+		at := playbooks.Span(max(x.By.D()-min(lead, x.By.D()/2), 0))
+		st, err := svc.Drill(ctx, drillFacilitator, d.IncidentID)
+		if err != nil {
+			return err
+		}
+		if wait := time.Until(st.RealTime(at)); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		if _, err := svc.DrillAct(ctx, drillFacilitator, d.IncidentID, workflows.DrillPause, ""); err != nil {
+			return fmt.Errorf("pause for expected action %s: %w", x.ID, err)
+		}
 		if err := prepareExpected(ctx, svc, d.IncidentID, x); err != nil {
 			return fmt.Errorf("before expected action %s: %w", x.ID, err)
 		}
 		if err := performExpected(ctx, svc, d.IncidentID, x, time.Now()); err != nil {
 			return fmt.Errorf("expected action %s: %w", x.ID, err)
+		}
+		if _, err := svc.DrillAct(ctx, drillFacilitator, d.IncidentID, workflows.DrillResume, ""); err != nil {
+			return fmt.Errorf("resume after expected action %s: %w", x.ID, err)
 		}
 	}
 	return nil
