@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -164,4 +165,48 @@ func TestDrillControlsEndInjectNowSkipAndAnswers(t *testing.T) {
 	require.Len(t, st.Answers, 1)
 	require.Equal(t, "Isolate now", st.Answers[0].Answer)
 	require.Equal(t, "end", log.got[len(log.got)-1].Kind)
+}
+
+// The Improvement Plan is written after play, checked row by row, and frozen
+// once the report is final; the workflow then ends.
+func TestDrillImprovementPlanUntilFinal(t *testing.T) {
+	env, _, in := newDrillEnv(t)
+	n := 0
+	update := func(name string, arg any, wantErr string) {
+		n++
+		env.UpdateWorkflow(name, fmt.Sprint(name, n), &testsuite.TestUpdateCallback{
+			OnReject: func(err error) {
+				if wantErr == "" {
+					t.Errorf("%s refused: %v", name, err)
+				} else {
+					require.ErrorContains(t, err, wantErr)
+				}
+			},
+			OnAccept: func() {
+				if wantErr != "" {
+					t.Errorf("%s accepted, want %q", name, wantErr)
+				}
+			},
+			OnComplete: func(any, error) {},
+		}, arg)
+	}
+	row := workflows.Improvement{Issue: "GDPR notice late", Action: "Pre-approve a template", Owner: "DPO", Due: "2026-06-30"}
+	env.RegisterDelayedCallback(func() {
+		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{row}}, "end the drill first")
+		control(env, t, workflows.DrillEnd, facilitator, "")
+	}, time.Minute)
+	env.RegisterDelayedCallback(func() {
+		bad := row
+		bad.Due = "next quarter"
+		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{bad}}, "should be a date")
+		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: workflows.Actor{ID: "U0PLAYER", Roles: []string{"responder"}}, Improvements: []workflows.Improvement{row}}, "only the facilitator")
+		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{row}}, "")
+	}, 2*time.Minute)
+	env.RegisterDelayedCallback(func() { update(workflows.DrillFinalize, facilitator, "") }, 3*time.Minute)
+	env.ExecuteWorkflow(workflows.DrillWorkflowName, in)
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.DrillResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.True(t, res.State.Final)
+	require.Equal(t, []workflows.Improvement{row}, res.State.Improvements)
 }

@@ -24,7 +24,7 @@ import (
 // drillRun is `irbot drill run`: a whole drill, headless, on an in-process
 // embedded server in a scratch data directory, with the report written at
 // the end. With --autoplay a scripted team performs every expected action
-// just before its target time, so a scenario package is checked end to end
+// shortly before its target time, so a scenario package is checked end to end
 // (it should score 100 %) before people play it.
 func drillRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("irbot drill run", flag.ContinueOnError)
@@ -168,31 +168,40 @@ func waitDrill(ctx context.Context, svc *incident.Service, id string, done func(
 	}
 }
 
-// autoplayDrill performs each expected action, in target order, a little
-// before its target scenario time, completing first whatever earlier phases
-// the playbook requires (a real team must too).
+// autoplayDrill performs each expected action, in target order, shortly
+// before its target scenario time. Like a facilitator stopping the clock
+// while a team acts, it pauses play for each action (and the playbook steps
+// the action needs first), so the load of the machine running a dry run at
+// high speed does not move scenario time under the scripted team.
 func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.DrillState, sc *playbooks.Scenario) error {
 	expected := slices.Clone(sc.Expected)
 	slices.SortStableFunc(expected, func(a, b playbooks.ExpectedAction) int { return int(a.By - b.By) })
-	// Lead: act this much scenario time before the target, to absorb the
-	// real latency of an Update (a few tens of ms) times the speed.
-	lead := time.Duration(float64(time.Second) * d.Speed)
+	// Act this much scenario time ahead of the target: half a real second.
+	lead := time.Duration(float64(500*time.Millisecond) * d.Speed)
 	for _, x := range expected {
-		// What the playbook needs first is done at once, so that only the
-		// expected action itself is timed.
-		if err := prepareExpected(ctx, svc, d.IncidentID, x); err != nil {
-			return fmt.Errorf("before expected action %s: %w", x.ID, err)
+		at := playbooks.Span(max(x.By.D()-min(lead, x.By.D()/2), 0))
+		st, err := svc.Drill(ctx, drillFacilitator, d.IncidentID)
+		if err != nil {
+			return err
 		}
-		at := max(x.By.D()-lead, 0)
-		if wait := time.Until(d.RealTime(playbooks.Span(at))); wait > 0 {
+		if wait := time.Until(st.RealTime(at)); wait > 0 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
 			case <-time.After(wait):
 			}
 		}
-		if err := performExpected(ctx, svc, d.IncidentID, x); err != nil {
+		if _, err := svc.DrillAct(ctx, drillFacilitator, d.IncidentID, workflows.DrillPause, ""); err != nil {
+			return fmt.Errorf("pause for expected action %s: %w", x.ID, err)
+		}
+		if err := prepareExpected(ctx, svc, d.IncidentID, x); err != nil {
+			return fmt.Errorf("before expected action %s: %w", x.ID, err)
+		}
+		if err := performExpected(ctx, svc, d.IncidentID, x, time.Now()); err != nil {
 			return fmt.Errorf("expected action %s: %w", x.ID, err)
+		}
+		if _, err := svc.DrillAct(ctx, drillFacilitator, d.IncidentID, workflows.DrillResume, ""); err != nil {
+			return fmt.Errorf("resume after expected action %s: %w", x.ID, err)
 		}
 	}
 	return nil
@@ -221,7 +230,7 @@ func prepareExpected(ctx context.Context, svc *incident.Service, id string, x pl
 	return completeBefore(ctx, svc, inc, pb, phaseOf, x)
 }
 
-func performExpected(ctx context.Context, svc *incident.Service, id string, x playbooks.ExpectedAction) error {
+func performExpected(ctx context.Context, svc *incident.Service, id string, x playbooks.ExpectedAction, stamp time.Time) error {
 	inc, err := svc.Get(ctx, drillFacilitator, id)
 	if err != nil {
 		return err
@@ -230,12 +239,12 @@ func performExpected(ctx context.Context, svc *incident.Service, id string, x pl
 	switch x.Kind {
 	case playbooks.ExpectTask:
 		t, _ := pb.Task(x.Target)
-		return act(ctx, svc, id, teamMember(t.Role), workflows.Action{Type: workflows.ActionCompleteTask, Task: x.Target})
+		return act(ctx, svc, id, teamMember(t.Role), workflows.Action{Type: workflows.ActionCompleteTask, Task: x.Target, At: &stamp})
 	case playbooks.ExpectGate:
-		return approve(ctx, svc, inc, pb, x.Target)
+		return approve(ctx, svc, inc, pb, x.Target, &stamp)
 	case playbooks.ExpectNotify:
 		regime, obligation, _ := strings.Cut(x.Target, "/")
-		return act(ctx, svc, id, teamMember("dpo"), workflows.Action{Type: workflows.ActionRecordNotification, Regime: regime, Obligation: obligation, Reference: "DRILL-REF-" + x.ID})
+		return act(ctx, svc, id, teamMember("dpo"), workflows.Action{Type: workflows.ActionRecordNotification, Regime: regime, Obligation: obligation, Reference: "DRILL-REF-" + x.ID, SentAt: &stamp, At: &stamp})
 	case playbooks.ExpectFact:
 		v, _ := json.Marshal("Recorded by the scripted drill team")
 		return act(ctx, svc, id, teamMember("commander"), workflows.Action{Type: workflows.ActionSetFact, Name: x.Target, Value: v})
@@ -262,7 +271,7 @@ func completeBefore(ctx context.Context, svc *incident.Service, inc *workflows.I
 		}
 		for _, g := range inc.Gates {
 			if g.Phase == ph.ID && !g.Approved {
-				if err := approve(ctx, svc, inc, pb, g.ID); err != nil {
+				if err := approve(ctx, svc, inc, pb, g.ID, nil); err != nil {
 					return err
 				}
 			}
@@ -271,14 +280,14 @@ func completeBefore(ctx context.Context, svc *incident.Service, inc *workflows.I
 	return nil
 }
 
-func approve(ctx context.Context, svc *incident.Service, inc *workflows.IncidentState, pb *playbooks.Playbook, gate string) error {
+func approve(ctx context.Context, svc *incident.Service, inc *workflows.IncidentState, pb *playbooks.Playbook, gate string, stamp *time.Time) error {
 	g, _ := pb.Gate(gate)
 	n := 1
 	if g.TwoPerson {
 		n = 2
 	}
 	for i := 0; i < n && i < len(g.Roles); i++ {
-		if err := act(ctx, svc, inc.ID, teamMember(g.Roles[i]), workflows.Action{Type: workflows.ActionApprove, Gate: gate}); err != nil {
+		if err := act(ctx, svc, inc.ID, teamMember(g.Roles[i]), workflows.Action{Type: workflows.ActionApprove, Gate: gate, At: stamp}); err != nil {
 			return err
 		}
 	}

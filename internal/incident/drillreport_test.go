@@ -66,10 +66,11 @@ func TestDrillReportFullMarks(t *testing.T) {
 	inc.Tasks = []workflows.TaskState{
 		{ID: "isolate", Done: true, DoneAt: at(1)}, {ID: "preserve-evidence", Done: true, DoneAt: at(5)},
 		{ID: "revoke-credentials", Done: true, DoneAt: at(7)}, {ID: "data-categories", Done: true, DoneAt: at(20)},
+		{ID: "notify-insurer", Done: true, DoneAt: at(9)},
 	}
 	inc.Gates = []workflows.GateState{{ID: "risk-assessment", Approved: true, Approvals: []workflows.Approval{{By: "U0DPO", At: *at(30)}}}}
 	inc.Clocks[0].Status, inc.Clocks[0].SentAt = workflows.ClockMet, at(60)
-	events := []store.Event{{Kind: "fact.set", Actor: "U0COMMS", At: *at(9), Data: json.RawMessage(`{"name":"measures"}`)}}
+	events := []store.Event{{Kind: "task.completed", Actor: "U0COMMS", At: *at(9), Data: json.RawMessage(`{"task":"notify-insurer"}`)}}
 	d.Answers = []workflows.DrillAnswerRecord{{Question: "pay-the-ransom", By: "U0CEO", Answer: "Pay"}}
 	r := incident.BuildDrillReport(d, inc, events, t0.Add(2*time.Hour))
 	require.Equal(t, incident.ReportScore{Met: 7, Total: 7, Percent: 100}, r.Score)
@@ -78,6 +79,7 @@ func TestDrillReportFullMarks(t *testing.T) {
 	}
 	require.True(t, r.Clocks[0].Met)
 	require.Equal(t, "+12h", r.Clocks[0].Margin)
+	require.Equal(t, []incident.ReportParticipant{{ID: "U0CEO", Answers: 1}, {ID: "U0COMMS", Actions: 1}}, r.Participants)
 	require.False(t, *r.Answers[0].Matches)
 	require.Equal(t, "Do not pay", r.Answers[0].Expected)
 	html, err := r.HTML()
