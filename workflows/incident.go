@@ -76,6 +76,12 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 			"regimes":  in.Regimes,
 			"playbook": fmt.Sprintf("%s v%d", in.Playbook.ID, in.Playbook.Version),
 			"facts":    in.Facts,
+			// Who knew what when: the times the clocks start from, and who
+			// stated them (the declarer, unless a fact says otherwise).
+			"declared_at":   in.DeclaredAt.UTC().Format(time.RFC3339Nano),
+			"aware_at":      inc.state.Facts["aware_at"],
+			"discovered_at": inc.state.Facts["discovered_at"],
+			"stated_by":     in.DeclaredBy,
 		}, nil)
 		if in.Commander != "" {
 			inc.state.Roles = append(inc.state.Roles, RoleAssignment{Role: "commander", User: in.Commander, By: in.DeclaredBy.ID, At: in.DeclaredAt})
@@ -86,7 +92,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 	workflow.Go(ctx, inc.publisher)
 	for _, name := range ActionTypes {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, inc.handler(name), workflow.UpdateHandlerOptions{
-			Validator: func(ctx workflow.Context, a Action) error { return inc.validate(name, a) },
+			Validator: func(ctx workflow.Context, a Action) error { return inc.validateAt(workflow.Now(ctx), name, a) },
 		}); err != nil {
 			return nil, err
 		}
@@ -146,6 +152,14 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 		}
 		if !inc.clocksUp {
 			inc.clocksUp = true
+			if auditRecord(ctx) {
+				// Causes before consequences: the declaration and the clocks
+				// it adds are on the timeline before any clock can fire.
+				inc.addInitialClocks(ctx)
+				if err := inc.flush(ctx); err != nil {
+					return IncidentResult{}, err
+				}
+			}
 			inc.syncClocks(ctx)
 		}
 		if err := inc.flush(ctx); err != nil {
@@ -349,6 +363,15 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 		}
 		idx := inc.apply(ctx, a)
 		inc.advance(ctx)
+		if auditRecord(ctx) {
+			// The change (a clock.changed) is written before any clock hears
+			// of it, so a clock.overdue it causes never precedes it.
+			inc.refreshIndex(idx)
+			last := inc.queued
+			if err := workflow.Await(ctx, func() bool { return inc.written >= last }); err != nil {
+				return IncidentState{}, err
+			}
+		}
 		inc.syncClocks(ctx)
 		inc.refreshIndex(idx)
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
@@ -388,6 +411,16 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		m := map[string]any{}
 		if a.Source != "" {
 			m["source"] = a.Source
+		}
+		if a.Actor.Name != "" {
+			m["actor_name"] = a.Actor.Name
+		}
+		// Who, and the roles the action was allowed under, as they were then.
+		m["actor_roles"] = inc.effectiveRoles(a.Actor)
+		if a.At != nil {
+			// It happened in the world at another time (a pinned message):
+			// that time beside the recording time.
+			m["occurred_at"] = a.At.UTC().Format(time.RFC3339Nano)
 		}
 		for i := 0; i+1 < len(kv); i += 2 {
 			m[kv[i].(string)] = kv[i+1]
@@ -438,7 +471,13 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 			if g.ID == a.Gate {
 				g.Approvals = append(g.Approvals, Approval{By: actor, At: now})
 				g.Approved = !g.TwoPerson || len(g.Approvals) >= 2
-				return inc.recordEvent(ctx, "gate.approved", actor, with("gate", g.ID, "title", g.Title, "approvals", len(g.Approvals), "complete", g.Approved), nil)
+				data := with("gate", g.ID, "title", g.Title, "approvals", len(g.Approvals), "complete", g.Approved)
+				if sent := inc.sentBefore(g.ID); sent != "" {
+					// A notice gate approved for a notice sent by hand
+					// before it: the record says so.
+					data["after_sent"] = sent
+				}
+				return inc.recordEvent(ctx, "gate.approved", actor, data, nil)
 			}
 		}
 	case ActionRecordNotification:
@@ -478,6 +517,19 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 			idx = i
 		}
 		return idx
+	case ActionAddReference:
+		c := inc.clock(a.Regime, a.Obligation)
+		ref := strings.TrimSpace(a.Reference)
+		data := with("regime", c.Regime, "obligation", c.Obligation, "reference", ref, "previous", c.Reference,
+			"sent_at", timeString(c.SentAt))
+		c.Reference = ref
+		for i := range inc.state.Notices {
+			if n := &inc.state.Notices[i]; n.Regime == c.Regime && n.Obligation == c.Obligation && n.Status == NoticeSent && n.Follows == "" {
+				n.Reference = ref
+				data["notice"] = n.ID
+			}
+		}
+		return inc.recordEvent(ctx, "notification.reference_added", actor, data, nil)
 	case ActionClose:
 		inc.state.Status = StatusClosed
 		inc.state.ClosedAt = &now
@@ -563,9 +615,10 @@ func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
 			c.Status = ClockRunning
 		}
 		if prev := inc.clock(o.Regime, o.Obligation); prev != nil {
-			c.Started = prev.Started
+			c.Started, c.Proposed = prev.Started, prev.Proposed
 			if !prev.Open() {
 				c.Status, c.SentAt, c.Reference, c.LateReason = prev.Status, prev.SentAt, prev.Reference, prev.LateReason
+				c.MetBy, c.LateBy, c.SettledAt, c.DecidedBy = prev.MetBy, prev.LateBy, prev.SettledAt, prev.DecidedBy
 			} else if !sameTime(prev.DueAt, c.DueAt) || prev.WaitingFor != c.WaitingFor {
 				c.Moved = true
 				last = inc.recordEvent(ctx, "clock.changed", actor, map[string]any{
@@ -610,12 +663,28 @@ func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
 	return last
 }
 
-// syncClocks starts a ClockWorkflow for every open clock with a due time and
-// moves running ones whose due time changed.
-func (inc *incident) syncClocks(ctx workflow.Context) {
+// addInitialClocks evaluates the obligations of a new incident once.
+func (inc *incident) addInitialClocks(ctx workflow.Context) {
 	if len(inc.state.Clocks) == 0 && len(inc.rules.Regimes) > 0 && inc.state.Status == StatusOpen {
 		inc.reevaluate(ctx, "system", "incident declared")
 	}
+}
+
+// auditRecordChange versions the audit-grade record (issue 10): timeline
+// writes before the clocks they affect, two-person decisions not to notify
+// an authority, notice gates satisfied by the notice's approval.
+const auditRecordChange = "audit-record"
+
+// auditRecord reports whether this execution runs the audit-grade record;
+// histories recorded before it replay the old behaviour.
+func auditRecord(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, auditRecordChange, workflow.DefaultVersion, 1) >= 1
+}
+
+// syncClocks starts a ClockWorkflow for every open clock with a due time and
+// moves running ones whose due time changed.
+func (inc *incident) syncClocks(ctx workflow.Context) {
+	inc.addInitialClocks(ctx)
 	if inc.state.Status != StatusOpen {
 		return
 	}

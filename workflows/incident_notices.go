@@ -235,6 +235,10 @@ func (inc *incident) noticeChanged(ctx workflow.Context, s NoticeSummary) {
 		}
 		data := map[string]any{"source": "notice", "notice": s.ID}
 		inc.recordNotification(ctx, by, c, s, *s.SentAt, s.Reference, s.Reason, data)
+	case NoticeApproved:
+		if auditRecord(ctx) {
+			inc.noticeGateApproved(ctx, s)
+		}
 	case NoticeNotNotified:
 		if c != nil && c.Open() {
 			inc.decideNotToNotify(ctx, by, c, s.Reason, map[string]any{"source": "notice", "notice": s.ID}, workflow.Now(ctx).UTC())
@@ -288,6 +292,22 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		if !onTime {
 			c.Status, c.LateReason = ClockLate, reason
 		}
+		c.SettledAt = &now
+		if c.DueAt != nil {
+			if onTime {
+				c.MetBy = HumanDuration(c.DueAt.Sub(sent))
+				data["met_by"] = c.MetBy
+			} else {
+				c.LateBy = HumanDuration(sent.Sub(*c.DueAt))
+				data["late_by"] = c.LateBy
+			}
+		}
+	}
+	if now.Sub(sent) > sentAtFlagAfter {
+		// Stated long after the fact: the timeline says so, so nobody
+		// mistakes a back-dated record for a timely one.
+		data["recorded_after"] = HumanDuration(now.Sub(sent))
+		data["flag"] = fmt.Sprintf("sent_at is %s before it was recorded", HumanDuration(now.Sub(sent)))
 	}
 	reg := &RegisterEntry{
 		ID: fmt.Sprintf("%s/%s/%s/recorded", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
@@ -314,6 +334,7 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		reg = nil // drills never enter the register
 	}
 	data["regime"], data["obligation"], data["sent_at"] = c.Regime, c.Obligation, sent.Format(time.RFC3339)
+	data["occurred_at"] = sent.Format(time.RFC3339Nano)
 	data["reference"], data["on_time"], data["late_reason"] = reference, onTime, lateReason
 	idx := inc.recordEvent(ctx, kind, actor, data, reg)
 	if !settle {
@@ -328,17 +349,95 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 
 // decideNotToNotify settles a clock with a documented decision not to notify.
 func (inc *incident) decideNotToNotify(ctx workflow.Context, actor string, c *ClockState, rationale string, data map[string]any, now time.Time) int {
+	deciders := []string{actor}
+	if c.Recipient == "authority" && auditRecord(ctx) {
+		// Not telling the supervisory authority weighs as much as telling
+		// it: two people, as for a notice.
+		p := c.Proposed
+		if p == nil {
+			c.Proposed = &Decision{By: actor, Reason: rationale, At: now}
+			data["regime"], data["obligation"], data["rationale"] = c.Regime, c.Obligation, rationale
+			data["needs"] = "a second person with the role dpo, legal or admin to confirm (decide_not_to_notify)"
+			return inc.recordEvent(ctx, "notification.not_required.proposed", actor, data, nil)
+		}
+		if p.By == actor {
+			return inc.queued
+		}
+		if strings.TrimSpace(rationale) == "" {
+			rationale = p.Reason
+		}
+		data["proposed_by"], data["proposed_at"], data["proposed_rationale"] = p.By, p.At.UTC().Format(time.RFC3339), p.Reason
+		deciders = []string{p.By, actor}
+		c.Proposed = nil
+	}
 	c.Status = ClockNotNotified
+	c.DecidedBy, c.SettledAt = deciders, &now
 	reg := &RegisterEntry{
 		ID: fmt.Sprintf("%s/%s/%s/not-notified", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
 		Kind: "not_notified", Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, Status: "not_notified",
-		DueAt: c.DueAt, DecidedBy: actor, Rationale: rationale, RecordedAt: now,
+		DueAt: c.DueAt, DecidedBy: strings.Join(deciders, ", "), Rationale: rationale, RecordedAt: now,
 	}
 	if inc.state.Mode == ModeDrill {
 		reg = nil
 	}
 	data["regime"], data["obligation"], data["rationale"] = c.Regime, c.Obligation, rationale
+	data["decided_by"] = deciders
 	idx := inc.recordEvent(ctx, "notification.not_required", actor, data, reg)
 	inc.settleClock(ctx, c, now)
 	return idx
+}
+
+// sentAtFlagAfter is how long after a notice was sent its recording is
+// flagged on the timeline as back-dated.
+const sentAtFlagAfter = 24 * time.Hour
+
+// noticeGateApproved satisfies the playbook gate that approves notices to
+// the notice's recipient with the notice's own two-person approval (its
+// drafter and its approver), and only then.
+func (inc *incident) noticeGateApproved(ctx workflow.Context, s NoticeSummary) {
+	id := noticeGates[s.Recipient]
+	for i := range inc.state.Gates {
+		g := &inc.state.Gates[i]
+		if g.ID != id || g.Approved {
+			continue
+		}
+		now := workflow.Now(ctx).UTC()
+		g.Approvals = []Approval{{By: s.DraftedBy, At: now}, {By: s.ApprovedBy, At: now}}
+		g.Approved = true
+		inc.recordEvent(ctx, "gate.approved", s.ApprovedBy, map[string]any{
+			"gate": g.ID, "title": g.Title, "approvals": len(g.Approvals), "complete": true, "source": "notice",
+			"notice": s.ID, "drafted_by": s.DraftedBy, "approved_by": s.ApprovedBy, "content_hash": s.ContentHash,
+		}, nil)
+		inc.advance(ctx)
+	}
+}
+
+// sentBefore names the clock already recorded as sent to the recipient that
+// notice gate gateID approves for ("" when none, or not a notice gate).
+func (inc *incident) sentBefore(gateID string) string {
+	for _, c := range inc.state.Clocks {
+		if noticeGates[c.Recipient] == gateID && c.SentAt != nil {
+			return c.Key() + " sent " + c.SentAt.UTC().Format(time.RFC3339)
+		}
+	}
+	return ""
+}
+
+// HumanDuration renders a margin the way people say it: "4d 23h", "22h 5m",
+// "35m".
+func HumanDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	}
+	return fmt.Sprintf("%dm", mins)
 }

@@ -44,12 +44,16 @@ const (
 	ActionSnoozeClock        = "snooze_clock"
 	ActionDelayClock         = "delay_clock"
 	ActionClose              = "close"
+	// ActionAddReference attaches the authority's case number or a receipt
+	// to a notice already recorded as sent, as its own timeline event.
+	ActionAddReference = "add_reference"
 )
 
 // ActionTypes lists every action an incident accepts, in the order help shows them.
 var ActionTypes = []string{
 	ActionCompleteTask, ActionAssignRole, ActionSetSeverity, ActionSetFact, ActionNote,
 	ActionApprove, ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock, ActionDelayClock, ActionClose,
+	ActionAddReference,
 }
 
 // SignalSlackResume tells an incident whose Slack publishing a permanent

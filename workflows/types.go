@@ -224,9 +224,26 @@ type ClockState struct {
 	SentAt     *time.Time `json:"sent_at,omitempty"`
 	Reference  string     `json:"reference,omitempty"`
 	LateReason string     `json:"late_reason,omitempty"`
-	Started    bool       `json:"started,omitempty"` // its ClockWorkflow was started
+	// MetBy (on time) or LateBy (after the due time) is the settled
+	// clock's margin, fixed when it settled: a settled clock stops counting.
+	MetBy  string `json:"met_by,omitempty"`
+	LateBy string `json:"late_by,omitempty"`
+	// SettledAt is when the clock was settled (recorded, not sent).
+	SettledAt *time.Time `json:"settled_at,omitempty"`
+	// Proposed is a decision not to notify the authority awaiting its
+	// second person; DecidedBy are the people who made a decision.
+	Proposed  *Decision `json:"proposed,omitempty"`
+	DecidedBy []string  `json:"decided_by,omitempty"`
+	Started   bool      `json:"started,omitempty"` // its ClockWorkflow was started
 	// Moved says the due time changed since the ClockWorkflow was told.
 	Moved bool `json:"moved,omitempty"`
+}
+
+// Decision is one person's proposal not to notify, waiting for a second.
+type Decision struct {
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // Key identifies the clock within its incident.

@@ -73,6 +73,16 @@ func needRoles(action string, roles ...string) error {
 // validate runs before an Update is accepted. A rejected Update leaves no
 // trace in the workflow history. It must not change any state.
 func (inc *incident) validate(name string, a Action) error {
+	return inc.validateAt(time.Time{}, name, a)
+}
+
+// maxSentAtSkew is how far a stated sent_at may lie after the moment it is
+// recorded (clock skew between the sender's machine and irbot).
+const maxSentAtSkew = time.Minute
+
+// validateAt is validate knowing the workflow's current time (zero when
+// unknown), so stated times can be checked against the moment of recording.
+func (inc *incident) validateAt(now time.Time, name string, a Action) error {
 	if a.Type != "" && a.Type != name {
 		return rejection("action type %q sent to the %q update", a.Type, name)
 	}
@@ -133,7 +143,9 @@ func (inc *incident) validate(name string, a Action) error {
 	case ActionApprove:
 		return inc.validateApprove(a)
 	case ActionRecordNotification, ActionDecideNotToNotify, ActionSnoozeClock:
-		return inc.validateClockAction(name, a)
+		return inc.validateClockAction(name, a, now)
+	case ActionAddReference:
+		return inc.validateAddReference(a)
 	case ActionDelayClock:
 		return inc.validateDelay(a)
 	case ActionCreateNotice:
@@ -205,6 +217,16 @@ func (inc *incident) validateApprove(a Action) error {
 	if gate.Approved {
 		return rejection("gate %s is already approved", gate.ID)
 	}
+	for recipient, id := range noticeGates {
+		if id != gate.ID {
+			continue
+		}
+		for _, n := range inc.state.Notices {
+			if n.Recipient == recipient {
+				return rejection("gate %s approves the notice itself: it is satisfied when notice %s is approved by a second person (irbot notice %s %s approve), not by approving the gate", gate.ID, n.ID, inc.state.ID, n.ID)
+			}
+		}
+	}
 	if inc.phaseIndex(gate.Phase) > inc.phaseIndex(inc.state.Phase) {
 		return rejection("gate %s belongs to phase %s; the incident is in phase %s", gate.ID, gate.Phase, inc.state.Phase)
 	}
@@ -224,7 +246,7 @@ func (inc *incident) validateApprove(a Action) error {
 	return nil
 }
 
-func (inc *incident) validateClockAction(name string, a Action) error {
+func (inc *incident) validateClockAction(name string, a Action, now time.Time) error {
 	if a.Regime == "" || a.Obligation == "" {
 		return rejection("%s needs regime and obligation, e.g. eu-gdpr and supervisory-authority", name)
 	}
@@ -255,9 +277,19 @@ func (inc *incident) validateClockAction(name string, a Action) error {
 		if a.SentAt != nil && a.SentAt.Before(inc.state.DeclaredAt.Add(-365*24*time.Hour)) {
 			return rejection("sent_at %s is more than a year before the incident was declared", a.SentAt.Format(time.RFC3339))
 		}
+		if a.SentAt != nil && !now.IsZero() && a.SentAt.After(now.Add(maxSentAtSkew)) {
+			return rejection("sent_at %s is in the future (it is now %s): a notice can be recorded only once it was sent", a.SentAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		}
 	case ActionDecideNotToNotify:
 		if err := inc.actionAllowed(name, a.Actor); err != nil {
 			return err
+		}
+		if p := c.Proposed; p != nil {
+			// The second person of a two-person decision confirms it.
+			if p.By == a.Actor.ID {
+				return rejection("a decision not to notify the %s needs two different people: you proposed it, so someone else with the role dpo, legal or admin must confirm it", c.Recipient)
+			}
+			return nil
 		}
 		if len(strings.TrimSpace(a.Reason)) < 10 {
 			return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
@@ -300,6 +332,39 @@ func (inc *incident) validateDelay(a Action) error {
 	}
 	if inc.openDelay(a.Regime, a.Obligation) == nil && len(strings.TrimSpace(a.Reason)) < 10 {
 		return rejection("a law-enforcement delay must be documented: give the reason (reason), e.g. the agency and its written request")
+	}
+	return nil
+}
+
+// maxReferenceLen bounds an authority's case number or receipt.
+const maxReferenceLen = 200
+
+func (inc *incident) validateAddReference(a Action) error {
+	if a.Regime == "" || a.Obligation == "" {
+		return rejection("add_reference needs regime and obligation, e.g. eu-gdpr and supervisory-authority")
+	}
+	c := inc.clock(a.Regime, a.Obligation)
+	if c == nil {
+		return rejection("incident %s has no clock %s/%s", inc.state.ID, a.Regime, a.Obligation)
+	}
+	if c.SentAt == nil || (c.Status != ClockMet && c.Status != ClockLate) {
+		return rejection("%s has no notice recorded as sent (%s): record the notification first", c.Key(), c.Status)
+	}
+	ref := strings.TrimSpace(a.Reference)
+	if ref == "" {
+		return rejection("add_reference needs the reference (the authority's case number or receipt)")
+	}
+	if len(ref) > maxReferenceLen {
+		return rejection("a reference is limited to %d characters", maxReferenceLen)
+	}
+	if strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return rejection("a reference is one line of text without control characters")
+	}
+	if ref == c.Reference {
+		return rejection("%s already has the reference %q", c.Key(), ref)
+	}
+	if !inc.holdsAny(a.Actor, "dpo", "legal", "commander", "admin") {
+		return needRoles(ActionAddReference, "dpo", "legal", "commander", "admin")
 	}
 	return nil
 }

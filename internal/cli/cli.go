@@ -206,6 +206,11 @@ type incidentView struct {
 		DueAt      *string `json:"due_at"`
 		Status     string  `json:"status"`
 		WaitingFor string  `json:"waiting_for"`
+		MetBy      string  `json:"met_by"`
+		LateBy     string  `json:"late_by"`
+		Proposed   *struct {
+			By string `json:"by"`
+		} `json:"proposed"`
 	} `json:"clocks"`
 	Roles []struct{ Role, User string } `json:"roles"`
 }
@@ -335,6 +340,17 @@ func (c *client) printIncident(st incidentView) {
 			}
 			if left != "" && k.WaitingFor != "" {
 				left = "waiting for " + k.WaitingFor
+			}
+			// A settled clock stops counting: it shows its fixed margin.
+			switch {
+			case k.MetBy != "":
+				left = "met with " + k.MetBy + " to spare"
+			case k.LateBy != "":
+				left = "late by " + k.LateBy
+			case k.Status == "met" || k.Status == "late" || k.Status == "not_notified":
+				left = "-"
+			case k.Proposed != nil:
+				left += " (not notifying proposed by " + k.Proposed.By + "; needs a second person)"
 			}
 			fmt.Fprintf(tw, "%s/%s\t%s\t%s\t%s\t%s\n", k.Regime, k.Obligation, k.Recipient, k.Status, due, left)
 		}

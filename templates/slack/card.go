@@ -353,7 +353,12 @@ func clockLine(c workflows.ClockState, now time.Time) string {
 		if c.Reference != "" {
 			when += " · ref " + Escape(c.Reference)
 		}
-		if c.Status == workflows.ClockLate {
+		switch {
+		case c.MetBy != "":
+			when += " · met with " + c.MetBy + " to spare"
+		case c.LateBy != "":
+			when += " · late by " + c.LateBy
+		case c.Status == workflows.ClockLate:
 			when += " (late)"
 		}
 	case c.Status == workflows.ClockNotNotified:
