@@ -97,4 +97,5 @@ func TestSlackArchivedChannelIsReportedOnceAndResumesOnUnarchive(t *testing.T) {
 	require.True(t, slices.Contains(timelineKinds(api, id), "slack.resumed"))
 	require.Contains(t, currentCard(t, fake, channel).text, id)
 	require.Equal(t, 1, failed())
+	writeHistory(t, m, "incident/"+id, "incident-slack-paused-resumed")
 }

@@ -665,3 +665,33 @@ func TestDeclareCostsAtMostSixCallsBeforeTheCardIsPinned(t *testing.T) {
 	require.Equal(t, "pins.add", methods[len(methods)-1])
 	require.LessOrEqual(t, len(methods), 6, "Web API calls of a declare up to the pinned card")
 }
+
+// TestFakeRateLimitIsHonoured: the fake limits chat.postMessage per channel
+// as Slack does (429 with Retry-After); three quick posts to one channel
+// all land, the later ones after waiting as asked, and another channel is
+// not held up.
+func TestFakeRateLimitIsHonoured(t *testing.T) {
+	h := newHarness(t, nil)
+	ch := h.slack.AddChannel(slackfakeBotChannel("inc-20260301-busy"))
+	other := h.slack.AddChannel(slackfakeBotChannel("inc-20260301-quiet"))
+	h.slack.RateLimit("chat.postMessage", 2, time.Second)
+	start := time.Now()
+	for i := range 3 {
+		_, err := h.bot.api.Post(t.Context(), ch, msgText(fmt.Sprintf("update %d", i)))
+		require.NoError(t, err)
+	}
+	took := time.Since(start)
+	_, err := h.bot.api.Post(t.Context(), other, msgText("elsewhere"))
+	require.NoError(t, err)
+	limited := 0
+	for _, c := range h.slack.Calls("chat.postMessage") {
+		if c.Status == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	t.Logf("3 posts to one channel at 2/s took %v with %d answers 429", took, limited)
+	require.GreaterOrEqual(t, limited, 1, "the third post in a second is refused with 429")
+	require.GreaterOrEqual(t, took, 500*time.Millisecond, "Retry-After was honoured")
+	require.Len(t, h.slack.Messages(ch), 3, "every message lands once")
+	require.Len(t, h.slack.Messages(other), 1)
+}
