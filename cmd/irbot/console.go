@@ -6,12 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/console"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/playbooks"
+	"github.com/irbot/irbot/workflows"
 )
 
 // localAdminWanted: with no users and no admin token, the console offers a
@@ -29,6 +33,7 @@ func newConsole(cfg config.Config, svc *incident.Service, st store.Store, dir *a
 		LocalAdmin: localAdminWanted(cfg), LocalAdminAnywhere: cfg.Console.LocalAdminAnywhere,
 		PublicURL: cfg.Console.PublicURL, TrustedProxyHeader: cfg.Console.TrustedProxyHeader, TrustedProxies: cfg.Console.TrustedProxies,
 		Regimes: svc.Rules.IDs(),
+		Drills:  consoleDrills{svc: svc, log: log},
 	})
 }
 
@@ -102,4 +107,69 @@ func loginLinkCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, console.LinkURL(consoleBase(cfg, cfg.HTTPAddr), path))
 	fmt.Fprintf(stderr, "single use, valid until %s\n", exp.UTC().Format("2006-01-02 15:04 UTC"))
 	return 0
+}
+
+// consoleDrills gives the console the drill service: the scenarios, a start
+// (with the scripted team of `irbot drill run --autoplay` when asked, so a
+// newcomer sees a whole exercise and its report within a minute) and the
+// after-action report.
+type consoleDrills struct {
+	svc *incident.Service
+	log *slog.Logger
+}
+
+// consoleAutoplaySpeed plays the longest shipped scenario in well under a
+// minute of real time.
+const consoleAutoplaySpeed = 3000
+
+func (d consoleDrills) Scenarios(ctx context.Context, actor workflows.Actor) ([]console.DrillScenario, error) {
+	list, err := d.svc.ListScenarios(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]console.DrillScenario, 0, len(list))
+	for _, s := range list {
+		out = append(out, console.DrillScenario{ID: s.ID, Title: s.Title, Regimes: s.Regimes, Autoplay: true})
+	}
+	return out, nil
+}
+
+func (d consoleDrills) StartDrill(ctx context.Context, actor workflows.Actor, scenario string, autoplay bool) (string, error) {
+	req := incident.DrillRequest{Scenario: scenario}
+	var sc *playbooks.Scenario
+	if autoplay {
+		var ok bool
+		if sc, ok = playbooks.EmbeddedScenario(scenario); !ok {
+			return "", apperr.New(apperr.Invalid, "no scenario %q", scenario)
+		}
+		req = incident.DrillRequest{Package: sc, Speed: consoleAutoplaySpeed}
+	}
+	started, err := d.svc.StartDrill(ctx, actor, req)
+	if err != nil {
+		return "", err
+	}
+	if autoplay {
+		// The scripted team plays on after the request has been answered.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			defer cancel()
+			st, err := waitDrill(ctx, d.svc, started.ID, func(*workflows.DrillState) bool { return true })
+			if err == nil {
+				err = autoplayDrill(ctx, d.svc, st, sc)
+			}
+			if err != nil {
+				d.log.Warn("console autoplay stopped", "drill", started.ID, "error", err)
+			}
+		}()
+	}
+	return started.Incident, nil
+}
+
+func (d consoleDrills) WriteReportHTML(ctx context.Context, actor workflows.Actor, w io.Writer, incidentID string) error {
+	body, _, err := d.svc.DrillReport(ctx, actor, incidentID, "html")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(body)
+	return err
 }
