@@ -156,5 +156,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		shot(t, "register")
 		axe(t, "register")
 	})
+	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/incidents?mode=drill"), chromedp.WaitVisible(chromedp.ID("scenario"))))
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`form[action="/drills"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
+		shot(t, "drill")
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/report"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`))))
+		var report string
+		require.Eventually(t, func() bool {
+			report, err = text("body")
+			return err == nil && strings.Contains(report, "After-Action Report") && strings.Contains(report, "Expected actions")
+		}, 30*time.Second, 500*time.Millisecond, "the drill's after-action report must open from its page")
+		require.Contains(t, report, "[DRILL]")
+		shot(t, "drill-report")
+	})
 	t.Logf("screenshots in %s", arts)
 }
