@@ -333,8 +333,18 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
 			return IncidentState{}, err
 		}
-		return inc.state, nil
+		return inc.updateResult(), nil
 	}
+}
+
+// updateResult is the state an Update answers with. Every result is kept in
+// the workflow history, so it leaves out the large free text (the summary,
+// up to MaxSummary characters) that the declare already recorded; the
+// incident service answers people with a Query, which history does not keep.
+func (inc *incident) updateResult() IncidentState {
+	st := inc.state
+	st.Summary = ""
+	return st
 }
 
 // refreshIndex makes the last queued record carry the incident summary as it
