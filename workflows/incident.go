@@ -66,13 +66,14 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 	} else {
 		inc.state = InitialState(in)
 		inc.recordEvent(ctx, "incident.declared", in.DeclaredBy.ID, map[string]any{
-			"title":    in.Title,
-			"summary":  in.Summary,
-			"severity": in.Severity,
-			"mode":     in.Mode,
-			"regimes":  in.Regimes,
-			"playbook": fmt.Sprintf("%s v%d", in.Playbook.ID, in.Playbook.Version),
-			"facts":    in.Facts,
+			"title":     in.Title,
+			"summary":   in.Summary,
+			"severity":  in.Severity,
+			"mode":      in.Mode,
+			"regimes":   in.Regimes,
+			"playbook":  fmt.Sprintf("%s v%d", in.Playbook.ID, in.Playbook.Version),
+			"facts":     in.Facts,
+			"defaulted": inc.state.Defaulted,
 		}, nil)
 		if in.Commander != "" {
 			inc.state.Roles = append(inc.state.Roles, RoleAssignment{Role: "commander", User: in.Commander, By: in.DeclaredBy.ID, At: in.DeclaredAt})
@@ -113,6 +114,9 @@ func InitialState(in IncidentInput) IncidentState {
 		// person records a different time with set_fact.
 		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
 		st.Facts["discovered_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+		if _, given := in.Facts["discovered_at"]; !given {
+			st.Defaulted = []string{"discovered_at"}
+		}
 	}
 	for _, name := range deadline.SortedKeys(in.Facts) {
 		st.Facts[name] = in.Facts[name]
@@ -411,6 +415,17 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		data := with("name", a.Name, "value", v)
 		if had {
 			data["previous"] = old
+		}
+		if a.Name == "discovered_at" {
+			// A person set it: it no longer follows awareness.
+			inc.state.Defaulted = slices.DeleteFunc(inc.state.Defaulted, func(n string) bool { return n == "discovered_at" })
+		}
+		if a.Name == "aware_at" && slices.Contains(inc.state.Defaulted, "discovered_at") &&
+			workflow.GetVersion(ctx, "discovery-follows-awareness", workflow.DefaultVersion, 1) == 1 {
+			// discovered_at was irbot's default from the awareness time:
+			// correcting awareness corrects it too, and the timeline says so.
+			inc.state.Facts["discovered_at"] = v
+			data["defaulted"] = with("discovered_at", v)
 		}
 		idx := inc.recordEvent(ctx, "fact.set", actor, data, nil)
 		if i := inc.reevaluate(ctx, actor, "fact "+a.Name+" changed"); i > 0 {
