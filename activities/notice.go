@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -94,6 +95,7 @@ func (a *Activities) drillMessage(msg mail.Message) (mail.Message, bool) {
 // as outcomes (temporary or permanent, with reply code and stage), never with
 // the body; only a broken input is an activity error.
 func (a *Activities) SendNotice(ctx context.Context, in workflows.SendNoticeInput) (workflows.SendNoticeResult, error) {
+	defer keepAlive(ctx, nil)()
 	id := in.MessageID
 	if id == "" {
 		id = a.NoticeMessageID(in)
@@ -181,6 +183,8 @@ func (a *Activities) CampaignBatch(ctx context.Context, in workflows.CampaignBat
 	if err != nil {
 		return workflows.CampaignProgress{}, err
 	}
+	var done atomic.Int64
+	defer keepAlive(ctx, func() any { return int(done.Load()) })()
 	stop := activity.GetWorkerStopChannel(ctx)
 	maxAttempts := in.MaxAttempts
 	if maxAttempts <= 0 {
@@ -195,6 +199,7 @@ people:
 			return workflows.CampaignProgress{}, ctx.Err()
 		default:
 		}
+		done.Store(int64(i))
 		activity.RecordHeartbeat(ctx, i)
 		if err := a.sendOne(context.WithoutCancel(ctx), in, p, maxAttempts); err != nil {
 			return workflows.CampaignProgress{}, err
@@ -247,4 +252,41 @@ func (a *Activities) sendOne(ctx context.Context, in workflows.CampaignBatchInpu
 	default:
 		return a.Campaigns.MarkCampaignResult(ctx, in.Campaign, p.Email, store.RecipientPending, att.Code, att.Error, nil)
 	}
+}
+
+// HeartbeatEvery is how often a sending activity tells Temporal it is alive,
+// also while an SMTP server stalls; the workflows' HeartbeatTimeout is a few
+// of these, so a worker that dies mid-send is noticed within seconds.
+const HeartbeatEvery = 2 * time.Second
+
+// recordHeartbeat is activity.RecordHeartbeat; tests count the calls, which
+// the SDK's test environment throttles away.
+var recordHeartbeat = activity.RecordHeartbeat
+
+// keepAlive heartbeats every HeartbeatEvery until the returned stop is
+// called; details, when given, supplies the heartbeat's progress.
+func keepAlive(ctx context.Context, details func() any) (stop func()) {
+	if !activity.IsActivity(ctx) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if details != nil {
+					recordHeartbeat(ctx, details())
+				} else {
+					recordHeartbeat(ctx)
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }

@@ -43,7 +43,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    SendHeartbeatTimeout,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
 	if in.Resume == nil {
@@ -88,3 +88,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 	}).Get(ctx, nil)
 	return CampaignResult{Progress: p}, nil
 }
+
+// SendHeartbeatTimeout is how long a sending activity (a notice, a campaign
+// batch) may go without a heartbeat before Temporal retries it elsewhere.
+const SendHeartbeatTimeout = 10 * time.Second

@@ -82,6 +82,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 			"aware_at":      inc.state.Facts["aware_at"],
 			"discovered_at": inc.state.Facts["discovered_at"],
 			"stated_by":     in.DeclaredBy,
+			"defaulted":     inc.state.Defaulted,
 		}, nil)
 		if in.Commander != "" {
 			inc.state.Roles = append(inc.state.Roles, RoleAssignment{Role: "commander", User: in.Commander, By: in.DeclaredBy.ID, At: in.DeclaredAt})
@@ -122,6 +123,9 @@ func InitialState(in IncidentInput) IncidentState {
 		// person records a different time with set_fact.
 		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
 		st.Facts["discovered_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+		if _, given := in.Facts["discovered_at"]; !given {
+			st.Defaulted = []string{"discovered_at"}
+		}
 	}
 	for _, name := range deadline.SortedKeys(in.Facts) {
 		st.Facts[name] = in.Facts[name]
@@ -377,8 +381,18 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
 			return IncidentState{}, err
 		}
-		return inc.state, nil
+		return inc.updateResult(), nil
 	}
+}
+
+// updateResult is the state an Update answers with. Every result is kept in
+// the workflow history, so it leaves out the large free text (the summary,
+// up to MaxSummary characters) that the declare already recorded; the
+// incident service answers people with a Query, which history does not keep.
+func (inc *incident) updateResult() IncidentState {
+	st := inc.state
+	st.Summary = ""
+	return st
 }
 
 // refreshIndex makes the last queued record carry the incident summary as it
@@ -455,6 +469,17 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		data := with("name", a.Name, "value", v)
 		if had {
 			data["previous"] = old
+		}
+		if a.Name == "discovered_at" {
+			// A person set it: it no longer follows awareness.
+			inc.state.Defaulted = slices.DeleteFunc(inc.state.Defaulted, func(n string) bool { return n == "discovered_at" })
+		}
+		if a.Name == "aware_at" && slices.Contains(inc.state.Defaulted, "discovered_at") &&
+			workflow.GetVersion(ctx, "discovery-follows-awareness", workflow.DefaultVersion, 1) == 1 {
+			// discovered_at was irbot's default from the awareness time:
+			// correcting awareness corrects it too, and the timeline says so.
+			inc.state.Facts["discovered_at"] = v
+			data["defaulted"] = with("discovered_at", v)
 		}
 		idx := inc.recordEvent(ctx, "fact.set", actor, data, nil)
 		if i := inc.reevaluate(ctx, actor, "fact "+a.Name+" changed"); i > 0 {

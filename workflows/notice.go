@@ -387,7 +387,10 @@ func (n *notice) deliver(ctx workflow.Context, req NoticeAction) {
 		// One attempt per activity: the workflow counts attempts, records
 		// each on the timeline and decides about the next.
 		StartToCloseTimeout: 2 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		// The activity heartbeats every 2 s, also while SMTP stalls: a
+		// worker killed mid-send is noticed in seconds, not minutes.
+		HeartbeatTimeout: SendHeartbeatTimeout,
+		RetryPolicy:      &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
 	headers := map[string]string{"X-Irbot-Notice": n.in.IncidentID + "/" + n.st.ID}
 	if f := n.in.Follows; f != nil && f.MessageID != "" {

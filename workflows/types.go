@@ -130,12 +130,15 @@ type IncidentState struct {
 	Facts           map[string]any   `json:"facts"`
 	Clocks          []ClockState     `json:"clocks"`
 	Delays          []deadline.Delay `json:"delays,omitempty"`
-	Notes           int              `json:"notes"`
-	Events          int              `json:"events"`
-	NextAction      string           `json:"next_action,omitempty"`
-	Speed           float64          `json:"speed,omitempty"`
-	PublicChannel   bool             `json:"public_channel,omitempty"`
-	Slack           *SlackRefs       `json:"slack,omitempty"`
+	// Defaulted are the facts irbot set itself (discovered_at from the
+	// awareness time); each follows its source until a person sets it.
+	Defaulted     []string   `json:"defaulted,omitempty"`
+	Notes         int        `json:"notes"`
+	Events        int        `json:"events"`
+	NextAction    string     `json:"next_action,omitempty"`
+	Speed         float64    `json:"speed,omitempty"`
+	PublicChannel bool       `json:"public_channel,omitempty"`
+	Slack         *SlackRefs `json:"slack,omitempty"`
 	// Archived is set by the service (never the workflow) when the
 	// workflow's history is past retention and only the store's index and
 	// timeline remain.

@@ -30,6 +30,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/irbot/irbot/internal/store"
 )
 
 const clusterName = "active"
@@ -78,8 +80,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.LogLevel == "" {
 		cfg.LogLevel = "error"
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.DatabaseFile), 0o750); err != nil {
-		return nil, fmt.Errorf("embedded temporal: data directory: %w", err)
+	if err := store.PrivateDir(filepath.Dir(cfg.DatabaseFile)); err != nil {
+		return nil, fmt.Errorf("embedded temporal: %w", err)
 	}
 
 	ports, err := freePorts(cfg.IP, cfg.FrontendPort, 8)
@@ -101,6 +103,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if err := sqlite.SetupSchema(sqlCfg); err != nil {
 			return nil, fmt.Errorf("embedded temporal: create schema in %s: %w", cfg.DatabaseFile, err)
 		}
+	}
+	// The history holds incident data: the file (and so the -wal and -shm
+	// SQLite makes after it) is for this user only.
+	if err := store.RestrictFiles(cfg.DatabaseFile); err != nil {
+		return nil, fmt.Errorf("embedded temporal: %w", err)
 	}
 	ns, err := sqlite.NewNamespaceConfig(clusterName, cfg.Namespace, false, nil)
 	if err != nil {

@@ -297,6 +297,11 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, s.updateError(id, err))
 	}
+	// The Update's result is kept small (no summary); the full state comes
+	// from a Query, which leaves nothing in the history.
+	if full, err := s.query(ctx, id); err == nil {
+		return full, nil
+	}
 	return &st, nil
 }
 

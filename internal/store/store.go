@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -146,8 +145,8 @@ func Open(ctx context.Context, databaseURL, dataDir string) (Store, error) {
 		if dataDir == "" {
 			return nil, errors.New("store: no data directory for the SQLite timeline store (set IRBOT_DATA_DIR)")
 		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("store: create data directory: %w", err)
+		if err := PrivateFile(filepath.Join(dataDir, DBFileName)); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		return openSQLite(ctx, filepath.Join(dataDir, DBFileName))
 	case hasScheme(databaseURL, "postgres"), hasScheme(databaseURL, "postgresql"):
