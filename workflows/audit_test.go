@@ -102,7 +102,7 @@ func TestHonestTimes(t *testing.T) {
 	require.Contains(t, errs[0], "future: sent_at 2026-03-12T08:00:00Z is in the future")
 	require.Contains(t, errs[1], "skew: sent_at")
 	require.Contains(t, errs[2], "ref-too-early: eu-gdpr/supervisory-authority has no notice recorded as sent")
-	require.Contains(t, errs[3], "control characters")
+	require.Contains(t, errs[3], "reference contains a NUL character")
 
 	c := findClock(settled, "eu-gdpr", "supervisory-authority")
 	require.Equal(t, workflows.ClockMet, c.Status)

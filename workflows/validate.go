@@ -336,8 +336,6 @@ func (inc *incident) validateDelay(a Action) error {
 	return nil
 }
 
-// maxReferenceLen bounds an authority's case number or receipt.
-const maxReferenceLen = 200
 
 func (inc *incident) validateAddReference(a Action) error {
 	if a.Regime == "" || a.Obligation == "" {
@@ -354,17 +352,9 @@ func (inc *incident) validateAddReference(a Action) error {
 	if ref == "" {
 		return rejection("add_reference needs the reference (the authority's case number or receipt)")
 	}
-	if len(ref) > maxReferenceLen {
-		return rejection("a reference is limited to %d characters", maxReferenceLen)
-	}
-	if strings.ContainsFunc(ref, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return rejection("a reference is one line of text without control characters")
-	}
+	// Size and control characters: CheckAction (limits.go), with every other field.
 	if ref == c.Reference {
 		return rejection("%s already has the reference %q", c.Key(), ref)
 	}
-	if !inc.holdsAny(a.Actor, "dpo", "legal", "commander", "admin") {
-		return needRoles(ActionAddReference, "dpo", "legal", "commander", "admin")
-	}
-	return nil
+	return inc.actionAllowed(ActionAddReference, a.Actor)
 }

@@ -52,6 +52,7 @@ var Actions = map[string][]string{
 	"delay_clock":          clockRoles,
 	"create_notice":        {DPO, Legal, Commander, Admin},
 	"close":                {Commander, Admin},
+	"add_reference":        clockRoles, // an authority's case number on a sent notice
 }
 
 // Allowed reports whether any of roles may take action. Unknown actions are

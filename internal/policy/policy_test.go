@@ -23,6 +23,7 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		"delay_clock":          {Commander, DPO, Legal, Admin},
 		"create_notice":        {Commander, DPO, Legal, Admin},
 		"close":                {Commander, Admin},
+		"add_reference":        {Commander, DPO, Legal, Admin},
 		"dance":                {},
 		"":                     {},
 	}
