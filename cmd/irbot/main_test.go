@@ -367,7 +367,7 @@ func TestCLIWorksAnIncident(t *testing.T) {
 
 	out, code = run(responderToken, "timeline", id, "--format", "csv")
 	require.Equal(t, 0, code, out)
-	require.True(t, strings.HasPrefix(out, "seq,at,kind,actor,data,hash,prev_hash"), out)
+	require.True(t, strings.HasPrefix(out, "incident_id,seq,key,at,kind,actor,data,hash,prev_hash\r\n"), out)
 
 	out, code = run(responderToken, "verify", id)
 	require.Equal(t, 0, code, out)

@@ -39,10 +39,17 @@ func (w *Writer) Flush() error {
 
 // Neutralise prefixes a single quote to a cell that begins with =, +, -, @,
 // tab or carriage return, so a spreadsheet shows it as text instead of
-// running it as a formula (OWASP CSV injection).
+// running it as a formula (OWASP CSV injection). A cell that already begins
+// with a quote gets one more, so Restore gives back every value exactly (a
+// timeline's hash chain is recomputed from the restored cells).
 func Neutralise(cell string) string {
-	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+	if cell != "" && strings.ContainsRune("=+-@\t\r'", rune(cell[0])) {
 		return "'" + cell
 	}
 	return cell
+}
+
+// Restore undoes Neutralise: it drops one leading single quote.
+func Restore(cell string) string {
+	return strings.TrimPrefix(cell, "'")
 }

@@ -10,7 +10,7 @@ import (
 func TestWriterNeutralisesFormulaCellsAndUsesCRLF(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
-	cells := []string{"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "", "a,b", "line\nbreak", "quote\"d", "日本語", "nul\x00"}
+	cells := []string{"=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "plain", "", "a,b", "line\nbreak", "quote\"d", "日本語", "nul\x00", "'quoted", "it's"}
 	if err := w.Write("h1", "h2"); err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +41,13 @@ func TestWriterNeutralisesFormulaCellsAndUsesCRLF(t *testing.T) {
 	}
 	// encoding/csv with UseCRLF drops a bare CR inside a quoted cell and
 	// writes LF as CRLF, which a reader turns back into LF.
-	want := []string{"'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'x", "plain", "", "a,b", "line\nbreak", "quote\"d", "日本語", "nul\x00"}
+	want := []string{"'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'x", "plain", "", "a,b", "line\nbreak", "quote\"d", "日本語", "nul\x00", "''quoted", "it's"}
 	for i, got := range recs[1] {
 		if got != want[i] {
 			t.Errorf("cell %d: got %q, want %q", i, got, want[i])
+		}
+		if i != 5 && Restore(got) != cells[i] { // cell 5 loses its CR, above
+			t.Errorf("cell %d: Restore gives %q, want %q", i, Restore(got), cells[i])
 		}
 	}
 }
