@@ -427,15 +427,15 @@ func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor wor
 		c.fail(w, r, err)
 		return
 	}
+	rf := incident.RegisterFilter{From: from, Regime: v.Regime}
+	if to != nil {
+		end := to.AddDate(0, 0, 1) // "to" is inclusive on the page
+		rf.To = &end
+	}
 	for _, e := range all {
-		at := e.RecordedAt
-		if e.SentAt != nil {
-			at = *e.SentAt
+		if rf.Matches(e) {
+			v.Entries = append(v.Entries, e)
 		}
-		if (from != nil && at.Before(*from)) || (to != nil && !at.Before(to.AddDate(0, 0, 1))) || (v.Regime != "" && e.Regime != v.Regime) {
-			continue
-		}
-		v.Entries = append(v.Entries, e)
 	}
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")

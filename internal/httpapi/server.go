@@ -147,6 +147,14 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request, actor workflows
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	q, filtered, ok := queryParams(w, r, incidentsParams)
+	if !ok {
+		return
+	}
+	if filtered {
+		s.listFiltered(w, r, actor, q)
+		return
+	}
 	list, err := s.Service.List(r.Context(), actor)
 	if err != nil {
 		s.fail(w, r, err)
@@ -271,9 +279,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, actor workflow
 	if !ok {
 		return
 	}
-	entries, err := s.Service.Register(r.Context(), actor)
-	if err != nil {
-		s.fail(w, r, err)
+	entries, ok := s.registerEntries(w, r, actor)
+	if !ok {
 		return
 	}
 	if entries == nil {
