@@ -48,7 +48,7 @@ func queryParams(w http.ResponseWriter, r *http.Request, allowed []string) (q ma
 	q = map[string]string{}
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown query parameter %q; %s takes %s", clip(k), r.URL.Path, strings.Join(allowed, ", ")))
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown query parameter %q; %s takes %s", incident.ClipValue(k), r.URL.Path, strings.Join(allowed, ", ")))
 			return nil, false, false
 		}
 		if len(raw[k]) > 1 {
@@ -61,13 +61,6 @@ func queryParams(w http.ResponseWriter, r *http.Request, allowed []string) (q ma
 		}
 	}
 	return q, filtered, true
-}
-
-func clip(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:40]) + "…"
-	}
-	return s
 }
 
 // registerEntries reads the register, filtered by the query.
@@ -115,7 +108,7 @@ func (s *Server) listFiltered(w http.ResponseWriter, r *http.Request, actor work
 		if v := q[name]; v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("%s must be a whole number, got %q", name, clip(v)))
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("%s must be a whole number, got %q", name, incident.ClipValue(v)))
 				return
 			}
 			*dst = n

@@ -44,13 +44,13 @@ func (s *Service) RegisterFiltered(ctx context.Context, actor workflows.Actor, f
 		return nil, err
 	}
 	if f.IncidentID != "" && !validID(f.IncidentID, 64) {
-		return nil, apperr.New(apperr.Invalid, "incident %q is not an incident ID like INC-2026-0001", clipValue(f.IncidentID))
+		return nil, apperr.New(apperr.Invalid, "incident %q is not an incident ID like INC-2026-0001", ClipValue(f.IncidentID))
 	}
 	if f.Regime != "" && (s.Rules == nil || !s.Rules.Has(f.Regime)) {
-		return nil, apperr.New(apperr.Invalid, "unknown regime %q", clipValue(f.Regime))
+		return nil, apperr.New(apperr.Invalid, "unknown regime %q", ClipValue(f.Regime))
 	}
 	if f.Status != "" && !slices.Contains(registerStatuses, f.Status) {
-		return nil, apperr.New(apperr.Invalid, "unknown status %q; use one of %s", clipValue(f.Status), strings.Join(registerStatuses, ", "))
+		return nil, apperr.New(apperr.Invalid, "unknown status %q; use one of %s", ClipValue(f.Status), strings.Join(registerStatuses, ", "))
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return nil, apperr.New(apperr.Invalid, "the period is empty: from %s is not before to %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
@@ -94,11 +94,11 @@ func parseWhen(name, v string) (*time.Time, bool, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return &t, false, nil
 	}
-	return nil, false, apperr.New(apperr.Invalid, "%s %q is not a date like 2026-03-01 or a time like 2026-03-01T09:00:00Z", name, clipValue(v))
+	return nil, false, apperr.New(apperr.Invalid, "%s %q is not a date like 2026-03-01 or a time like 2026-03-01T09:00:00Z", name, ClipValue(v))
 }
 
-// clipValue keeps an echoed query value short enough for an error message.
-func clipValue(v string) string {
+// ClipValue keeps an echoed query value short enough for an error message.
+func ClipValue(v string) string {
 	if r := []rune(v); len(r) > 40 {
 		return string(r[:40]) + "…"
 	}
