@@ -367,7 +367,7 @@ func TestCLIWorksAnIncident(t *testing.T) {
 
 	out, code = run(responderToken, "timeline", id, "--format", "csv")
 	require.Equal(t, 0, code, out)
-	require.True(t, strings.HasPrefix(out, "seq,at,kind,actor,data,hash,prev_hash"), out)
+	require.True(t, strings.HasPrefix(out, "incident_id,seq,key,at,kind,actor,data,hash,prev_hash\r\n"), out)
 
 	out, code = run(responderToken, "verify", id)
 	require.Equal(t, 0, code, out)
@@ -375,4 +375,12 @@ func TestCLIWorksAnIncident(t *testing.T) {
 
 	out, code = run(dpoToken, "register")
 	require.Equal(t, 0, code, out)
+
+	// Filters go to the server, which checks them and names a bad one.
+	out, code = run(dpoToken, "register", "--incident", id, "--from", "2020-01-01", "--format", "csv")
+	require.Equal(t, 0, code, out)
+	require.True(t, strings.HasPrefix(out, "id,incident_id,kind,regime,obligation,recipient,to,status,"), out)
+	out, code = run(dpoToken, "register", "--status", "lost")
+	require.NotEqual(t, 0, code, out)
+	require.Contains(t, out, `unknown status "lost"`)
 }

@@ -27,7 +27,7 @@ const Usage = `API client commands (IRBOT_URL, default http://127.0.0.1:8080; IR
                                          act INC-2026-0001 approve gate=risk-assessment
   irbot timeline ID [--format json|csv|md]
   irbot verify ID
-  irbot register [--format json|csv]
+  irbot register [--format json|csv] [--from DATE] [--to DATE] [--incident ID] [--regime R] [--status S]
 Every command takes --json to print the server's JSON answer as is.
 `
 
@@ -476,6 +476,13 @@ func (c *client) verify(args []string) int {
 func (c *client) register(args []string) int {
 	fs, asJSON := c.flags("register")
 	format := fs.String("format", "", "json or csv (default: a table)")
+	filters := map[string]*string{
+		"from":     fs.String("from", "", "entries sent (else recorded) from this date, like 2026-03-01"),
+		"to":       fs.String("to", "", "entries up to and including this date"),
+		"incident": fs.String("incident", "", "entries of this incident"),
+		"regime":   fs.String("regime", "", "entries of this regime"),
+		"status":   fs.String("status", "", "entries with this status, e.g. sent or not_notified"),
+	}
 	rest, err := parse(fs, args)
 	if err != nil {
 		return 2
@@ -484,9 +491,20 @@ func (c *client) register(args []string) int {
 		fmt.Fprintf(c.stderr, "irbot register takes no arguments, got %q\n", rest[0])
 		return 2
 	}
+	q := url.Values{}
+	for name, v := range filters {
+		if *v != "" {
+			q.Set(name, *v) // the server checks them and names a bad one
+		}
+	}
+	path := "/api/v1/register"
 	if *format != "" {
-		raw, code := c.call(http.MethodGet, "/api/v1/register?format="+url.QueryEscape(*format), nil, nil)
+		q.Set("format", *format)
+		raw, code := c.call(http.MethodGet, path+"?"+q.Encode(), nil, nil)
 		return c.printRaw(raw, code, true)
+	}
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	var out struct {
 		Entries []struct {
@@ -501,7 +519,7 @@ func (c *client) register(args []string) int {
 			Reference  string  `json:"reference"`
 		} `json:"entries"`
 	}
-	raw, code := c.call(http.MethodGet, "/api/v1/register", nil, &out)
+	raw, code := c.call(http.MethodGet, path, nil, &out)
 	if code != 0 || *asJSON {
 		return c.printRaw(raw, code, *asJSON)
 	}

@@ -2,7 +2,6 @@ package console
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
@@ -427,57 +427,26 @@ func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor wor
 		c.fail(w, r, err)
 		return
 	}
+	rf := incident.RegisterFilter{From: from, Regime: v.Regime}
+	if to != nil {
+		end := to.AddDate(0, 0, 1) // "to" is inclusive on the page
+		rf.To = &end
+	}
 	for _, e := range all {
-		at := e.RecordedAt
-		if e.SentAt != nil {
-			at = *e.SentAt
+		if rf.Matches(e) {
+			v.Entries = append(v.Entries, e)
 		}
-		if (from != nil && at.Before(*from)) || (to != nil && !at.Before(to.AddDate(0, 0, 1))) || (v.Regime != "" && e.Regime != v.Regime) {
-			continue
-		}
-		v.Entries = append(v.Entries, e)
 	}
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="notification-register.csv"`)
-		_ = writeRegisterCSV(w, v.Entries)
+		_ = csvexport.WriteRegister(w, v.Entries)
 		return
 	}
 	qs := q
 	qs.Set("format", "csv")
 	v.CSVURL = "/register?" + qs.Encode()
 	c.render(w, r, http.StatusOK, "register", page{Title: "Notification register", Actor: actor, Nav: "register", Data: v})
-}
-
-func writeRegisterCSV(w http.ResponseWriter, entries []store.RegisterEntry) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"incident_id", "kind", "regime", "obligation", "recipient", "status", "due_at", "sent_at", "on_time", "reference", "message_id", "decided_by", "rationale", "recorded_at"})
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, e := range entries {
-		onTime := ""
-		if e.OnTime != nil {
-			onTime = strconv.FormatBool(*e.OnTime)
-		}
-		_ = cw.Write(csvSafe(e.IncidentID, e.Kind, e.Regime, e.Obligation, e.Recipient, e.Status, ts(e.DueAt), ts(e.SentAt), onTime,
-			e.Reference, e.MessageID, e.DecidedBy, e.Rationale, e.RecordedAt.UTC().Format(time.RFC3339)))
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from running a cell as a formula.
-func csvSafe(fields ...string) []string {
-	for i, f := range fields {
-		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
-			fields[i] = "'" + f
-		}
-	}
-	return fields
 }
 
 func (c *Console) breachRegister(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {

@@ -6,7 +6,6 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -15,12 +14,12 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
+	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
@@ -148,6 +147,14 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request, actor workflows
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	q, filtered, ok := queryParams(w, r, incidentsParams)
+	if !ok {
+		return
+	}
+	if filtered {
+		s.listFiltered(w, r, actor, q)
+		return
+	}
 	list, err := s.Service.List(r.Context(), actor)
 	if err != nil {
 		s.fail(w, r, err)
@@ -229,15 +236,9 @@ func formatParam(w http.ResponseWriter, r *http.Request, allowed ...string) (str
 	return format, true
 }
 
-// WriteTimelineCSV writes events as CSV with a header row.
+// WriteTimelineCSV writes events as CSV with a header row (csvexport.WriteTimeline).
 func WriteTimelineCSV(w io.Writer, events []store.Event) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"seq", "at", "kind", "actor", "data", "hash", "prev_hash"})
-	for _, e := range events {
-		_ = cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, string(e.Data), e.Hash, e.PrevHash})
-	}
-	cw.Flush()
-	return cw.Error()
+	return csvexport.WriteTimeline(w, events)
 }
 
 // WriteTimelineMarkdown writes events as a Markdown table for reports.
@@ -278,9 +279,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, actor workflow
 	if !ok {
 		return
 	}
-	entries, err := s.Service.Register(r.Context(), actor)
-	if err != nil {
-		s.fail(w, r, err)
+	entries, ok := s.registerEntries(w, r, actor)
+	if !ok {
 		return
 	}
 	if entries == nil {
@@ -294,26 +294,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, actor workflow
 	_ = WriteRegisterCSV(w, entries)
 }
 
-// WriteRegisterCSV writes register entries as CSV with a header row.
+// WriteRegisterCSV writes register entries as CSV with a header row (csvexport.WriteRegister).
 func WriteRegisterCSV(w io.Writer, entries []store.RegisterEntry) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "incident_id", "kind", "regime", "obligation", "recipient", "status", "due_at", "sent_at", "on_time", "late_reason", "reference", "message_id", "content_hash", "decided_by", "rationale", "recorded_at"})
-	ts := func(t *time.Time) string {
-		if t == nil {
-			return ""
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	for _, e := range entries {
-		onTime := ""
-		if e.OnTime != nil {
-			onTime = strconv.FormatBool(*e.OnTime)
-		}
-		_ = cw.Write([]string{e.ID, e.IncidentID, e.Kind, e.Regime, e.Obligation, e.Recipient, e.Status, ts(e.DueAt), ts(e.SentAt), onTime,
-			e.LateReason, e.Reference, e.MessageID, e.ContentHash, e.DecidedBy, e.Rationale, e.RecordedAt.UTC().Format(time.RFC3339)})
-	}
-	cw.Flush()
-	return cw.Error()
+	return csvexport.WriteRegister(w, entries)
 }
 
 // decode reads a JSON body strictly and answers 400 with the reason if it is
