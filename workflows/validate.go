@@ -336,7 +336,6 @@ func (inc *incident) validateDelay(a Action) error {
 	return nil
 }
 
-
 func (inc *incident) validateAddReference(a Action) error {
 	if a.Regime == "" || a.Obligation == "" {
 		return rejection("add_reference needs regime and obligation, e.g. eu-gdpr and supervisory-authority")
