@@ -217,14 +217,9 @@ func (inc *incident) validateApprove(a Action) error {
 	if gate.Approved {
 		return rejection("gate %s is already approved", gate.ID)
 	}
-	for recipient, id := range noticeGates {
-		if id != gate.ID {
-			continue
-		}
-		for _, n := range inc.state.Notices {
-			if n.Recipient == recipient {
-				return rejection("gate %s approves the notice itself: it is satisfied when notice %s is approved by a second person (irbot notice %s %s approve), not by approving the gate", gate.ID, n.ID, inc.state.ID, n.ID)
-			}
+	for _, n := range inc.state.Notices {
+		if noticeGates[n.Recipient] == gate.ID {
+			return rejection("gate %s approves the notice itself: it is satisfied when notice %s is approved by a second person (irbot notice %s %s approve), not by approving the gate", gate.ID, n.ID, inc.state.ID, n.ID)
 		}
 	}
 	if inc.phaseIndex(gate.Phase) > inc.phaseIndex(inc.state.Phase) {
