@@ -87,6 +87,9 @@ func (f *fakeService) Declare(ctx context.Context, actor workflows.Actor, req in
 }
 
 func (f *fakeService) Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error) {
+	if len(actor.Roles) == 0 { // as the real service: reading needs a role
+		return nil, apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", actor.ID)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.states[id]

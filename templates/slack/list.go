@@ -43,6 +43,9 @@ func OpenLine(s incident.OpenSummary, now time.Time) string {
 	if st.Mode == workflows.ModeDrill {
 		drill = " · DRILL"
 	}
+	if st.Status == workflows.StatusClosed {
+		drill += " · closed"
+	}
 	line := fmt.Sprintf("%s *%s*%s: %s\nPhase %s · severity %s · %s", severityIcon[st.Severity], st.ID, drill,
 		Escape(Truncate(st.Title, 200)), Escape(phaseTitle(st, st.Phase)), st.Severity, nextDeadline(s, now))
 	if st.Slack != nil && st.Slack.ChannelID != "" {
