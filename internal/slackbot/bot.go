@@ -44,6 +44,12 @@ type DenialRecorder interface {
 	RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error
 }
 
+// OpenLister lists the open incidents for /incident list. The incident
+// service implements it; without it the bot says the command is unavailable.
+type OpenLister interface {
+	OpenList(ctx context.Context, actor workflows.Actor) (incident.OpenListResult, error)
+}
+
 // Directory resolves Slack users to the people in the users file.
 type Directory interface {
 	BySlackID(id string) (auth.User, bool)

@@ -15,7 +15,7 @@ import (
 
 // Command is one parsed /incident invocation.
 type Command struct {
-	Name     string // declare, status, clocks, notices, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
+	Name     string // declare, list, status, clocks, notices, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
 	Title    string // declare
 	Incident string // status, clocks, notices: an explicit incident ID
 	// Regime and Obligation name a clock (notified, not_notify).
@@ -95,6 +95,11 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		return c, nil
 	case "repost":
 		return Command{Name: "repost"}, nil
+	case "list", "ls":
+		if len(args) > 0 {
+			return Command{}, parseErr("`/incident list` takes nothing after it")
+		}
+		return Command{Name: "list"}, nil
 	case "task":
 		if len(args) != 2 || strings.ToLower(args[0]) != "done" {
 			return Command{}, parseErr("use `/incident task done ID`, e.g. `/incident task done isolate`")
@@ -210,7 +215,7 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 }
 
 // subcommands are the words /incident understands, for "did you mean".
-var subcommands = []string{"help", "declare", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
+var subcommands = []string{"help", "declare", "list", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
 	"notified", "not-notify", "close", "drill"}
 
 // parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).

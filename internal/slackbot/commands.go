@@ -81,6 +81,10 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 		b.tell(ctx, to, declaredText(st))
 		return
 	}
+	if c.Name == "list" {
+		b.listOpen(ctx, actor, to)
+		return
+	}
 	id := c.Incident
 	if id == "" {
 		var err error

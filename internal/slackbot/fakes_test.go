@@ -42,6 +42,7 @@ type fakeService struct {
 var (
 	_ Service      = (*fakeService)(nil)
 	_ ChannelIndex = (*fakeService)(nil)
+	_ OpenLister   = (*fakeService)(nil)
 )
 
 func newFakeService() *fakeService {
@@ -86,6 +87,9 @@ func (f *fakeService) Declare(ctx context.Context, actor workflows.Actor, req in
 }
 
 func (f *fakeService) Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error) {
+	if len(actor.Roles) == 0 { // as the real service: reading needs a role
+		return nil, apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", actor.ID)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.states[id]
@@ -248,3 +252,31 @@ func slashBody(user, channel, text, trigger, responseURL string) string {
 }
 
 func has(list []string, v string) bool { return slices.Contains(list, v) }
+
+// OpenList returns the open incidents in ID order, capped as the real
+// service caps them (the real one also orders them; that is its test).
+func (f *fakeService) OpenList(ctx context.Context, actor workflows.Actor) (incident.OpenListResult, error) {
+	if len(actor.Roles) == 0 {
+		return incident.OpenListResult{}, apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", actor.ID)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var res incident.OpenListResult
+	ids := make([]string, 0, len(f.states))
+	for id := range f.states {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		st := *f.states[id]
+		if st.Status == workflows.StatusClosed {
+			continue
+		}
+		if len(res.Incidents) == incident.MaxOpenList {
+			res.Rest++
+			continue
+		}
+		res.Incidents = append(res.Incidents, incident.OpenSummary{State: st, Next: incident.NearestClock(st)})
+	}
+	return res, nil
+}

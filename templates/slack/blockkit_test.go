@@ -10,6 +10,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/slackbot/slackfake"
 	"github.com/irbot/irbot/workflows"
 )
@@ -83,6 +84,15 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 	messages["notices/40"], _ = NoticesList(extreme.ID, notices, now, strings.Repeat("note ", 200))
 	messages["notices/none"], _ = NoticesList(extreme.ID, nil, now, "")
 	messages["help"] = HelpBlocks(strings.Repeat("?", 4000))
+	var open incident.OpenListResult
+	for _, st := range []workflows.IncidentState{extreme, drill, small, bigState(now)} {
+		for range 5 {
+			open.Incidents = append(open.Incidents, incident.OpenSummary{State: st, Next: incident.NearestClock(st)})
+		}
+	}
+	open.Rest = 9999
+	messages["list/20-and-more"], _ = OpenList(open, now)
+	messages["list/none"], _ = OpenList(incident.OpenListResult{}, now)
 	for _, kind := range []string{"clock.reminder", "clock.overdue", "clock.escalated"} {
 		messages["reminder/"+kind], _ = ClockReminder(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
 			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live"})

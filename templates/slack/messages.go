@@ -39,6 +39,7 @@ func HelpText() string {
 	return strings.Join([]string{
 		"*`/incident` commands*",
 		"`/incident declare [title]`: declare an incident (a form opens when you give no title)",
+		"`/incident list`: the open incidents, privately, live first, each with its nearest deadline",
 		"`/incident status`: the incident's state, privately",
 		"`/incident clocks`: regulatory clocks with time left",
 		"`/incident task done ID`: complete a task",

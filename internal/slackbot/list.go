@@ -1,0 +1,25 @@
+package slackbot
+
+import (
+	"context"
+
+	"github.com/irbot/irbot/workflows"
+
+	tpl "github.com/irbot/irbot/templates/slack"
+)
+
+// listOpen answers /incident list privately from the incident service.
+func (b *Bot) listOpen(ctx context.Context, actor workflows.Actor, to reply) {
+	lister, ok := b.svc.(OpenLister)
+	if !ok {
+		b.tell(ctx, to, "Listing incidents is not available here; the console lists them.")
+		return
+	}
+	list, err := lister.OpenList(ctx, actor)
+	if err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "list")))
+		return
+	}
+	blocks, text := tpl.OpenList(list, b.now())
+	b.tellBlocks(ctx, to, text, blocks, false)
+}
