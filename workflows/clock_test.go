@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -39,7 +38,7 @@ func newClockEnv(t *testing.T, start time.Time) (*testsuite.TestWorkflowEnvironm
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
-	env.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
+	workflows.Register(env)
 	log := &alertLog{}
 	env.RegisterActivityWithOptions(log.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	return env, log

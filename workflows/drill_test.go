@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -35,7 +34,7 @@ func newDrillEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *deliveryLog
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(drillStart)
-	env.RegisterWorkflowWithOptions(workflows.DrillWorkflow, workflow.RegisterOptions{Name: workflows.DrillWorkflowName})
+	workflows.Register(env)
 	log := &deliveryLog{}
 	env.RegisterActivityWithOptions(log.DrillDeliver, activity.RegisterOptions{Name: workflows.DrillDeliverActivityName})
 	sc, ok := playbooks.EmbeddedScenario("ransomware-exfiltration")

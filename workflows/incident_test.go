@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/irbot/irbot/activities"
 	"github.com/irbot/irbot/internal/store"
@@ -47,8 +46,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	env := s.NewTestWorkflowEnvironment()
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
-	env.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
-	env.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
+	workflows.Register(env)
 	acts := &activities.Activities{Store: st}
 	env.RegisterActivityWithOptions(acts.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
 	env.RegisterActivityWithOptions(acts.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/irbot/irbot/activities"
 	"github.com/irbot/irbot/internal/mail"
@@ -69,8 +68,7 @@ func newNoticeEnv(t *testing.T, script ...error) *noticeEnv {
 	var s testsuite.WorkflowTestSuite
 	ne := &noticeEnv{env: s.NewTestWorkflowEnvironment(), sender: &scriptedSender{script: script}, store: st}
 	ne.env.SetStartTime(noticeStart)
-	ne.env.RegisterWorkflowWithOptions(workflows.NoticeWorkflow, workflow.RegisterOptions{Name: workflows.NoticeWorkflowName})
-	ne.env.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
+	workflows.Register(ne.env)
 	acts := &activities.Activities{Store: st, Mailer: ne.sender, Campaigns: st}
 	for name, fn := range map[string]any{
 		workflows.SendNoticeActivityName: acts.SendNotice, workflows.NoticeEventActivityName: acts.NoticeEvent,

@@ -12,7 +12,7 @@ import (
 
 // wireNotices gives the activities their mailer (when SMTP_ADDR is set),
 // the drill sink and the campaign store; the service gets the campaign store
-// too. The notice and campaign workflows are in registerWorkflows.
+// too. The notice and campaign workflows are registered by workflows.Register.
 func wireNotices(cfg config.Config, acts *activities.Activities, svc *incident.Service, st store.Store) error {
 	acts.DrillSink = cfg.DrillMailSink
 	acts.Campaigns = st

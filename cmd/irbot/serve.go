@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/irbot/irbot/activities"
 	"github.com/irbot/irbot/internal/auth"
@@ -144,7 +143,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
 	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
-	registerWorkflows(m.worker)
+	workflows.Register(m.worker)
 	acts.Register(m.worker)
 	digest.Register(m.worker)
 	(&activities.Drill{Incidents: m.service, Logger: log}).Register(m.worker)
@@ -233,16 +232,6 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// registerWorkflows registers every workflow under its history name.
-func registerWorkflows(w worker.Registry) {
-	w.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.ClockWorkflow, workflow.RegisterOptions{Name: workflows.ClockWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.NoticeWorkflow, workflow.RegisterOptions{Name: workflows.NoticeWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.DrillWorkflow, workflow.RegisterOptions{Name: workflows.DrillWorkflowName})
 }
 
 // Addr is the HTTP listener's address (useful with port 0).
