@@ -695,7 +695,7 @@ func (inc *incident) addInitialClocks(ctx workflow.Context) {
 	}
 }
 
-// auditRecordChange versions the audit-grade record (issue 10): timeline
+// auditRecordChange versions the audit-grade record: timeline
 // writes before the clocks they affect, two-person decisions not to notify
 // an authority, notice gates satisfied by the notice's approval.
 const auditRecordChange = "audit-record"

@@ -86,7 +86,7 @@ func ClockWorkflowID(incidentID, regime, obligation string) string {
 	return fmt.Sprintf("%s/clock/%s/%s", IncidentWorkflowID(incidentID), regime, obligation)
 }
 
-// Notices and campaigns (issue 5). Each notice is a NoticeWorkflow, a child of
+// Notices and campaigns. Each notice is a NoticeWorkflow, a child of
 // its incident; a customer campaign is a CampaignWorkflow, a child of the
 // notice it delivers.
 const (

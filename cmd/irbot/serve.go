@@ -147,7 +147,7 @@ func (m *Main) Run(ctx context.Context) error {
 	acts.Register(m.worker)
 	digest.Register(m.worker)
 	(&activities.Drill{Incidents: m.service, Logger: log}).Register(m.worker)
-	// Notices (issue 5): notice and campaign workflows, mailer, drill sink.
+	// Notices: notice and campaign workflows, mailer, drill sink.
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (m *Main) Run(ctx context.Context) error {
 			api.Extra[pattern] = h
 		}
 	}
-	// Console (issue 12): at / on the same mux; the API keeps /api/v1.
+	// Console: at / on the same mux; the API keeps /api/v1.
 	cons, err := newConsole(cfg, m.service, m.store, dir, log)
 	if err != nil {
 		return err

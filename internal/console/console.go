@@ -64,7 +64,7 @@ type Store interface {
 	store.ConsoleStore
 }
 
-// EvidencePacks writes an incident's evidence pack (a zip). Branch issue-10
+// EvidencePacks writes an incident's evidence pack (a zip). Not built yet
 // builds it; nil means "not available in this build" (501).
 type EvidencePacks interface {
 	WriteEvidence(ctx context.Context, w io.Writer, incidentID string) error
@@ -84,7 +84,7 @@ type DrillScenario struct {
 	Autoplay bool
 }
 
-// Drills runs drills (branch issue-11). Nil means the drills tab says
+// Drills runs drills. Nil means the drills tab says
 // "drills not available in this build".
 type Drills interface {
 	Scenarios(ctx context.Context, actor workflows.Actor) ([]DrillScenario, error)
