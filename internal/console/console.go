@@ -64,8 +64,8 @@ type Store interface {
 	store.ConsoleStore
 }
 
-// EvidencePacks writes an incident's evidence pack (a zip). Not built yet
-// builds it; nil means "not available in this build" (501).
+// EvidencePacks writes an incident's evidence pack (a zip). Nil means "not
+// available in this build" (501).
 type EvidencePacks interface {
 	WriteEvidence(ctx context.Context, w io.Writer, incidentID string) error
 }
