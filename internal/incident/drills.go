@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/irbot/irbot/internal/apperr"
-	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
 )
@@ -259,38 +258,4 @@ func (s *Service) DrillReport(ctx context.Context, actor workflows.Actor, id, fo
 		return b, "text/html; charset=utf-8", err
 	}
 	return nil, "", apperr.New(apperr.Invalid, "format %q is not one of json, md, html", format)
-}
-
-// declareInput starts an incident workflow for a built input; Declare's
-// second half, shared with drills.
-func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in workflows.IncidentInput, requestKey string) (*workflows.IncidentState, error) {
-	prefix := fmt.Sprintf("DRILL-%d", in.DeclaredAt.Year())
-	id, created, err := s.Store.ReserveIncidentID(ctx, prefix, requestKey)
-	if err != nil {
-		return nil, fmt.Errorf("reserve incident id: %w", err)
-	}
-	in.ID = id
-	if !created {
-		if st, err := s.query(ctx, id); err == nil {
-			return st, nil
-		}
-	}
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.IncidentWorkflowID(id),
-		TaskQueue:                s.taskQueue(),
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, workflows.IncidentWorkflowName, in)
-	if err != nil {
-		if st, qerr := s.query(ctx, id); qerr == nil {
-			return st, nil
-		}
-		return nil, apperr.New(apperr.Unavailable, "could not start drill %s: the workflow engine did not answer; try again", id)
-	}
-	_ = s.Store.UpsertIncident(ctx, store.Incident{
-		ID: id, Title: in.Title, Severity: in.Severity, Mode: in.Mode, Status: workflows.StatusOpen,
-		DeclaredBy: actor.ID, WorkflowID: workflows.IncidentWorkflowID(id), DeclaredAt: in.DeclaredAt, UpdatedAt: in.DeclaredAt,
-	})
-	st := workflows.InitialState(in)
-	return &st, nil
 }

@@ -103,11 +103,18 @@ func (s *Service) Declare(ctx context.Context, actor workflows.Actor, req Declar
 	if err != nil {
 		return nil, err
 	}
+	return s.declareInput(ctx, actor, in, req.RequestKey)
+}
+
+// declareInput reserves an incident ID for a built input and starts its
+// workflow: the second half of Declare, shared with drills, which build
+// their input from a scenario.
+func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in workflows.IncidentInput, requestKey string) (*workflows.IncidentState, error) {
 	prefix := fmt.Sprintf("INC-%d", in.DeclaredAt.Year())
 	if in.Mode == workflows.ModeDrill {
 		prefix = fmt.Sprintf("DRILL-%d", in.DeclaredAt.Year())
 	}
-	id, created, err := s.Store.ReserveIncidentID(ctx, prefix, req.RequestKey)
+	id, created, err := s.Store.ReserveIncidentID(ctx, prefix, requestKey)
 	if err != nil {
 		return nil, fmt.Errorf("reserve incident id: %w", err)
 	}
