@@ -387,17 +387,9 @@ func (ps *playbookParser) parseScenario(data []byte, facts FactCheck) (sc *Scena
 			ps.errorLine(0, "the file could not be read as a scenario (the reader failed: %v)", r)
 		}
 	}()
-	doc := ps.decodeDocument(data)
-	if doc == nil {
+	root := ps.rootNode(data, "a scenario needs at least an id, a title, objectives and modules")
+	if root == nil {
 		return nil
-	}
-	root := doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			ps.errorLine(0, "the file is empty; a scenario needs at least an id, a title, objectives and modules")
-			return nil
-		}
-		root = root.Content[0]
 	}
 	top := ps.mapping(root, "the scenario", "top-level keys", scenarioTopKeys)
 	if top == nil {

@@ -519,18 +519,28 @@ func (it playbookItem) pos(key string) *yaml.Node {
 	return it.node
 }
 
-func (ps *playbookParser) parse(data []byte) *Playbook {
-	doc := ps.decodeDocument(data)
-	if doc == nil {
+// rootNode decodes data and returns its top node, or nil (with the problem
+// recorded) when the file does not parse or is empty; empty says what the
+// file needs at least.
+func (ps *playbookParser) rootNode(data []byte, empty string) *yaml.Node {
+	root := ps.decodeDocument(data)
+	if root == nil {
 		return nil
 	}
-	root := doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
-			ps.errorLine(0, "the file is empty; a playbook needs at least an id, a name, a version, clocks and phases")
+			ps.errorLine(0, "the file is empty; %s", empty)
 			return nil
 		}
 		root = root.Content[0]
+	}
+	return root
+}
+
+func (ps *playbookParser) parse(data []byte) *Playbook {
+	root := ps.rootNode(data, "a playbook needs at least an id, a name, a version, clocks and phases")
+	if root == nil {
+		return nil
 	}
 	root = playbookResolve(root)
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
