@@ -111,6 +111,8 @@ type Store interface {
 	CampaignStore
 	// ConsoleStore keeps the web console's sessions and sign-ins (console.go).
 	ConsoleStore
+	// NoticeStore keeps the exact bytes of every notice sent (notices.go).
+	NoticeStore
 	Ping(ctx context.Context) error
 	Close() error
 }
