@@ -33,15 +33,16 @@ CREATE TABLE notice_messages (
     PRIMARY KEY (incident_id, notice_id, attempt)
 );
 
--- The incident's state after each accepted change, as canonical JSON; its
--- SHA-256 is also on the timeline (event incident.snapshot), so an edit is
--- caught by verify.
+-- The incident's state after each accepted change (version is the seq of
+-- the event that carries snapshot_sha256), so an edit is caught by verify
+-- and the edited item named.
 CREATE TABLE incident_snapshots (
     incident_id TEXT    NOT NULL,
     version     INTEGER NOT NULL,
     at          TEXT    NOT NULL,
-    state       TEXT    NOT NULL,
-    sha256      TEXT    NOT NULL,
+    state       TEXT    NOT NULL,  -- canonical JSON of the incident's state
+    digest      TEXT    NOT NULL,  -- canonical JSON: the state's SHA-256 and one hash per item (fact, clock, notice, ...)
+    sha256      TEXT    NOT NULL,  -- hex SHA-256 of digest, also in the event's data (snapshot_sha256)
     PRIMARY KEY (incident_id, version)
 );
 
