@@ -25,6 +25,7 @@ type Timeline interface {
 	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
 	UpsertIncident(ctx context.Context, inc store.Incident) error
 	PutRegister(ctx context.Context, r store.RegisterEntry) error
+	PutSnapshot(ctx context.Context, incidentID string, seq int64, at time.Time, state, digest []byte) error
 }
 
 // Alerter tells people about a clock (Slack, email). Nil means nobody is told
@@ -56,6 +57,10 @@ type Activities struct {
 	// escalations by email (nil: no alert email).
 	People    People
 	Campaigns store.CampaignStore
+	// Notices keeps the exact bytes of every notice attempt and gives the
+	// installation ID that Message-IDs carry (nil: nothing kept, ids
+	// without it; tests only).
+	Notices store.NoticeStore
 }
 
 // Register registers every activity under its history name.
@@ -90,8 +95,36 @@ func (a *Activities) logger() *slog.Logger {
 // second one.
 func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Event, error) {
 	e := r.Event
+	data := e.Data
+	// The entry vouches for the register row and the snapshot written with
+	// it: their hashes go into its data, so verify catches an edit of either.
+	var reg *store.RegisterEntry
+	if g := r.Register; g != nil {
+		reg = &store.RegisterEntry{
+			ID: g.ID, IncidentID: g.IncidentID, Kind: g.Kind, Regime: g.Regime, Obligation: g.Obligation,
+			Recipient: g.Recipient, Status: g.Status, DueAt: g.DueAt, SentAt: g.SentAt, OnTime: g.OnTime,
+			LateReason: g.LateReason, Reference: g.Reference, DecidedBy: g.DecidedBy, Rationale: g.Rationale,
+			RecordedAt: g.RecordedAt, To: g.To, MessageID: g.MessageID, ContentHash: g.ContentHash,
+		}
+		data = withDataKey(data, store.RegisterKey, map[string]string{"id": reg.ID, "sha256": store.RegisterHash(*reg)})
+	}
+	var snapState, snapDigest []byte
+	if r.State != nil {
+		raw, err := json.Marshal(r.State)
+		if err != nil {
+			return store.Event{}, fmt.Errorf("snapshot of %s: %w", e.IncidentID, err)
+		}
+		if st, dg, sum, err := store.SnapshotDigest(raw); err != nil {
+			// Text the store refuses: the entry itself still goes on the
+			// timeline (it was checked on its own); the next one snapshots.
+			a.logger().Warn("snapshot withheld", "incident", e.IncidentID, "key", e.Key, "err", err)
+		} else {
+			snapState, snapDigest = st, dg
+			data = withDataKey(data, store.SnapshotKey, sum)
+		}
+	}
 	ev, _, err := a.Store.Append(ctx, store.Event{
-		IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: e.Data,
+		IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: data,
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrKeyConflict) {
@@ -115,17 +148,36 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 		}
 		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
 	}
-	if reg := r.Register; reg != nil {
-		if err := a.Store.PutRegister(ctx, store.RegisterEntry{
-			ID: reg.ID, IncidentID: reg.IncidentID, Kind: reg.Kind, Regime: reg.Regime, Obligation: reg.Obligation,
-			Recipient: reg.Recipient, Status: reg.Status, DueAt: reg.DueAt, SentAt: reg.SentAt, OnTime: reg.OnTime,
-			LateReason: reg.LateReason, Reference: reg.Reference, DecidedBy: reg.DecidedBy, Rationale: reg.Rationale,
-			RecordedAt: reg.RecordedAt, To: reg.To, MessageID: reg.MessageID, ContentHash: reg.ContentHash,
-		}); err != nil {
+	if reg != nil {
+		if err := a.Store.PutRegister(ctx, *reg); err != nil {
 			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
 		}
 	}
+	if snapState != nil {
+		if err := a.Store.PutSnapshot(ctx, e.IncidentID, ev.Seq, ev.At, snapState, snapDigest); err != nil {
+			return store.Event{}, fmt.Errorf("snapshot of %s: %w", e.IncidentID, err)
+		}
+	}
 	return ev, nil
+}
+
+// withDataKey returns the event data object with key set to v. Data that is
+// not an object is returned as is (the store refuses it).
+func withDataKey(data json.RawMessage, key string, v any) json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if len(data) > 0 && json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return data
+	}
+	m[key] = b
+	out, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // ClockAlert records a reminder or escalation on the timeline, then tells

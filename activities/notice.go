@@ -60,9 +60,20 @@ func recipientsKey(to []string) string {
 
 // NoticeMessageID is the Message-ID of one revision of a notice: derived from
 // its business key (incident, obligation, notice, recipients, revision), so
-// every attempt, and a retry after any crash, carries the same id.
-func (a *Activities) NoticeMessageID(in workflows.SendNoticeInput) string {
-	return a.messageID(in.IncidentID, in.Regime+"/"+in.Obligation, in.NoticeID, recipientsKey(in.To), fmt.Sprintf("rev-%d", in.Revision))
+// every attempt, and a retry after any crash, carries the same id; and from
+// the installation ID, so two installations never send one id for
+// different messages. The workflow passes the first attempt's id to the
+// later ones, so ids of notices already in flight do not change.
+func (a *Activities) NoticeMessageID(ctx context.Context, in workflows.SendNoticeInput) (string, error) {
+	parts := []string{in.IncidentID, in.Regime + "/" + in.Obligation, in.NoticeID, recipientsKey(in.To), fmt.Sprintf("rev-%d", in.Revision)}
+	if a.Notices != nil {
+		inst, err := a.Notices.InstallationID(ctx)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, "installation-"+inst)
+	}
+	return a.messageID(parts...), nil
 }
 
 // drillMessage marks a drill message and sends it to the sink instead of its
@@ -98,10 +109,33 @@ func (a *Activities) SendNotice(ctx context.Context, in workflows.SendNoticeInpu
 	defer keepAlive(ctx, nil)()
 	id := in.MessageID
 	if id == "" {
-		id = a.NoticeMessageID(in)
+		var err error
+		if id, err = a.NoticeMessageID(ctx, in); err != nil {
+			return workflows.SendNoticeResult{}, fmt.Errorf("notice %s message id: %w", in.NoticeID, err)
+		}
 	}
 	res := workflows.SendNoticeResult{MessageID: id, To: in.To}
 	msg := mail.Message{MessageID: id, To: in.To, Subject: in.Subject, Text: in.Text, HTML: in.HTML, Headers: in.Headers}
+	if a.Notices != nil {
+		contentHash := templates.ContentHash(in.Subject, in.Text, in.HTML)
+		msg.Rendered = func(raw []byte) error {
+			res.RawSHA256 = store.RawSHA256(raw)
+			return a.Notices.PutNoticeMessage(ctx, in.IncidentID, in.NoticeID, contentHash,
+				store.NoticeAttempt{N: in.Attempt, Revision: in.Revision, MessageID: id}, raw)
+		}
+		defer func() {
+			if res.RawSHA256 == "" || res.Attempt.Outcome == "" {
+				return
+			}
+			at := res.Attempt.At
+			if err := a.Notices.RecordNoticeAttempt(ctx, in.IncidentID, in.NoticeID, store.NoticeAttempt{N: in.Attempt, At: &at,
+				Outcome: res.Attempt.Outcome, Code: res.Attempt.Code, Stage: res.Attempt.Stage, Uncertain: res.Attempt.Uncertain,
+				Error: res.Attempt.Error, Server: res.Attempt.Server}); err != nil {
+				// The timeline's notice.attempt event still records the outcome.
+				a.logger().Warn("notice attempt outcome not kept beside its message", "incident", in.IncidentID, "notice", in.NoticeID, "attempt", in.Attempt, "err", err)
+			}
+		}()
+	}
 	if in.Mode == workflows.ModeDrill {
 		var ok bool
 		msg, ok = a.drillMessage(msg)

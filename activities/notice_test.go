@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -8,6 +9,8 @@ import (
 
 	"github.com/irbot/irbot/internal/mail"
 	"github.com/irbot/irbot/internal/smtptest"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -56,7 +59,9 @@ func TestSendNoticeClassifiesEveryReplyOverRealSMTP(t *testing.T) {
 
 	in := noticeIn(workflows.ModeLive, 1)
 	in.Revision = 2
-	require.NotEqual(t, ids[0], a.NoticeMessageID(in), "a new revision is a new message")
+	next, err := a.NoticeMessageID(t.Context(), in)
+	require.NoError(t, err)
+	require.NotEqual(t, ids[0], next, "a new revision is a new message")
 }
 
 // TestSendNoticeInADrillOnlyReachesTheSink: drill mail goes to the sink,
@@ -79,4 +84,57 @@ func TestSendNoticeInADrillOnlyReachesTheSink(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, workflows.DeliveryRecorded, res.Attempt.Outcome)
 	require.Len(t, srv.Messages(), 1, "without a sink drill mail is only recorded")
+}
+
+// TestSendNoticeKeepsTheExactBytesSent: the store holds, per attempt, the
+// very bytes the SMTP server received, with their hash and outcome; the
+// Message-ID carries the installation, so another installation sending the
+// same notice uses another id.
+func TestSendNoticeKeepsTheExactBytesSent(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.ReplyDataWith(451)
+	a := noticeActs(t, srv, "")
+	st, err := store.Open(t.Context(), "", filepath.Join(t.TempDir(), "data"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	a.Notices = st
+
+	in := noticeIn(workflows.ModeLive, 1)
+	in.HTML = "<p>Nature: exposed bucket</p>" // multipart: a random boundary the store must keep as sent
+	first, err := a.SendNotice(t.Context(), in)
+	require.NoError(t, err)
+	require.Equal(t, workflows.DeliveryTemporary, first.Attempt.Outcome)
+	in.Attempt, in.MessageID = 2, first.MessageID
+	second, err := a.SendNotice(t.Context(), in)
+	require.NoError(t, err)
+	require.Equal(t, workflows.DeliveryDelivered, second.Attempt.Outcome)
+
+	msgs := srv.Messages()
+	require.Len(t, msgs, 1)
+	kept, err := st.NoticeMessage(t.Context(), in.IncidentID, in.NoticeID)
+	require.NoError(t, err)
+	require.True(t, kept.Delivered)
+	require.Equal(t, 2, kept.Attempt)
+	require.Equal(t, string(msgs[0].Data), string(kept.Raw), "the stored message is byte for byte what the server received")
+	require.Equal(t, second.RawSHA256, kept.RawSHA256)
+	require.Equal(t, store.RawSHA256(msgs[0].Data), kept.RawSHA256)
+	require.Equal(t, first.MessageID, kept.MessageID)
+	require.Equal(t, templates.ContentHash(in.Subject, in.Text, in.HTML), kept.ContentHash)
+	require.Len(t, kept.Attempts, 2)
+	require.Equal(t, workflows.DeliveryTemporary, kept.Attempts[0].Outcome)
+	require.Equal(t, 451, kept.Attempts[0].Code)
+	require.NotEqual(t, first.RawSHA256, second.RawSHA256, "each attempt keeps its own bytes (Date, boundary)")
+
+	other, err := store.Open(t.Context(), "", filepath.Join(t.TempDir(), "data"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close() })
+	b := noticeActs(t, srv, "")
+	b.Notices = other
+	in.MessageID = ""
+	theirs, err := b.NoticeMessageID(t.Context(), in)
+	require.NoError(t, err)
+	ours, err := a.NoticeMessageID(t.Context(), in)
+	require.NoError(t, err)
+	require.Equal(t, first.MessageID, ours, "the id is stable within one installation")
+	require.NotEqual(t, ours, theirs, "another installation derives another Message-ID for the same notice")
 }

@@ -129,6 +129,10 @@ func InitialState(in IncidentInput) IncidentState {
 	}
 	for _, name := range deadline.SortedKeys(in.Facts) {
 		st.Facts[name] = in.Facts[name]
+		if st.FactsBy == nil {
+			st.FactsBy = map[string]FactSource{}
+		}
+		st.FactsBy[name] = FactSource{By: in.DeclaredBy, At: in.DeclaredAt}
 	}
 	for _, p := range in.Playbook.Phases {
 		st.Phases = append(st.Phases, PhaseState{ID: p.ID, Title: p.Title, Status: "pending"})
@@ -216,6 +220,13 @@ func (inc *incident) flush(ctx workflow.Context) error {
 	})
 	for len(inc.pending) > 0 {
 		p := inc.pending[0]
+		if len(inc.pending) == 1 {
+			// The last queued entry carries the state after it: the store's
+			// snapshot. The input is encoded now, so later changes to the
+			// state do not leak into it.
+			st := inc.state
+			p.record.State = &st
+		}
 		if err := workflow.ExecuteActivity(actx, RecordActivityName, p.record).Get(ctx, nil); err != nil {
 			var canceled *temporal.CanceledError
 			if errors.As(err, &canceled) {
@@ -466,6 +477,10 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		v, _ := NormalizeFact(a.Name, a.Value)
 		old, had := inc.state.Facts[a.Name]
 		inc.state.Facts[a.Name] = v
+		if inc.state.FactsBy == nil {
+			inc.state.FactsBy = map[string]FactSource{}
+		}
+		inc.state.FactsBy[a.Name] = FactSource{By: a.Actor, At: now}
 		data := with("name", a.Name, "value", v)
 		if had {
 			data["previous"] = old

@@ -417,11 +417,17 @@ func (n *notice) deliver(ctx workflow.Context, req NoticeAction) {
 		}
 		res.Attempt.N = attempt
 		n.st.Attempts = append(n.st.Attempts, res.Attempt)
-		n.event(ctx, fmt.Sprintf("attempt/%d", attempt), "notice.attempt", "irbot", map[string]any{
+		attemptData := map[string]any{
 			"notice": n.st.ID, "attempt": attempt, "at": res.Attempt.At.Format(time.RFC3339Nano), "outcome": res.Attempt.Outcome,
 			"code": res.Attempt.Code, "stage": res.Attempt.Stage, "uncertain": res.Attempt.Uncertain, "message_id": n.st.MessageID,
 			"revision": n.st.Revision, "error": res.Attempt.Error,
-		})
+		}
+		if res.RawSHA256 != "" {
+			// The chain covers the bytes kept in the store: verify
+			// recomputes their hash against this one.
+			attemptData["raw_sha256"] = res.RawSHA256
+		}
+		n.event(ctx, fmt.Sprintf("attempt/%d", attempt), "notice.attempt", "irbot", attemptData)
 		switch res.Attempt.Outcome {
 		case DeliveryDelivered, DeliveryRecorded:
 			n.sent(ctx, res.Attempt.At, res.To)

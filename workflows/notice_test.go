@@ -41,6 +41,11 @@ func (s *scriptedSender) Send(_ context.Context, msg mail.Message) (mail.Receipt
 			return mail.Receipt{}, err
 		}
 	}
+	if msg.Rendered != nil {
+		if err := msg.Rendered([]byte("Message-Id: " + msg.MessageID + "\r\nSubject: " + msg.Subject + "\r\n\r\n" + msg.Text)); err != nil {
+			return mail.Receipt{}, err
+		}
+	}
 	s.sent = append(s.sent, msg)
 	return mail.Receipt{MessageID: msg.MessageID, Code: 250, At: time.Now()}, nil
 }
@@ -69,7 +74,7 @@ func newNoticeEnv(t *testing.T, script ...error) *noticeEnv {
 	ne := &noticeEnv{env: s.NewTestWorkflowEnvironment(), sender: &scriptedSender{script: script}, store: st}
 	ne.env.SetStartTime(noticeStart)
 	workflows.Register(ne.env)
-	acts := &activities.Activities{Store: st, Mailer: ne.sender, Campaigns: st}
+	acts := &activities.Activities{Store: st, Mailer: ne.sender, Campaigns: st, Notices: st}
 	for name, fn := range map[string]any{
 		workflows.SendNoticeActivityName: acts.SendNotice, workflows.NoticeEventActivityName: acts.NoticeEvent,
 		workflows.ClockAlertActivityName: acts.ClockAlert, workflows.CampaignBatchActivityName: acts.CampaignBatch,

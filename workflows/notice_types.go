@@ -153,6 +153,9 @@ type SendNoticeResult struct {
 	Attempt   DeliveryAttempt `json:"attempt"`
 	// To is where the message actually went (the drill sink in a drill).
 	To []string `json:"to"`
+	// RawSHA256 is the hex SHA-256 of the exact bytes handed to the server
+	// (kept in the store); empty when nothing was rendered.
+	RawSHA256 string `json:"raw_sha256,omitempty"`
 }
 
 // CampaignInput starts a CampaignWorkflow.

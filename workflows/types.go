@@ -40,6 +40,12 @@ type Actor struct {
 	Roles []string `json:"roles,omitempty"`
 }
 
+// FactSource is who set a fact, and when.
+type FactSource struct {
+	By Actor     `json:"by"`
+	At time.Time `json:"at"`
+}
+
 // Action is one change a person asks of an incident. Type selects the Update;
 // the other fields are that action's arguments.
 type Action struct {
@@ -128,8 +134,10 @@ type IncidentState struct {
 	Gates           []GateState      `json:"gates"`
 	Roles           []RoleAssignment `json:"roles"`
 	Facts           map[string]any   `json:"facts"`
-	Clocks          []ClockState     `json:"clocks"`
-	Delays          []deadline.Delay `json:"delays,omitempty"`
+	// FactsBy says who last set each fact and when, as they were then.
+	FactsBy map[string]FactSource `json:"facts_by,omitempty"`
+	Clocks  []ClockState          `json:"clocks"`
+	Delays  []deadline.Delay      `json:"delays,omitempty"`
 	// Defaulted are the facts irbot set itself (discovered_at from the
 	// awareness time); each follows its source until a person sets it.
 	Defaulted     []string   `json:"defaulted,omitempty"`
@@ -339,6 +347,10 @@ type Record struct {
 	Event    EventRecord    `json:"event"`
 	Incident IncidentIndex  `json:"incident"`
 	Register *RegisterEntry `json:"register,omitempty"`
+	// State, when set, is the incident's state after this entry (the last
+	// one of a batch): the store keeps it as a snapshot bound to the entry
+	// by its hash, so every read answers after the history is gone.
+	State *IncidentState `json:"state,omitempty"`
 }
 
 // EventRecord is a timeline entry as the workflow produces it; the store

@@ -113,6 +113,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.service = &incident.Service{
 		Temporal:  m.client,
 		Store:     m.store,
+		Record:    m.store,
 		Rules:     rules,
 		Playbooks: playbooks.EmbeddedPlaybook,
 		TaskQueue: workflows.TaskQueue,
@@ -124,7 +125,7 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 	}
 
-	acts := &activities.Activities{Store: m.store, Logger: log, People: dir}
+	acts := &activities.Activities{Store: m.store, Logger: log, People: dir, Notices: m.store}
 	// --- Slack (internal/slackbot): before the worker starts, so the
 	// Publisher and Alerter are in place when running incidents resume.
 	if cfg.SlackEnabled() {

@@ -67,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline/verify", s.authed(s.verify))
 	mux.HandleFunc("GET /api/v1/register", s.authed(s.register))
 	s.noticeRoutes(mux)
+	s.recordRoutes(mux)
 	s.drillRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -70,6 +70,9 @@ func (s *Service) Notices(ctx context.Context, actor workflows.Actor, id string)
 	out := []workflows.NoticeState{}
 	for _, n := range st.Notices {
 		ns, err := s.queryNotice(ctx, id, n.ID)
+		if err != nil && st.Archived {
+			ns, err = s.archivedNotice(ctx, id, n.ID)
+		}
 		if err != nil {
 			// The summary the incident holds is the best we know.
 			ns = &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}
@@ -90,7 +93,11 @@ func (s *Service) Notice(ctx context.Context, actor workflows.Actor, id, noticeI
 	if err := checkNoticeID(noticeID); err != nil {
 		return nil, err
 	}
-	return s.queryNotice(ctx, id, noticeID)
+	ns, err := s.queryNotice(ctx, id, noticeID)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return s.archivedNotice(ctx, id, noticeID)
+	}
+	return ns, err
 }
 
 func (s *Service) queryNotice(ctx context.Context, id, noticeID string) (*workflows.NoticeState, error) {

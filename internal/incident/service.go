@@ -55,6 +55,9 @@ type Service struct {
 	// can only give what the assignee holds there (nil: nobody holds any,
 	// and only the incident roles can be given).
 	RolesOf func(userID string) []string
+	// Record answers for incidents whose workflow is gone: snapshots and
+	// the notice archive (record.go). Nil: only the index is left.
+	Record Record
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -244,7 +247,12 @@ func (s *Service) Get(ctx context.Context, actor workflows.Actor, id string) (*w
 	st, err := s.query(ctx, id)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		// Past Temporal's retention a closed incident lives on in the store:
-		// answer with what the index keeps; the timeline has the rest.
+		// answer with its latest snapshot, or what the index keeps.
+		if arch, ok, aerr := s.archivedState(ctx, id); aerr != nil {
+			return nil, aerr
+		} else if ok {
+			return arch, nil
+		}
 		if inc, ierr := s.Store.GetIncident(ctx, id); ierr == nil {
 			return &workflows.IncidentState{
 				ID: inc.ID, Title: inc.Title, Severity: inc.Severity, Mode: inc.Mode, Status: inc.Status, Phase: inc.Phase,

@@ -74,6 +74,11 @@ func (m *Mailer) Send(ctx context.Context, msg Message) (Receipt, error) {
 	if berr != nil {
 		return Receipt{}, berr
 	}
+	if msg.Rendered != nil {
+		if err := msg.Rendered(raw); err != nil {
+			return Receipt{}, &Error{Stage: StageMessage, Temporary: true, Err: fmt.Errorf("keep the message before sending: %w", err)}
+		}
+	}
 
 	ctx, cancel := context.WithTimeoutCause(ctx, m.cfg.Timeout, ErrTimeout)
 	defer cancel()

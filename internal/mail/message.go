@@ -30,6 +30,11 @@ type Message struct {
 	// Message-ID, Date, MIME and Content headers, ...).
 	Headers map[string]string
 	ReplyTo string
+	// Rendered, when set, is called by Send with the exact RFC 5322 bytes
+	// it is about to hand to the server, before it connects: the caller
+	// keeps the message as sent. An error stops the send (nothing leaves;
+	// a temporary failure at stage "message").
+	Rendered func(raw []byte) error
 }
 
 // reservedHeaders are written by Send; a caller's Headers may not set them.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -128,4 +129,73 @@ func TestNoticeMessagesKeepTheExactBytesAndEveryAttempt(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, none)
 	})
+}
+
+// recordIncident writes what the Record and SendNotice activities write for
+// one incident: an event vouching for a register row and a snapshot, and a
+// notice attempt whose bytes are kept.
+func recordIncident(t *testing.T, st Store, id string) {
+	t.Helper()
+	ctx := t.Context()
+	sent := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	due := sent.Add(72 * time.Hour)
+	onTime := true
+	reg := RegisterEntry{ID: "notice/N1", IncidentID: id, Kind: RegisterNotice, Regime: "eu-gdpr", Obligation: "supervisory-authority",
+		Recipient: "authority", To: []string{"breach@dpa.example"}, Status: "sent", DueAt: &due, SentAt: &sent, OnTime: &onTime, MessageID: "<m@x>"}
+	state := []byte(`{"id":"` + id + `","phase":"contain","facts":{"affected":1200,"nature":"exposed bucket"},"clocks":[{"regime":"eu-gdpr","obligation":"supervisory-authority","met_by":"22h"}],"notices":[{"id":"N1","status":"sent"}]}`)
+	canon, digest, sum, err := SnapshotDigest(state)
+	require.NoError(t, err)
+	data, _ := json.Marshal(map[string]any{"notice": "N1", RegisterKey: map[string]string{"id": reg.ID, "sha256": RegisterHash(reg)}, SnapshotKey: sum})
+	ev, _, err := st.Append(ctx, Event{IncidentID: id, Key: "sent/N1", At: sent, Kind: "notice.sent", Actor: "irbot", Data: data})
+	require.NoError(t, err)
+	require.NoError(t, st.PutRegister(ctx, reg))
+	require.NoError(t, st.PutSnapshot(ctx, id, ev.Seq, ev.At, canon, digest))
+	raw := []byte("Message-Id: <m@x>\r\n\r\nBody\r\n")
+	require.NoError(t, st.PutNoticeMessage(ctx, id, "N1", "c0ffee", NoticeAttempt{N: 1, MessageID: "<m@x>"}, raw))
+	att, _ := json.Marshal(map[string]any{"notice": "N1", "attempt": 1, "outcome": "delivered", "raw_sha256": RawSHA256(raw)})
+	_, _, err = st.Append(ctx, Event{IncidentID: id, Key: "attempt/1", At: sent, Kind: "notice.attempt", Actor: "irbot", Data: att})
+	require.NoError(t, err)
+	res, err := st.Verify(ctx, id)
+	require.NoError(t, err)
+	require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
+}
+
+// TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot: the chain vouches for
+// the rows beside it; an edit of any of them is named.
+func TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot(t *testing.T) {
+	for _, tc := range []struct {
+		name, query, item, reason string
+	}{
+		{"register row late to on time", `UPDATE register_entries SET on_time = NOT on_time WHERE id = 'notice/N1'`, "register row notice/N1", "was edited"},
+		{"register row sent_at moved", `UPDATE register_entries SET sent_at = NULL WHERE id = 'notice/N1'`, "register row notice/N1", "was edited"},
+		{"register row deleted", `DELETE FROM register_entries WHERE id = 'notice/N1'`, "register row notice/N1", "is missing"},
+		{"register row forged", `INSERT INTO register_entries SELECT 'notice/N9', incident_id, kind, regime, obligation, recipient, to_addrs, status, due_at, sent_at, on_time, late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at FROM register_entries WHERE id = 'notice/N1'`, "register row notice/N9", "added outside irbot"},
+		{"notice bytes", `UPDATE notice_messages SET raw = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "were edited"},
+		{"notice bytes and their hash", `UPDATE notice_messages SET raw = ?, raw_sha256 = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "not the one sent"},
+		{"snapshot fact", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12')`, "snapshot after event 1: facts.affected", "was edited"},
+		{"snapshot clock", `UPDATE incident_snapshots SET state = replace(state, '22h', '99h')`, "snapshot after event 1: clocks[eu-gdpr/supervisory-authority]", "was edited"},
+		{"snapshot and digest", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12'), digest = '{}'`, "snapshot after event 1", "edited"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachBackend(t, func(t *testing.T, st Store) {
+				recordIncident(t, st, "INC-T")
+				forged := []byte("Message-Id: <m@x>\r\n\r\nBodY\r\n")
+				var args []any
+				switch strings.Count(tc.query, "?") {
+				case 1:
+					args = []any{forged}
+				case 2:
+					args = []any{forged, RawSHA256(forged)}
+				}
+				tamper(t, st, tc.query, args...)
+				res, err := st.Verify(t.Context(), "INC-T")
+				require.NoError(t, err)
+				require.False(t, res.OK, "verify must catch: %s", tc.name)
+				require.NotEmpty(t, res.Items)
+				require.Equal(t, tc.item, res.Items[0].Item, "%+v", res.Items)
+				require.Contains(t, res.Items[0].Reason, tc.reason)
+				require.Contains(t, res.Reason, tc.reason)
+			})
+		})
+	}
 }

@@ -372,7 +372,23 @@ func (s *sqlStore) Verify(ctx context.Context, incidentID string) (VerifyResult,
 	if err != nil {
 		return VerifyResult{}, err
 	}
-	return verifyChain(rows, head), nil
+	res := verifyChain(rows, head)
+	if !res.OK {
+		return res, nil
+	}
+	// The chain is intact, so what its events say about the other rows
+	// can be trusted.
+	items, err := s.verifyRecord(ctx, tx, incidentID, rows)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	if len(items) > 0 {
+		res.OK, res.Items, res.Reason = false, items, items[0].Reason
+		if len(items) > 1 {
+			res.Reason += fmt.Sprintf(" (and %d more)", len(items)-1)
+		}
+	}
+	return res, nil
 }
 
 // ---- incident IDs ----
@@ -578,7 +594,16 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 }
 
 func (s *sqlStore) ListRegister(ctx context.Context) ([]RegisterEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+registerColumns+` FROM register_entries ORDER BY recorded_at, id`)
+	return s.listRegister(ctx, s.db, "")
+}
+
+// listRegister lists every entry, or only incidentID's when it is set.
+func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID string) ([]RegisterEntry, error) {
+	query, args := `SELECT `+registerColumns+` FROM register_entries ORDER BY recorded_at, id`, []any{}
+	if incidentID != "" {
+		query, args = `SELECT `+registerColumns+` FROM register_entries WHERE incident_id = ? ORDER BY recorded_at, id`, []any{incidentID}
+	}
+	rows, err := q.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list register: %w", err)
 	}

@@ -75,6 +75,9 @@ type VerifyResult struct {
 	Events      int    `json:"events"`
 	FirstBadSeq int64  `json:"first_bad_seq"`    // 0 when OK
 	Reason      string `json:"reason,omitempty"` // plain words, e.g. "event 4 is missing"
+	// Items lists the stored records (register rows, notice messages,
+	// snapshots) that differ from what the intact chain says was written.
+	Items []VerifyItem `json:"items,omitempty"`
 }
 
 // Store is the timeline store. Implementations are safe for concurrent use
@@ -113,6 +116,8 @@ type Store interface {
 	ConsoleStore
 	// NoticeStore keeps the exact bytes of every notice sent (notices.go).
 	NoticeStore
+	// RecordStore keeps the incident's state snapshots (record.go).
+	RecordStore
 	Ping(ctx context.Context) error
 	Close() error
 }

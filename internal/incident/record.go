@@ -1,0 +1,92 @@
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
+)
+
+// Record is the store as system of record: what the service reads when the
+// incident's workflow is gone (history past retention, deleted).
+type Record interface {
+	LatestSnapshot(ctx context.Context, incidentID string) (store.Snapshot, error)
+	NoticeMessage(ctx context.Context, incidentID, noticeID string) (store.NoticeMessage, error)
+	NoticeMessages(ctx context.Context, incidentID string) ([]store.NoticeMessage, error)
+}
+
+var _ Record = (store.Store)(nil)
+
+// NoticeMessage returns the exact email sent for a notice (RFC 5322 bytes),
+// with its Message-ID, hashes and every delivery attempt, from the store.
+func (s *Service) NoticeMessage(ctx context.Context, actor workflows.Actor, id, noticeID string) (store.NoticeMessage, error) {
+	if err := s.known(ctx, actor, id); err != nil {
+		return store.NoticeMessage{}, err
+	}
+	if err := checkNoticeID(noticeID); err != nil {
+		return store.NoticeMessage{}, err
+	}
+	if s.Record == nil {
+		return store.NoticeMessage{}, apperr.New(apperr.Unavailable, "the notice archive is not available")
+	}
+	m, err := s.Record.NoticeMessage(ctx, id, noticeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.NoticeMessage{}, apperr.New(apperr.NotFound, "no message kept for notice %s of %s: it was not sent by email from this installation", noticeID, id)
+	}
+	return m, err
+}
+
+// archivedState is the incident's state from its latest snapshot, for when
+// the workflow is gone. ok is false when no snapshot was kept (an incident
+// recorded before snapshots existed).
+func (s *Service) archivedState(ctx context.Context, id string) (*workflows.IncidentState, bool, error) {
+	if s.Record == nil {
+		return nil, false, nil
+	}
+	sn, err := s.Record.LatestSnapshot(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var st workflows.IncidentState
+	if err := json.Unmarshal(sn.State, &st); err != nil {
+		return nil, false, fmt.Errorf("snapshot of %s: %w", id, err)
+	}
+	st.Archived = true
+	return &st, true, nil
+}
+
+// archivedNotice is a notice as the store keeps it: its summary from the
+// incident's snapshot and its delivery attempts from the notice archive.
+func (s *Service) archivedNotice(ctx context.Context, id, noticeID string) (*workflows.NoticeState, error) {
+	st, ok, err := s.archivedState(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
+	}
+	for _, n := range st.Notices {
+		if n.ID != noticeID {
+			continue
+		}
+		ns := &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}
+		if m, err := s.Record.NoticeMessage(ctx, id, noticeID); err == nil {
+			for _, a := range m.Attempts {
+				if a.At == nil {
+					continue
+				}
+				ns.Attempts = append(ns.Attempts, workflows.DeliveryAttempt{N: a.N, At: *a.At, Outcome: a.Outcome, Code: a.Code,
+					Stage: a.Stage, Uncertain: a.Uncertain, Error: a.Error, Server: a.Server})
+			}
+		}
+		return ns, nil
+	}
+	return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
+}
