@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +200,53 @@ func TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestCheckpointCatchesARewriteOfTheWholeDatabase: an insider who rewrites
+// an incident's whole chain (every hash recomputed, head moved) passes the
+// chain check but not the signed checkpoint.
+func TestCheckpointCatchesARewriteOfTheWholeDatabase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st Store) {
+		ctx := t.Context()
+		evs := appendN(t, st, "INC-W", 3)
+		appendN(t, st, "INC-X", 1)
+		_, err := st.LatestCheckpoint(ctx)
+		require.ErrorIs(t, err, ErrNotFound)
+		key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+		cp, err := st.SignCheckpoint(ctx, key, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+		require.NoError(t, err)
+		require.NoError(t, cp.CheckSignature())
+		var body CheckpointBody
+		require.NoError(t, json.Unmarshal(cp.Body, &body))
+		require.Equal(t, []ChainHead{{IncidentID: "INC-W", Seq: 3, Hash: evs[2].Hash}, {IncidentID: "INC-X", Seq: 1, Hash: body.Heads[1].Hash}}, body.Heads)
+		latest, err := st.LatestCheckpoint(ctx)
+		require.NoError(t, err)
+		require.Equal(t, cp.ID, latest.ID)
+		res, err := st.Verify(ctx, "INC-W")
+		require.NoError(t, err)
+		require.True(t, res.OK, res.Reason)
+
+		// Rewrite event 2 and everything after it, hashes recomputed.
+		tamper(t, st, `DELETE FROM timeline_events WHERE incident_id = 'INC-W' AND seq >= 2`)
+		prev := evs[0].Hash
+		for i := 2; i <= 3; i++ {
+			e := Event{IncidentID: "INC-W", Seq: int64(i), Key: fmt.Sprintf("k%d", i), At: evs[i-1].At, Kind: "note.added", Actor: "U1",
+				Data: json.RawMessage(fmt.Sprintf(`{"n":%d,"text":"rewritten"}`, i)), PrevHash: prev}
+			forge(t, st, e)
+			prev = e.ComputeHash()
+		}
+		tamper(t, st, `UPDATE timeline_heads SET last_hash = ? WHERE incident_id = 'INC-W'`, prev)
+		res, err = st.Verify(ctx, "INC-W")
+		require.NoError(t, err)
+		require.False(t, res.OK, "a rewritten chain must not verify against the checkpoint")
+		require.Equal(t, fmt.Sprintf("checkpoint %d", cp.ID), res.Items[0].Item)
+		require.Contains(t, res.Reason, "event 3 is not the event checkpoint")
+
+		// A forged checkpoint row (not signed by its key) is refused.
+		tamper(t, st, `UPDATE checkpoints SET body = replace(body, ?, ?)`, evs[2].Hash, prev)
+		res, err = st.Verify(ctx, "INC-W")
+		require.NoError(t, err)
+		require.False(t, res.OK)
+		require.Contains(t, res.Reason, "signature does not match")
+	})
 }

@@ -382,6 +382,11 @@ func (s *sqlStore) Verify(ctx context.Context, incidentID string) (VerifyResult,
 	if err != nil {
 		return VerifyResult{}, err
 	}
+	cp, err := s.verifyCheckpoint(ctx, tx, incidentID, rows)
+	if err != nil {
+		return VerifyResult{}, err
+	}
+	items = append(cp, items...)
 	if len(items) > 0 {
 		res.OK, res.Items, res.Reason = false, items, items[0].Reason
 		if len(items) > 1 {

@@ -118,6 +118,8 @@ type Store interface {
 	NoticeStore
 	// RecordStore keeps the incident's state snapshots (record.go).
 	RecordStore
+	// CheckpointStore keeps signed checkpoints of the chain heads (checkpoint.go).
+	CheckpointStore
 	Ping(ctx context.Context) error
 	Close() error
 }

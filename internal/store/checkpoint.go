@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CheckpointVersion names the checkpoint body format.
+const CheckpointVersion = "irbot.checkpoint.v1"
+
+// ChainHead is one incident's chain head: its last event's seq and hash.
+type ChainHead struct {
+	IncidentID string `json:"incident_id"`
+	Seq        int64  `json:"seq"`
+	Hash       string `json:"hash"`
+}
+
+// CheckpointBody is what a checkpoint signs (as canonical JSON): every
+// incident's chain head at one moment.
+type CheckpointBody struct {
+	Version      string      `json:"version"`
+	Installation string      `json:"installation"`
+	At           string      `json:"at"` // RFC 3339, UTC
+	Heads        []ChainHead `json:"heads"`
+}
+
+// Checkpoint is a signed record of every chain head. Copies sent elsewhere
+// (the daily digest) let a rewrite of the whole database be caught.
+type Checkpoint struct {
+	ID        int64           `json:"id"`
+	At        time.Time       `json:"at"`
+	Body      json.RawMessage `json:"body"`       // canonical JSON of a CheckpointBody, exactly the bytes signed
+	PublicKey string          `json:"public_key"` // hex Ed25519 public key
+	Signature string          `json:"signature"`  // hex Ed25519 signature of Body
+}
+
+// CheckSignature reports whether the checkpoint is signed by its key.
+func (c Checkpoint) CheckSignature() error {
+	pub, err := hex.DecodeString(c.PublicKey)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		return errors.New("the checkpoint's public key is not a hex Ed25519 key")
+	}
+	sig, err := hex.DecodeString(c.Signature)
+	if err != nil || !ed25519.Verify(ed25519.PublicKey(pub), c.Body, sig) {
+		return errors.New("the checkpoint's signature does not match its body")
+	}
+	return nil
+}
+
+// CheckpointStore keeps signed checkpoints of the chain heads.
+type CheckpointStore interface {
+	// ChainHeads lists every incident's chain head, by incident ID.
+	ChainHeads(ctx context.Context) ([]ChainHead, error)
+	// SignCheckpoint signs every current chain head with key and stores it.
+	SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, at time.Time) (Checkpoint, error)
+	// LatestCheckpoint is the newest checkpoint (ErrNotFound).
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+}
+
+var _ CheckpointStore = (*sqlStore)(nil)
+
+func (s *sqlStore) ChainHeads(ctx context.Context) ([]ChainHead, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT incident_id, last_seq, last_hash FROM timeline_heads WHERE last_seq > 0 ORDER BY incident_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: chain heads: %w", err)
+	}
+	defer rows.Close()
+	out := []ChainHead{}
+	for rows.Next() {
+		var h ChainHead
+		if err := rows.Scan(&h.IncidentID, &h.Seq, &h.Hash); err != nil {
+			return nil, fmt.Errorf("store: chain heads: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqlStore) SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, at time.Time) (Checkpoint, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return Checkpoint{}, invalid("checkpoint key is not an Ed25519 private key")
+	}
+	heads, err := s.ChainHeads(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	inst, err := s.InstallationID(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	at = normTime(at)
+	raw, err := json.Marshal(CheckpointBody{Version: CheckpointVersion, Installation: inst, At: at.Format(time.RFC3339Nano), Heads: heads})
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	body, err := canonicalObject(raw)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	c := Checkpoint{At: at, Body: body, PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Signature: hex.EncodeToString(ed25519.Sign(key, body))}
+	defer s.lockWrites()()
+	if err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO checkpoints (id, at, body, public_key, signature)
+		VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints), ?, ?, ?, ?) RETURNING id`),
+		s.timeArg(at), string(body), c.PublicKey, c.Signature).Scan(&c.ID); err != nil {
+		return Checkpoint{}, fmt.Errorf("store: sign checkpoint: %w", err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
+	return s.latestCheckpoint(ctx, s.db)
+}
+
+func (s *sqlStore) latestCheckpoint(ctx context.Context, q querier) (Checkpoint, error) {
+	var c Checkpoint
+	var at dbTime
+	var body string
+	err := q.QueryRowContext(ctx, `SELECT id, at, body, public_key, signature FROM checkpoints ORDER BY id DESC LIMIT 1`).
+		Scan(&c.ID, &at, &body, &c.PublicKey, &c.Signature)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Checkpoint{}, fmt.Errorf("%w: no checkpoint", ErrNotFound)
+	}
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("store: latest checkpoint: %w", err)
+	}
+	c.At, c.Body = at.t, json.RawMessage(body)
+	return c, nil
+}
+
+// verifyCheckpoint checks the incident's chain against the latest signed
+// checkpoint: the event at the checkpoint's seq must still have its hash.
+func (s *sqlStore) verifyCheckpoint(ctx context.Context, q querier, incidentID string, events []storedEvent) ([]VerifyItem, error) {
+	c, err := s.latestCheckpoint(ctx, q)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	item := fmt.Sprintf("checkpoint %d", c.ID)
+	if err := c.CheckSignature(); err != nil {
+		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d cannot be trusted: %v", c.ID, err)}}, nil
+	}
+	var body CheckpointBody
+	if err := json.Unmarshal(c.Body, &body); err != nil {
+		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d's body is not a checkpoint", c.ID)}}, nil
+	}
+	for _, h := range body.Heads {
+		if h.IncidentID != incidentID {
+			continue
+		}
+		switch {
+		case int64(len(events)) < h.Seq:
+			return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d (signed %s) saw %d events; %d remain: events were deleted", c.ID, body.At, h.Seq, len(events))}}, nil
+		case events[h.Seq-1].Hash != h.Hash:
+			return []VerifyItem{{Item: item, Reason: fmt.Sprintf("event %d is not the event checkpoint %d (signed %s) saw: the chain was rewritten", h.Seq, c.ID, body.At)}}, nil
+		}
+	}
+	return nil, nil
+}
