@@ -30,6 +30,10 @@ type Digest struct {
 	Sender    DigestSender
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Checkpoint signs a checkpoint of every chain head and returns it as
+	// text; the digest carries it, so a copy is held outside the database
+	// (nil: no checkpoint).
+	Checkpoint func(ctx context.Context) (string, error)
 }
 
 // Register registers the digest activity under its history name.
@@ -50,6 +54,13 @@ func (d *Digest) SendDigest(ctx context.Context, req workflows.DigestRequest) (w
 	}
 	lines, res := DigestLines(states, now)
 	text := RenderDigest(lines, res, now)
+	if d.Checkpoint != nil {
+		cp, err := d.Checkpoint(ctx)
+		if err != nil {
+			return workflows.DigestResult{}, fmt.Errorf("checkpoint: %w", err)
+		}
+		text += "\n" + cp
+	}
 	if d.Sender == nil {
 		logger := d.Logger
 		if logger == nil {

@@ -2,6 +2,8 @@ package activities_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/activities"
+	"github.com/irbot/irbot/internal/checkpoint"
+	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -69,4 +73,31 @@ func TestDigestListsOpenLiveClocksMostUrgentFirst(t *testing.T) {
 	require.Contains(t, sender.text, "INC-2026-0002 uk-gdpr/ico → authority: OVERDUE since 2026-03-04 06:00 UTC")
 	require.Contains(t, sender.text, "waiting for discovery")
 	require.False(t, strings.Contains(sender.text, "DRILL"), "drill clocks never reach the compliance channel")
+}
+
+// TestDigestCarriesASignedCheckpoint: the daily digest signs every chain
+// head and carries the checkpoint, so a copy lives outside the database.
+func TestDigestCarriesASignedCheckpoint(t *testing.T) {
+	st, err := store.Open(t.Context(), "", filepath.Join(t.TempDir(), "data"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	ev, _, err := st.Append(t.Context(), store.Event{IncidentID: "INC-2026-0001", Key: "k1", Kind: "incident.declared", Actor: "U1"})
+	require.NoError(t, err)
+	key := ed25519.NewKeyFromSeed(make([]byte, 32))
+	sender := &recordedDigest{}
+	d := &activities.Digest{Incidents: openIncidents{}, Sender: sender, Checkpoint: func(ctx context.Context) (string, error) {
+		c, err := st.SignCheckpoint(ctx, key, time.Now())
+		if err != nil {
+			return "", err
+		}
+		return checkpoint.Summary(c), nil
+	}}
+	_, err = d.SendDigest(t.Context(), workflows.DigestRequest{Channel: "C0COMPLIANCE"})
+	require.NoError(t, err)
+	c, err := st.LatestCheckpoint(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, c.CheckSignature())
+	require.Contains(t, sender.text, "Chain checkpoint 1")
+	require.Contains(t, sender.text, c.Signature, "the digest carries the signature")
+	require.Contains(t, sender.text, ev.Hash, "the digest carries every chain head")
 }
