@@ -2,7 +2,7 @@
 // auditor can read and verify with nothing else (no server, no database).
 // The API (GET /api/v1/incidents/{id}/evidence), the CLI (irbot evidence,
 // a client of that endpoint) and the console all get their pack from
-// Packer.Write; irbot verify --evidence checks one with Verify.
+// Packer.WriteEvidence; irbot verify --evidence checks one with Verify.
 //
 // Layout (docs/evidence.md has the details):
 //
@@ -149,8 +149,8 @@ type packFile struct {
 	data []byte
 }
 
-// Write builds id's evidence pack as actor and writes the zip to w.
-func (p *Packer) Write(ctx context.Context, actor workflows.Actor, w io.Writer, id string) error {
+// WriteEvidence builds id's evidence pack as actor and writes the zip to w.
+func (p *Packer) WriteEvidence(ctx context.Context, actor workflows.Actor, w io.Writer, id string) error {
 	if err := p.Source.MayReadRegisters(actor); err != nil {
 		return apperr.New(apperr.Forbidden, "the evidence pack carries the registers: %s", apperr.MessageOf(err))
 	}

@@ -113,7 +113,7 @@ func build(t *testing.T, src source, messages evidence.MessageFunc) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	p := &evidence.Packer{Source: src, Messages: messages, Now: func() time.Time { return t0.Add(2 * time.Hour) }}
-	require.NoError(t, p.Write(t.Context(), dpo, &b, src.state.ID))
+	require.NoError(t, p.WriteEvidence(t.Context(), dpo, &b, src.state.ID))
 	return b.Bytes()
 }
 
@@ -311,7 +311,7 @@ func TestVerifyNamesTheChangedFile(t *testing.T) {
 func TestPackNeedsARegisterReader(t *testing.T) {
 	src, _ := seed(t)
 	var b bytes.Buffer
-	err := (&evidence.Packer{Source: src}).Write(t.Context(), workflows.Actor{ID: "U0R", Roles: []string{"responder"}}, &b, src.state.ID)
+	err := (&evidence.Packer{Source: src}).WriteEvidence(t.Context(), workflows.Actor{ID: "U0R", Roles: []string{"responder"}}, &b, src.state.ID)
 	require.ErrorContains(t, err, "registers are for")
 	require.Zero(t, b.Len(), "nothing is written for a refused pack")
 }

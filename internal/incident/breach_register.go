@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
@@ -351,4 +353,47 @@ func str(v json.RawMessage) string {
 		return s
 	}
 	return string(v)
+}
+
+// WriteBreachRegisterCSV writes entries as CSV (internal/csvexport: RFC
+// 4180, CRLF, formula cells neutralised), one row per incident; obligations
+// and decisions not to notify as one cell each, "; " between items.
+func WriteBreachRegisterCSV(w io.Writer, entries []BreachEntry) error {
+	cw := csvexport.NewWriter(w)
+	_ = cw.Write("incident_id", "title", "severity", "status", "regimes", "declared_at", "declared_by", "aware_at", "discovered_at", "closed_at",
+		"nature", "data_categories", "subjects_count", "records_count", "affected", "personal_data", "consequences", "measures",
+		"obligations", "decisions_not_to_notify", "events", "chain_head")
+	for _, e := range entries {
+		closed := ""
+		if e.ClosedAt != nil {
+			closed = e.ClosedAt.Format(time.RFC3339)
+		}
+		_ = cw.Write(e.IncidentID, e.Title, e.Severity, e.Status, strings.Join(e.Regimes, "; "), e.DeclaredAt.Format(time.RFC3339), e.DeclaredBy,
+			e.AwareAt, e.DiscoveredAt, closed, e.Nature, rawCell(e.DataCategories), rawCell(e.SubjectsCount), rawCell(e.RecordsCount), rawCell(e.Affected),
+			e.PersonalData, e.Consequences, e.Measures, obligationsCell(e.Obligations), obligationsCell(e.NotNotified), strconv.Itoa(e.Events), e.ChainHead)
+	}
+	return cw.Flush()
+}
+
+func rawCell(v json.RawMessage) string {
+	if s := str(v); s != "" {
+		return s
+	}
+	return ""
+}
+
+// obligationsCell is "regime/obligation: outcome (details)" per obligation.
+func obligationsCell(obs []BreachObligation) string {
+	parts := make([]string, 0, len(obs))
+	for _, o := range obs {
+		var d []string
+		for _, kv := range [][2]string{{"due", o.DueAt}, {"sent", o.SentAt}, {"met by", o.MetBy}, {"late by", o.LateBy}, {"late because", o.LateReason},
+			{"reference", o.Reference}, {"decided by", strings.Join(o.DecidedBy, ", ")}, {"rationale", o.Rationale}} {
+			if kv[1] != "" {
+				d = append(d, kv[0]+" "+kv[1])
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s/%s: %s (%s)", o.Regime, o.Obligation, o.Outcome, strings.Join(d, ", ")))
+	}
+	return strings.Join(parts, "; ")
 }
