@@ -17,6 +17,9 @@ import (
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+		}
 		t.Skip("pdftotext (poppler-utils) is not installed")
 	}
 	dir := t.TempDir()
