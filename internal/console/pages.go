@@ -394,32 +394,37 @@ type registerView struct {
 	CSVURL           string
 }
 
+// registerQuery reads a register page's query: from and to as dates (to
+// as given, inclusive), a known regime and format html or csv; anything else
+// is an Invalid error naming it.
+func registerQuery(q url.Values, what string, regimes []string) (from, to *time.Time, format string, err error) {
+	for k := range q {
+		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
+			return nil, nil, "", apperr.New(apperr.Invalid, "unknown filter %q; the %s filters by from, to and regime", k, what)
+		}
+	}
+	if from, err = parseDate("from", q.Get("from")); err != nil {
+		return nil, nil, "", err
+	}
+	if to, err = parseDate("to", q.Get("to")); err != nil {
+		return nil, nil, "", err
+	}
+	if r := q.Get("regime"); r != "" && len(regimes) > 0 && !slices.Contains(regimes, r) {
+		return nil, nil, "", apperr.New(apperr.Invalid, "unknown regime %q", r)
+	}
+	format = q.Get("format")
+	if format != "" && format != "html" && format != "csv" {
+		return nil, nil, "", apperr.New(apperr.Invalid, "format must be html or csv, got %q", format)
+	}
+	return from, to, format, nil
+}
+
 func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 	q := r.URL.Query()
 	v := registerView{From: q.Get("from"), To: q.Get("to"), Regime: q.Get("regime"), Regimes: c.cfg.Regimes}
-	for k := range q {
-		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
-			c.fail(w, r, apperr.New(apperr.Invalid, "unknown filter %q; the register filters by from, to and regime", k))
-			return
-		}
-	}
-	from, err := parseDate("from", v.From)
+	from, to, format, err := registerQuery(q, "register", v.Regimes)
 	if err != nil {
 		c.fail(w, r, err)
-		return
-	}
-	to, err := parseDate("to", v.To)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if v.Regime != "" && len(v.Regimes) > 0 && !slices.Contains(v.Regimes, v.Regime) {
-		c.fail(w, r, apperr.New(apperr.Invalid, "unknown regime %q", v.Regime))
-		return
-	}
-	format := q.Get("format")
-	if format != "" && format != "html" && format != "csv" {
-		c.fail(w, r, apperr.New(apperr.Invalid, "format must be html or csv, got %q", format))
 		return
 	}
 	all, err := c.cfg.Service.Register(r.Context(), actor)
@@ -468,23 +473,7 @@ func (c *Console) breachRegister(w http.ResponseWriter, r *http.Request, actor w
 	}
 	q := r.URL.Query()
 	v := breachView{From: q.Get("from"), To: q.Get("to"), Regime: q.Get("regime"), Regimes: c.cfg.Regimes}
-	for k := range q {
-		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
-			c.fail(w, r, apperr.New(apperr.Invalid, "unknown filter %q; the breach register filters by from, to and regime", k))
-			return
-		}
-	}
-	format := q.Get("format")
-	if format != "" && format != "html" && format != "csv" {
-		c.fail(w, r, apperr.New(apperr.Invalid, "format must be html or csv, got %q", format))
-		return
-	}
-	from, err := parseDate("from", v.From)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	to, err := parseDate("to", v.To)
+	from, to, format, err := registerQuery(q, "breach register", v.Regimes)
 	if err != nil {
 		c.fail(w, r, err)
 		return
