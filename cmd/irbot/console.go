@@ -12,6 +12,7 @@ import (
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/console"
+	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
@@ -25,15 +26,16 @@ func localAdminWanted(cfg config.Config) bool {
 }
 
 // newConsole builds the web console on the same service and store as the
-// API. EvidencePacks, BreachRegister and Drills stay nil until the branches
-// that build them are wired here.
+// API, with the evidence packs and the breach register of the same service.
 func newConsole(cfg config.Config, svc *incident.Service, st store.Store, dir *auth.Directory, log *slog.Logger) (*console.Console, error) {
 	return console.New(console.Config{
 		Service: svc, Store: st, Directory: dir, Logger: log,
 		LocalAdmin: localAdminWanted(cfg), LocalAdminAnywhere: cfg.Console.LocalAdminAnywhere,
 		PublicURL: cfg.Console.PublicURL, TrustedProxyHeader: cfg.Console.TrustedProxyHeader, TrustedProxies: cfg.Console.TrustedProxies,
-		Regimes: svc.Rules.IDs(),
-		Drills:  consoleDrills{svc: svc, log: log},
+		Regimes:        svc.Rules.IDs(),
+		Drills:         consoleDrills{svc: svc, log: log},
+		Evidence:       &evidence.Packer{Source: svc, Now: svc.Now},
+		BreachRegister: svc,
 	})
 }
 

@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "help", "--help", "-h":
 		if len(args) > 1 && args[1] == "api" {
-			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage+"\n"+cli.DrillUsage)
+			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage+"\n"+cli.DrillUsage+"\n"+cli.EvidenceUsage)
 			return 0
 		}
 		fmt.Fprint(stdout, usage)

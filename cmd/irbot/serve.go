@@ -21,6 +21,7 @@ import (
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/embedtemporal"
+	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/schedule"
@@ -163,7 +164,8 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("IRBOT_DIGEST_CRON: %w", err)
 		}
 	}
-	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck}
+	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
+		Evidence: &evidence.Packer{Source: m.service, Now: m.service.Now}}
 	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below
 		if api.Extra == nil {
 			api.Extra = map[string]http.Handler{}

@@ -35,7 +35,7 @@ var commands = []string{"declare", "list", "show", "act", "timeline", "verify", 
 
 // Handles reports whether name is an API client command.
 func Handles(name string) bool {
-	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name) || slices.Contains(drillCommands, name)
+	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name) || slices.Contains(drillCommands, name) || slices.Contains(evidenceCommands, name)
 }
 
 // Env is what the client reads from the environment.
@@ -63,6 +63,9 @@ type client struct {
 // Run runs one client command and returns the exit code: 0 ok, 1 the server
 // refused or failed, 2 bad usage.
 func Run(args []string, env Env, stdout, stderr io.Writer) int {
+	if IsOffline(args) {
+		return VerifyEvidence(args[1:], stdout, stderr)
+	}
 	c := &client{env: env, stdout: stdout, stderr: stderr}
 	if c.env.HTTP == nil {
 		c.env.HTTP = &http.Client{Timeout: 60 * time.Second}
@@ -98,6 +101,10 @@ func Run(args []string, env Env, stdout, stderr io.Writer) int {
 		return c.campaign(args[1:])
 	case "drill":
 		return c.drill(args[1:])
+	case "evidence":
+		return c.evidence(args[1:])
+	case "breach-register":
+		return c.breachRegister(args[1:])
 	}
 	fmt.Fprint(stderr, Usage)
 	return 2

@@ -67,14 +67,16 @@ type Store interface {
 // EvidencePacks writes an incident's evidence pack (a zip). Nil means "not
 // available in this build" (501).
 type EvidencePacks interface {
-	WriteEvidence(ctx context.Context, w io.Writer, incidentID string) error
+	WriteEvidence(ctx context.Context, actor workflows.Actor, w io.Writer, incidentID string) error
 }
 
-// BreachRegister writes the breach register (one row per live incident) as
-// CSV for a period. Nil means "not available in this build" (501).
+// BreachRegister reads the breach register (one row per live incident),
+// filtered. Nil means "not available in this build" (501).
 type BreachRegister interface {
-	WriteBreachRegisterCSV(ctx context.Context, w io.Writer, from, to *time.Time) error
+	BreachRegister(ctx context.Context, actor workflows.Actor, f incident.BreachFilter) ([]incident.BreachEntry, error)
 }
+
+var _ BreachRegister = (*incident.Service)(nil)
 
 // DrillScenario is one drill scenario as the console lists it.
 type DrillScenario struct {

@@ -376,7 +376,7 @@ func (c *Console) evidence(w http.ResponseWriter, r *http.Request, actor workflo
 		return
 	}
 	var buf bytes.Buffer
-	if err := c.cfg.Evidence.WriteEvidence(r.Context(), &buf, id); err != nil {
+	if err := c.cfg.Evidence.WriteEvidence(r.Context(), actor, &buf, id); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -394,32 +394,37 @@ type registerView struct {
 	CSVURL           string
 }
 
+// registerQuery reads a register page's query: from and to as dates (to
+// as given, inclusive), a known regime and format html or csv; anything else
+// is an Invalid error naming it.
+func registerQuery(q url.Values, what string, regimes []string) (from, to *time.Time, format string, err error) {
+	for k := range q {
+		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
+			return nil, nil, "", apperr.New(apperr.Invalid, "unknown filter %q; the %s filters by from, to and regime", k, what)
+		}
+	}
+	if from, err = parseDate("from", q.Get("from")); err != nil {
+		return nil, nil, "", err
+	}
+	if to, err = parseDate("to", q.Get("to")); err != nil {
+		return nil, nil, "", err
+	}
+	if r := q.Get("regime"); r != "" && len(regimes) > 0 && !slices.Contains(regimes, r) {
+		return nil, nil, "", apperr.New(apperr.Invalid, "unknown regime %q", r)
+	}
+	format = q.Get("format")
+	if format != "" && format != "html" && format != "csv" {
+		return nil, nil, "", apperr.New(apperr.Invalid, "format must be html or csv, got %q", format)
+	}
+	return from, to, format, nil
+}
+
 func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 	q := r.URL.Query()
 	v := registerView{From: q.Get("from"), To: q.Get("to"), Regime: q.Get("regime"), Regimes: c.cfg.Regimes}
-	for k := range q {
-		if !slices.Contains([]string{"from", "to", "regime", "format"}, k) {
-			c.fail(w, r, apperr.New(apperr.Invalid, "unknown filter %q; the register filters by from, to and regime", k))
-			return
-		}
-	}
-	from, err := parseDate("from", v.From)
+	from, to, format, err := registerQuery(q, "register", v.Regimes)
 	if err != nil {
 		c.fail(w, r, err)
-		return
-	}
-	to, err := parseDate("to", v.To)
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if v.Regime != "" && len(v.Regimes) > 0 && !slices.Contains(v.Regimes, v.Regime) {
-		c.fail(w, r, apperr.New(apperr.Invalid, "unknown regime %q", v.Regime))
-		return
-	}
-	format := q.Get("format")
-	if format != "" && format != "html" && format != "csv" {
-		c.fail(w, r, apperr.New(apperr.Invalid, "format must be html or csv, got %q", format))
 		return
 	}
 	all, err := c.cfg.Service.Register(r.Context(), actor)
@@ -449,34 +454,49 @@ func (c *Console) registerPage(w http.ResponseWriter, r *http.Request, actor wor
 	c.render(w, r, http.StatusOK, "register", page{Title: "Notification register", Actor: actor, Nav: "register", Data: v})
 }
 
+type breachView struct {
+	Entries          []incident.BreachEntry
+	From, To, Regime string
+	Regimes          []string
+	CSVURL           string
+}
+
 func (c *Console) breachRegister(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
-	// Same readers as the notification register: the service says who.
-	if _, err := c.cfg.Service.Register(r.Context(), actor); err != nil {
-		c.fail(w, r, err)
-		return
-	}
 	if c.cfg.BreachRegister == nil {
+		// Same readers as the notification register: the service says who.
+		if _, err := c.cfg.Service.Register(r.Context(), actor); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 		c.notAvailable(w, r, actor, "The breach register")
 		return
 	}
-	from, err := parseDate("from", r.URL.Query().Get("from"))
+	q := r.URL.Query()
+	v := breachView{From: q.Get("from"), To: q.Get("to"), Regime: q.Get("regime"), Regimes: c.cfg.Regimes}
+	from, to, format, err := registerQuery(q, "breach register", v.Regimes)
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	to, err := parseDate("to", r.URL.Query().Get("to"))
-	if err != nil {
+	f := incident.BreachFilter{From: from, Regime: v.Regime}
+	if to != nil {
+		end := to.AddDate(0, 0, 1) // "to" is inclusive on the page
+		f.To = &end
+	}
+	if v.Entries, err = c.cfg.BreachRegister.BreachRegister(r.Context(), actor, f); err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := c.cfg.BreachRegister.WriteBreachRegisterCSV(r.Context(), &buf, from, to); err != nil {
-		c.fail(w, r, err)
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="breach-register.csv"`)
+		_ = incident.WriteBreachRegisterCSV(w, v.Entries)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="breach-register.csv"`)
-	_, _ = buf.WriteTo(w)
+	qs := q
+	qs.Set("format", "csv")
+	v.CSVURL = "/breach-register?" + qs.Encode()
+	c.render(w, r, http.StatusOK, "breach", page{Title: "Breach register", Actor: actor, Nav: "breach", Data: v})
 }
 
 // ---- drills ----

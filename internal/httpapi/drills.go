@@ -107,7 +107,7 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, drillView(st))
 	}))
 	mux.HandleFunc("GET /api/v1/drills/{id}/report", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
-		format, ok := formatParam(w, r, "json", "md", "html")
+		format, ok := formatParam(w, r, "json", "md", "html", "pdf")
 		if !ok {
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/csvexport"
+	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
@@ -50,6 +51,8 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Extra mounts more handlers (Slack endpoints, console) on the same mux.
 	Extra map[string]http.Handler
+	// Evidence builds evidence packs (nil: 501).
+	Evidence EvidenceWriter
 }
 
 // Handler returns the routed handler with logging and panic recovery.
@@ -69,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 	s.noticeRoutes(mux)
 	s.recordRoutes(mux)
 	s.drillRoutes(mux)
+	s.evidenceRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -242,28 +246,11 @@ func WriteTimelineCSV(w io.Writer, events []store.Event) error {
 	return csvexport.WriteTimeline(w, events)
 }
 
-// WriteTimelineMarkdown writes events as a Markdown table for reports.
+// WriteTimelineMarkdown writes events as a Markdown table for reports
+// (the same table as the evidence pack's timeline.md).
 func WriteTimelineMarkdown(w io.Writer, id string, events []store.Event) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Timeline of %s\n\n| # | at (UTC) | kind | actor | details | hash |\n|---|---|---|---|---|---|\n", id)
-	for _, e := range events {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | `%s` |\n", e.Seq, e.At.UTC().Format("2006-01-02 15:04:05"), e.Kind,
-			mdEscape(e.Actor), mdEscape(string(e.Data)), shortHash(e.Hash))
-	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, evidence.TimelineMarkdown(id, events))
 	return err
-}
-
-func mdEscape(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
-
-func shortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {

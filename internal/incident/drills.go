@@ -231,8 +231,8 @@ func (s *Service) DrillImprove(ctx context.Context, actor workflows.Actor, id st
 	return &st, nil
 }
 
-// DrillReport is the after-action report of drill id in format json, md or
-// html, with its content type. The web console calls it too.
+// DrillReport is the after-action report of drill id in format json, md,
+// html or pdf, with its content type. The web console calls it too.
 func (s *Service) DrillReport(ctx context.Context, actor workflows.Actor, id, format string) ([]byte, string, error) {
 	d, err := s.Drill(ctx, actor, id)
 	if err != nil {
@@ -256,6 +256,9 @@ func (s *Service) DrillReport(ctx context.Context, actor workflows.Actor, id, fo
 	case "html":
 		b, err := r.HTML()
 		return b, "text/html; charset=utf-8", err
+	case "pdf":
+		b, err := r.PDF()
+		return b, "application/pdf", err
 	}
-	return nil, "", apperr.New(apperr.Invalid, "format %q is not one of json, md, html", format)
+	return nil, "", apperr.New(apperr.Invalid, "format %q is not one of json, md, html, pdf", format)
 }

@@ -379,8 +379,8 @@ func (s *Service) Verify(ctx context.Context, actor workflows.Actor, id string) 
 // Register returns every notice and decision not to notify. It is for the
 // people accountable for notifications.
 func (s *Service) Register(ctx context.Context, actor workflows.Actor) ([]store.RegisterEntry, error) {
-	if !hasRole(actor, "compliance", "dpo", "legal", "manager", "admin", "commander") {
-		return nil, apperr.New(apperr.Forbidden, "the register is for compliance, dpo, legal, manager, commander or admin")
+	if err := s.MayReadRegisters(actor); err != nil {
+		return nil, err
 	}
 	return s.Store.ListRegister(ctx)
 }

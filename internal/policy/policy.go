@@ -55,6 +55,11 @@ var Actions = map[string][]string{
 	"add_reference":        clockRoles, // an authority's case number on a sent notice
 }
 
+// RegisterReaders may read the notification register, the breach register
+// and evidence packs (which carry both): the people accountable for
+// notifications and the auditors.
+var RegisterReaders = []string{Compliance, DPO, Legal, Manager, Commander, Admin}
+
 // Allowed reports whether any of roles may take action. Unknown actions are
 // denied.
 func Allowed(action string, roles []string) bool {
