@@ -27,6 +27,8 @@ import (
 	_ "time/tzdata" // rule time zones must resolve in a minimal image too
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/irbot/irbot/internal/jurisdiction"
 )
 
 // RuleSet is every known regime with its obligations.
@@ -448,7 +450,6 @@ var yamlTypeProblem = regexp.MustCompile("cannot unmarshal (!!\\w+) (.*) into .*
 var ruleIDPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 var ruleFlagPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 var ruleClockTimePattern = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
-var ruleJurisdictionPattern = regexp.MustCompile(`^(EU|[A-Z]{2}(-[A-Z0-9]{1,3}|-\*)?)$`)
 
 func oneOf(list []string) string { return strings.Join(list, ", ") }
 
@@ -470,6 +471,10 @@ func (v *ruleValidator) regime(r *Regime, i int) {
 	}
 	if strings.TrimSpace(r.Jurisdiction) == "" {
 		v.add(id, "", "jurisdiction is missing")
+	} else if r.Jurisdiction != "global" {
+		if err := jurisdiction.Check(r.Jurisdiction); err != nil {
+			v.add(id, "", "jurisdiction %v (or global)", err)
+		}
 	}
 	if strings.TrimSpace(r.Source) == "" {
 		v.add(id, "", "source is missing: every regime cites the law it comes from")
@@ -665,8 +670,12 @@ func (v *ruleValidator) rule(regime string, o *Rule, j int, byID map[string][]*R
 	}
 	for k, t := range o.Thresholds {
 		what := fmt.Sprintf("threshold %d", k+1)
-		if !ruleJurisdictionPattern.MatchString(t.In) {
-			v.add(regime, id, "%s: in %q is not an ISO 3166 code like US-CA, BR, EU, or US-* for any single state", what, t.In)
+		if country, ok := strings.CutSuffix(t.In, "-*"); ok {
+			if err := jurisdiction.Check(country); err != nil || country == "EU" {
+				v.add(regime, id, "%s: in %q: COUNTRY-* needs an ISO 3166-1 country, like US-* for any single state", what, t.In)
+			}
+		} else if err := jurisdiction.Check(t.In); err != nil {
+			v.add(regime, id, "%s: in %v (or US-* for any single state)", what, err)
 		}
 		if !slices.Contains(RuleComparisons, t.Comparison) {
 			v.add(regime, id, "%s: comparison %q is not one of %s", what, t.Comparison, oneOf(RuleComparisons))

@@ -104,7 +104,7 @@ const minimalRules = `
 regimes:
   - id: xx-test
     name: Test regime
-    jurisdiction: XX
+    jurisdiction: DE
     source: "Test Act s 1"
     confidence: high
     obligations:
@@ -135,7 +135,7 @@ func TestParseRulesNamesFileRegimeRuleAndProblem(t *testing.T) {
 		{"business days need a calendar", `counting: calendar hours`, "counting: business days", `business days need a calendar`},
 		{"prior submission needs after", `trigger: awareness`, `trigger: prior_submission`, `trigger prior_submission needs after`},
 		{"unknown field", `semantics: hard`, "semantics: hard\n        deadline: soon", `field deadline not found`},
-		{"bad threshold", `semantics: hard`, "semantics: hard\n        thresholds: [{in: California, comparison: over, count: 500}]", `threshold 1: in "California" is not an ISO 3166 code`},
+		{"bad threshold", `semantics: hard`, "semantics: hard\n        thresholds: [{in: California, comparison: over, count: 500}]", `threshold 1: in "California" is a name, not a jurisdiction code: use the ISO 3166 code US-CA`},
 		{"bad zone", `semantics: hard`, "semantics: hard\n        time_zone: Mars/Olympus", `time_zone "Mars/Olympus"`},
 		{"low confidence without note", `        confidence: high
 `, "        confidence: low\n", `confidence low needs a note`},

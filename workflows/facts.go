@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/internal/jurisdiction"
 	"github.com/irbot/irbot/playbooks"
 )
 
@@ -75,6 +76,27 @@ func FactNames() []string {
 // error a person can act on. It is used by the Update validator, so it must be
 // deterministic and must not look at the wall clock.
 func NormalizeFact(name string, raw json.RawMessage) (any, error) {
+	return normalizeFact(name, raw, jurisdiction.Parse)
+}
+
+// appliedFact is NormalizeFact for a value the validator has accepted: the
+// workflow applies it with jurisdictions read by shape only, so replaying a
+// history gives the same state whichever ISO 3166 table the binary carries.
+func appliedFact(name string, raw json.RawMessage) any {
+	v, _ := normalizeFact(name, raw, readJurisdiction)
+	return v
+}
+
+// readJurisdiction reads back a jurisdiction code checked on entry.
+func readJurisdiction(s string) (string, error) {
+	code := strings.ToUpper(strings.TrimSpace(s))
+	if !jurisdiction.WellFormed(code) {
+		return "", fmt.Errorf("%q is not a jurisdiction code", s)
+	}
+	return code, nil
+}
+
+func normalizeFact(name string, raw json.RawMessage, jurisdiction func(string) (string, error)) (any, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, fmt.Errorf("fact %q needs a value", name)
@@ -148,7 +170,7 @@ func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 		}
 		return s, nil
 	case name == "affected":
-		counts, err := parseAffected(raw)
+		counts, err := parseAffected(raw, jurisdiction)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +183,7 @@ func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 	return nil, fmt.Errorf("unknown fact %q; known facts: %s", name, strings.Join(FactNames(), ", "))
 }
 
-func parseAffected(raw json.RawMessage) (map[string]int64, error) {
+func parseAffected(raw json.RawMessage, jurisdiction func(string) (string, error)) (map[string]int64, error) {
 	var m map[string]json.Number
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -171,9 +193,9 @@ func parseAffected(raw json.RawMessage) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, k := range deadline.SortedKeys(m) {
 		n := m[k]
-		code := strings.ToUpper(strings.TrimSpace(k))
-		if !deadline.ValidJurisdiction(code) {
-			return nil, fmt.Errorf("fact \"affected\": %q is not an ISO 3166 code such as \"US-CA\", \"BR\" or \"DE\", or \"EU\"", k)
+		code, err := jurisdiction(k)
+		if err != nil {
+			return nil, fmt.Errorf("fact \"affected\": %w", err)
 		}
 		v, err := n.Int64()
 		if err != nil || v < 0 {
@@ -202,7 +224,7 @@ func deadlineFacts(facts map[string]any, clocks []ClockState, delays []deadline.
 	}
 	if raw, ok := facts["affected"]; ok {
 		b, _ := json.Marshal(raw)
-		if counts, err := parseAffected(b); err == nil {
+		if counts, err := parseAffected(b, readJurisdiction); err == nil {
 			for _, k := range deadline.SortedKeys(counts) {
 				f.Affected[k] = int(counts[k])
 			}

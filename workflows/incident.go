@@ -474,7 +474,7 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		inc.state.Severity = a.Severity
 		return inc.recordEvent(ctx, "severity.changed", actor, with("from", old, "to", a.Severity, "reason", a.Reason), nil)
 	case ActionSetFact:
-		v, _ := NormalizeFact(a.Name, a.Value)
+		v := appliedFact(a.Name, a.Value)
 		old, had := inc.state.Facts[a.Name]
 		inc.state.Facts[a.Name] = v
 		if inc.state.FactsBy == nil {

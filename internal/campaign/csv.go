@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/internal/jurisdiction"
 	"github.com/irbot/irbot/internal/store"
 )
 
@@ -107,8 +107,8 @@ func Parse(r io.Reader) ([]store.CampaignRecipient, []BadRow, error) {
 	return good, bad, nil
 }
 
-func check(email, name, jurisdiction, language string) (store.CampaignRecipient, string) {
-	r := store.CampaignRecipient{Name: name, Jurisdiction: strings.ToUpper(jurisdiction), Language: language}
+func check(email, name, juris, language string) (store.CampaignRecipient, string) {
+	r := store.CampaignRecipient{Name: name, Jurisdiction: strings.ToUpper(juris), Language: language}
 	if email == "" {
 		return r, "no email address"
 	}
@@ -121,8 +121,12 @@ func check(email, name, jurisdiction, language string) (store.CampaignRecipient,
 	if len(name) > 200 || strings.ContainsAny(name, "\r\n") {
 		return r, "the name is longer than 200 characters or spans lines"
 	}
-	if jurisdiction != "" && !deadline.ValidJurisdiction(r.Jurisdiction) {
-		return r, fmt.Sprintf("jurisdiction %q is not an ISO 3166 code such as DE, US-CA or EU", jurisdiction)
+	if juris != "" {
+		code, err := jurisdiction.Parse(juris)
+		if err != nil {
+			return r, "jurisdiction " + err.Error()
+		}
+		r.Jurisdiction = code
 	}
 	if language != "" && !languageRE.MatchString(language) {
 		return r, fmt.Sprintf("language %q is not a language tag such as en, de or pt-BR", language)

@@ -25,10 +25,34 @@ func TestParseReportsEveryBadRowByLine(t *testing.T) {
 	require.Equal(t, []BadRow{
 		{Row: 3, Reason: "the email address is not valid (use the bare address, e.g. ann@example.com)"},
 		{Row: 4, Reason: "the same address as row 2"},
-		{Row: 5, Reason: `jurisdiction "Germany" is not an ISO 3166 code such as DE, US-CA or EU`},
+		{Row: 5, Reason: `jurisdiction "Germany" is a name, not a jurisdiction code: use the ISO 3166 code DE`},
 		{Row: 6, Reason: `language "english!" is not a language tag such as en, de or pt-BR`},
 	}, bad)
 	require.NotContains(t, bad[0].Reason, "not-an-address", "a bad row never echoes the address")
+}
+
+// Issue 15 defect 9: well-formed but made-up jurisdictions were accepted.
+func TestParseRefusesJurisdictionsThatAreNotInISO3166(t *testing.T) {
+	in := "email,name,jurisdiction,language\n" +
+		"a@example.com,A,XX,en\n" +
+		"b@example.com,B,ZZ,en\n" +
+		"c@example.com,C,US-ZZ,en\n" +
+		"d@example.com,D,DE-XY,de\n" +
+		"e@example.com,E,EU-DE,de\n" +
+		"f@example.com,F,de-by,de\n" +
+		"g@example.com,G,us-ca,en\n" +
+		"h@example.com,H,EU,en\n"
+	good, bad, err := Parse(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Equal(t, []BadRow{
+		{Row: 2, Reason: `jurisdiction "XX": XX is not an assigned ISO 3166-1 country code`},
+		{Row: 3, Reason: `jurisdiction "ZZ": ZZ is not an assigned ISO 3166-1 country code`},
+		{Row: 4, Reason: `jurisdiction "US-ZZ": ZZ is not an ISO 3166-2 subdivision of United States (US); subdivision codes look like US-AK`},
+		{Row: 5, Reason: `jurisdiction "DE-XY": XY is not an ISO 3166-2 subdivision of Germany (DE); subdivision codes look like DE-BB`},
+		{Row: 6, Reason: `jurisdiction "EU-DE": EU has no subdivisions; use the member state's ISO 3166-1 code (e.g. DE) or EU`},
+	}, bad)
+	require.Len(t, good, 3)
+	require.Equal(t, []string{"DE-BY", "US-CA", "EU"}, []string{good[0].Jurisdiction, good[1].Jurisdiction, good[2].Jurisdiction}, "codes are kept in upper case")
 }
 
 func TestParseRefusesAFileWithoutAnEmailColumn(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/internal/jurisdiction"
 	"github.com/irbot/irbot/playbooks"
 )
 
@@ -234,14 +235,14 @@ func ParseAt(s string) (trigger string, at time.Time, err error) {
 // ParseAffected parses an --affected value, JURISDICTION=N, where
 // JURISDICTION is an ISO 3166 code (US-CA, BR, DE) or EU and N a count of
 // people, 0 or more.
-func ParseAffected(s string) (jurisdiction string, n int, err error) {
+func ParseAffected(s string) (code string, n int, err error) {
 	j, value, ok := strings.Cut(s, "=")
 	if !ok {
 		return "", 0, fmt.Errorf("--affected %q: expected JURISDICTION=N, like US-CA=600", s)
 	}
-	j = strings.ToUpper(strings.TrimSpace(j))
-	if !deadline.ValidJurisdiction(j) {
-		return "", 0, fmt.Errorf("--affected %q: jurisdiction %q is not an ISO 3166 code like US-CA, BR, DE, or EU", s, j)
+	j, err = jurisdiction.Parse(j)
+	if err != nil {
+		return "", 0, fmt.Errorf("--affected %q: jurisdiction %w", s, err)
 	}
 	value = strings.TrimSpace(value)
 	n, convErr := strconv.Atoi(value)
