@@ -37,6 +37,9 @@ type published struct {
 	// JSON): an identical render is not sent again.
 	lastCard string
 	invited  map[string]bool
+	// last is the state last published in this process: the channel is
+	// told what changed since (talk.go).
+	last *workflows.IncidentState
 }
 
 func newPublishState() *publishState {
@@ -151,6 +154,7 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 	rendered := renderedCard(blocks, fallback)
 	if p.cardTS != "" && rendered == p.lastCard {
 		refs.CardTS = p.cardTS
+		b.talk(ctx, st, p)
 		return refs, nil // Slack already shows exactly this
 	}
 	if p.cardTS != "" {
@@ -180,6 +184,7 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 	if fresh || !p.announced {
 		b.announceOnce(ctx, st, p)
 	}
+	b.talk(ctx, st, p)
 	return refs, nil
 }
 

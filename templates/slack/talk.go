@@ -1,0 +1,134 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+// Short messages in the incident channel, one per change people must notice.
+
+// NoticeDrafted says a notice was drafted and who approves it.
+func NoticeDrafted(n workflows.NoticeState, by string) string {
+	msg := fmt.Sprintf(":memo: %s drafted notice *%s* for %s/%s", Mention(by), Escape(n.ID), Escape(n.Regime), Escape(n.Obligation))
+	if len(n.Missing) > 0 {
+		return msg + fmt.Sprintf("; %d required field(s) still missing (`/incident facts`).", len(n.Missing))
+	}
+	return msg + ". A second person (DPO or legal) approves it: `/incident notices`."
+}
+
+// NoticeSent says what went to whom, with its Message-ID. A notice to
+// individuals names no addresses (they are personal data): it counts them.
+func NoticeSent(n workflows.NoticeSummary) string {
+	whom := Escape(strings.Join(n.To, ", "))
+	if n.Recipient == "individuals" {
+		count := len(n.To)
+		if n.Campaign != nil && n.Campaign.Total > 0 {
+			count = n.Campaign.Total
+		}
+		whom = fmt.Sprintf("%d affected people", count)
+	}
+	msg := fmt.Sprintf(":incoming_envelope: Notice *%s* (%s/%s) was sent to %s", Escape(n.ID), Escape(n.Regime), Escape(n.Obligation), whom)
+	if n.SentAt != nil {
+		msg += " at " + UTC(*n.SentAt)
+	}
+	if n.MessageID != "" {
+		msg += " · Message-ID `" + Escape(n.MessageID) + "`"
+	}
+	return Truncate(msg+".", MaxFallbackText)
+}
+
+// Changes are the channel messages for what changed from prev to cur: the
+// severity, the commander, the phase, each clock added, moved, overdue or
+// settled, each notice sent, and the close.
+func Changes(prev, cur workflows.IncidentState, now time.Time) []string {
+	var out []string
+	if cur.Severity != prev.Severity && cur.Severity != "" {
+		out = append(out, fmt.Sprintf("%s Severity is now *%s* (was %s).", severityIcon[cur.Severity], Escape(cur.Severity), Escape(orNone(prev.Severity))))
+	}
+	if c, p := roleHolder(cur, "commander"), roleHolder(prev, "commander"); c != p && c != "" {
+		msg := ":busts_in_silhouette: " + Mention(c) + " is now the incident commander"
+		if p != "" {
+			msg += ", taking over from " + Mention(p)
+		}
+		out = append(out, msg+".")
+	}
+	if cur.Phase != prev.Phase && cur.Phase != "" && cur.Status != workflows.StatusClosed {
+		out = append(out, ":arrow_forward: Phase: *"+Escape(phaseName(cur, cur.Phase))+"* (after "+Escape(phaseName(prev, prev.Phase))+").")
+	}
+	for _, c := range cur.Clocks {
+		var old *workflows.ClockState
+		for i := range prev.Clocks {
+			if prev.Clocks[i].Key() == c.Key() {
+				old = &prev.Clocks[i]
+			}
+		}
+		name := c.Key()
+		if c.Name != "" {
+			name = Escape(c.Name) + " (" + c.Key() + ")"
+		}
+		switch {
+		case old == nil:
+			msg := ":alarm_clock: New clock: " + name
+			if c.DueAt != nil {
+				msg += ", due " + UTC(*c.DueAt) + " (" + Left(*c.DueAt, now) + ")"
+			}
+			out = append(out, msg+".")
+		case old.Open() && !c.Open():
+			out = append(out, ":white_check_mark: Clock settled: "+name+" ("+Escape(c.Status)+").")
+		case c.Status == workflows.ClockOverdue && old.Status != workflows.ClockOverdue:
+			out = append(out, ":rotating_light: Clock overdue: "+name+".")
+		case c.Open() && c.DueAt != nil && (old.DueAt == nil || !old.DueAt.Equal(*c.DueAt)):
+			out = append(out, ":alarm_clock: Clock changed: "+name+" is now due "+UTC(*c.DueAt)+" ("+Left(*c.DueAt, now)+").")
+		}
+	}
+	for _, n := range cur.Notices {
+		if n.Status != workflows.NoticeSent {
+			continue
+		}
+		was := ""
+		for _, o := range prev.Notices {
+			if o.ID == n.ID {
+				was = o.Status
+			}
+		}
+		if was != workflows.NoticeSent {
+			out = append(out, NoticeSent(n))
+		}
+	}
+	if cur.Status == workflows.StatusClosed && prev.Status != workflows.StatusClosed {
+		out = append(out, ":lock: Incident "+cur.ID+" is closed.")
+	}
+	for i := range out {
+		out[i] = Truncate(out[i], MaxFallbackText)
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func roleHolder(st workflows.IncidentState, role string) string {
+	who := ""
+	for _, r := range st.Roles {
+		if r.Role == role {
+			who = r.User
+		}
+	}
+	return who
+}
+
+func phaseName(st workflows.IncidentState, id string) string {
+	for _, ph := range st.Phases {
+		if ph.ID == id && ph.Title != "" {
+			return ph.Title
+		}
+	}
+	return id
+}
