@@ -194,6 +194,25 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNoticeAndClose(t *testing.T) {
 	require.Contains(t, sent, "Message-ID `"+tpl.Escape(msgs[0].MessageID)+"`", "the channel names the Message-ID that arrived")
 	channelSays("Clock settled: ")
 
+	// Rae posts a status update: in the channel, in the announcement's
+	// thread, and on the timeline.
+	sc.command(rae, channel, "update", fake.ResponseURL("update"))
+	lastView(tpl.CallbackUpdate, 1)
+	sc.submitView(rae, "V-update", tpl.CallbackUpdate, id, map[string]map[string]any{
+		tpl.BlockUpdateStatus: textInput("Contained; the supervisory authority is notified."),
+		tpl.BlockUpdateNext:   textInput("Reset the remaining passwords."),
+		tpl.BlockUpdateDue:    {"type": "static_select", "selected_option": map[string]any{"value": "240"}},
+	})
+	channelSays("Status update on " + id)
+	require.Eventually(t, func() bool {
+		for _, c := range fake.OKCalls("chat.postMessage") {
+			if c.Params["channel"] == "CANNOUNCE1" && c.Params["thread_ts"] != "" && strings.Contains(c.Params["text"], "Status update on "+id) {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 50*time.Millisecond, "the update is a reply in the announcement's thread")
+
 	// Rae, the commander, closes.
 	sc.command(rae, channel, "close Contained; the supervisory authority is notified", fake.ResponseURL("close"))
 	channelSays(":lock: Incident " + id + " is closed.")

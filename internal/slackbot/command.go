@@ -95,6 +95,11 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		return c, nil
 	case "repost":
 		return Command{Name: "repost"}, nil
+	case "update":
+		if len(args) > 0 {
+			return Command{}, parseErr("`/incident update` takes nothing after it: it opens the status update form")
+		}
+		return Command{Name: "update"}, nil
 	case "facts":
 		if len(args) > 0 {
 			return Command{}, parseErr("`/incident facts` takes nothing after it: it opens the facts form")
@@ -223,7 +228,7 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 
 // subcommands are the words /incident understands, for "did you mean".
 var subcommands = []string{"help", "declare", "list", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
-	"notified", "not-notify", "close", "drill", "facts", "notify"}
+	"notified", "not-notify", "close", "drill", "facts", "notify", "update"}
 
 // parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).
 func parseClock(arg, usage string) (regime, obligation string, err error) {

@@ -39,13 +39,17 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return ephemeral(tpl.HelpText())
 	case "drill_start", "drill_list":
 		return ephemeral(drillsLater)
-	case "facts", "notify":
+	case "facts", "notify", "update":
 		// Modals: the reads and the form go on the urgent pool before the
 		// trigger ID expires.
 		actor := b.actor(cmd.UserID, cmd.UserName)
 		if !b.urgent.submit(func(ctx context.Context) {
-			if c.Name == "facts" {
+			switch c.Name {
+			case "facts":
 				b.openFacts(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
+				return
+			case "update":
+				b.openUpdate(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
 				return
 			}
 			b.openNotify(ctx, cmd.TriggerID, actor, "", cmd.ChannelID, c.Regime, c.Obligation, to)

@@ -13,7 +13,9 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-func factInput(v string) map[string]any { return map[string]any{"type": "plain_text_input", "value": v} }
+func factInput(v string) map[string]any {
+	return map[string]any{"type": "plain_text_input", "value": v}
+}
 
 // TestFactsModalSetsOnlyChangedFacts: /incident facts opens a form with the
 // current values; a value the workflow would refuse keeps it open under its

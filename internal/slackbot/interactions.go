@@ -237,6 +237,19 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 			b.seen.forget(key)
 			return viewErrors(busyBlock, busyText)
 		}
+	case tpl.CallbackUpdate:
+		u := tpl.ParseUpdate(v.State, b.now())
+		if u.Status == "" {
+			return viewErrors(tpl.BlockUpdateStatus, "Say where things stand.")
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		id := v.PrivateMetadata
+		if !b.work.submit(func(ctx context.Context) { b.postUpdate(ctx, actor, id, u, requestID) }) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockUpdateStatus, busyText)
+		}
 	case tpl.CallbackNote, tpl.CallbackClose:
 		id := v.PrivateMetadata
 		a := workflows.Action{Type: workflows.ActionNote, Text: tpl.InputValue(v.State, tpl.BlockNoteText), RequestID: requestID, Source: "slack"}

@@ -40,6 +40,9 @@ type published struct {
 	// last is the state last published in this process: the channel is
 	// told what changed since (talk.go).
 	last *workflows.IncidentState
+	// announceTS is the announcement's message: status updates are
+	// threaded under it.
+	announceTS string
 }
 
 func newPublishState() *publishState {
@@ -344,7 +347,11 @@ func (b *Bot) announceOnce(ctx context.Context, st workflows.IncidentState, p *p
 		return
 	}
 	blocks, fallback := tpl.Announcement(st, p.channelID, st.PublicChannel)
-	if _, err := b.api.Post(ctx, b.announce, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)); err != nil {
+	ts, err := b.api.Post(ctx, b.announce, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))
+	if err == nil {
+		p.announceTS = ts
+	}
+	if err != nil {
 		b.log.Warn("slack announcement failed", "incident", st.ID, "code", ErrCode(err))
 		if !IsPermanent(err) {
 			return // try again on the next publish

@@ -97,6 +97,7 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		messages["reminder/"+kind], _ = ClockReminder(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
 			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live"})
 	}
+	messages["update/huge"], _ = UpdateMessage(extreme.ID, "U0000000001", StatusUpdate{Status: strings.Repeat("漏洩 <b>&\x00", 400), Next: strings.Repeat("n", 2000), Due: now})
 	messages["notify-picker/108-clocks"], _ = NotifyPicker(extreme, now)
 	messages["notify-picker/none"], _ = NotifyPicker(small, now)
 	long := notices[0]
@@ -120,6 +121,7 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		"not-notify":          NotNotifyModal(extreme.ID, extreme.Regimes[26], extreme.Clocks[107].Obligation),
 		"notice-reject":       NoticeRejectModal(extreme.ID, "N39"),
 		"notice-send":         NoticeSendModal(extreme.ID, "N39"),
+		"update":              UpdateModal(extreme.ID),
 		"facts/empty":         FactsModal(extreme, nil),
 		"facts/huge":          FactsModal(withHugeFacts(extreme, now), hugeSetters(now)),
 		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now),

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	goslack "github.com/slack-go/slack"
+
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -131,4 +133,86 @@ func phaseName(st workflows.IncidentState, id string) string {
 		}
 	}
 	return id
+}
+
+// The status update modal (/incident update): its callback, inputs and the
+// choices of when the next update is due (minutes from now).
+const (
+	CallbackUpdate    = "irbot.update"
+	BlockUpdateStatus = "update_status"
+	BlockUpdateNext   = "update_next"
+	BlockUpdateDue    = "update_due"
+)
+
+var updateDue = []struct {
+	minutes int
+	label   string
+}{{30, "In 30 minutes"}, {60, "In 1 hour"}, {240, "In 4 hours"}, {1440, "In 24 hours"}}
+
+// UpdateModal asks for a status update: where things stand, the next
+// steps, and when the next update is due.
+func UpdateModal(incidentID string) goslack.ModalViewRequest {
+	var opts []*goslack.OptionBlockObject
+	for _, d := range updateDue {
+		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
+	}
+	due := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("When", MaxOptionText), InputAction, opts...)
+	due.InitialOption = opts[1]
+	return goslack.ModalViewRequest{
+		Type:       goslack.VTModal,
+		CallbackID: CallbackUpdate,
+		Title:      plain("Status update", MaxModalTitle),
+		Submit:     plain("Post update", MaxModalTitle),
+		Close:      plain("Cancel", MaxModalTitle),
+		Blocks: goslack.Blocks{BlockSet: []goslack.Block{
+			textInput(BlockUpdateStatus, "Current status", "Contained; scope confirmed at 12 000 customers", true, false, 2000, ""),
+			textInput(BlockUpdateNext, "Next steps", "Draft the Art. 33 notice; reset passwords", true, true, 2000, ""),
+			goslack.NewInputBlock(BlockUpdateDue, plain("Next update due", 2000), nil, due),
+		}},
+		PrivateMetadata: incidentID,
+	}
+}
+
+// StatusUpdate is one submitted status update.
+type StatusUpdate struct {
+	Status, Next string
+	Due          time.Time
+}
+
+// ParseUpdate reads a submitted update modal; Due counts from now.
+func ParseUpdate(state *goslack.ViewState, now time.Time) StatusUpdate {
+	u := StatusUpdate{Status: InputValue(state, BlockUpdateStatus), Next: InputValue(state, BlockUpdateNext), Due: now.Add(time.Hour)}
+	if state != nil {
+		for _, d := range updateDue {
+			if state.Values[BlockUpdateDue][InputAction].SelectedOption.Value == fmt.Sprint(d.minutes) {
+				u.Due = now.Add(time.Duration(d.minutes) * time.Minute)
+			}
+		}
+	}
+	return u
+}
+
+// UpdateNote is the update as the timeline keeps it.
+func (u StatusUpdate) UpdateNote() string {
+	s := "Status update: " + u.Status
+	if u.Next != "" {
+		s += "\nNext steps: " + u.Next
+	}
+	return s + "\nNext update due: " + UTC(u.Due)
+}
+
+// UpdateMessage is the update as the channel (and the announcement's
+// thread) shows it.
+func UpdateMessage(incidentID, by string, u StatusUpdate) ([]goslack.Block, string) {
+	head := fmt.Sprintf(":mega: *Status update* on %s from %s", incidentID, Mention(by))
+	body := "*Status*\n" + Escape(u.Status)
+	if u.Next != "" {
+		body += "\n*Next steps*\n" + Escape(u.Next)
+	}
+	blocks := []goslack.Block{
+		goslack.NewSectionBlock(mrkdwn(head), nil, nil),
+		goslack.NewSectionBlock(mrkdwn(body), nil, nil),
+		goslack.NewContextBlock("", mrkdwn("Next update due "+UTC(u.Due))),
+	}
+	return blocks, Truncate(fmt.Sprintf("Status update on %s: %s", incidentID, u.Status), MaxFallbackText)
 }
