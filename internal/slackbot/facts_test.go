@@ -126,3 +126,63 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestClockAlertsShareOneThreadPerClockAndSnooze: a clock's alerts go into
+// one thread (the first starts it, an overdue one also shows in the
+// channel), name the people holding the roles by mention, and carry
+// Notified… and Snooze… buttons; Snooze… opens a form whose submission
+// snoozes the clock as the person who pressed it.
+func TestClockAlertsShareOneThreadPerClockAndSnooze(t *testing.T) {
+	h := newHarness(t, nil)
+	id, ch := clockIncident(t, h)
+	h.svc.mu.Lock()
+	h.svc.states[id].Roles = []workflows.RoleAssignment{{Role: "dpo", User: "U0000000007"}}
+	h.svc.mu.Unlock()
+	due := time.Date(2026, 3, 4, 9, 30, 0, 0, time.UTC)
+	alert := func(kind, key, regime string) workflows.ClockAlert {
+		return workflows.ClockAlert{IncidentID: id, Mode: "live", Kind: kind, Regime: regime, Obligation: "supervisory-authority",
+			DueAt: due, At: due.Add(-6 * time.Hour), Notify: []string{"dpo"}, Key: key}
+	}
+	require.NoError(t, h.bot.ClockAlert(t.Context(), alert("clock.reminder", "k1", "eu-gdpr")))
+	require.NoError(t, h.bot.ClockAlert(t.Context(), alert("clock.escalation", "k2", "eu-gdpr")))
+	require.NoError(t, h.bot.ClockAlert(t.Context(), alert("clock.overdue", "k3", "eu-gdpr")))
+	require.NoError(t, h.bot.ClockAlert(t.Context(), alert("clock.reminder", "k4", "uk-gdpr")))
+	var posts []map[string]string
+	for _, c := range h.slack.OKCalls("chat.postMessage") {
+		if c.Params["channel"] == ch {
+			posts = append(posts, c.Params)
+		}
+	}
+	require.Len(t, posts, 4)
+	require.Empty(t, posts[0]["thread_ts"], "the first alert of a clock starts its thread")
+	first := h.slack.Messages(ch)[0].TS
+	require.Equal(t, first, posts[1]["thread_ts"], "the escalation replies in the clock's thread")
+	require.Equal(t, first, posts[2]["thread_ts"])
+	require.Equal(t, "true", posts[2]["reply_broadcast"], "overdue also shows in the channel")
+	require.Empty(t, posts[3]["thread_ts"], "another clock has its own thread")
+	require.Contains(t, posts[0]["blocks"], "\\u003c@U0000000007\\u003e", "the incident's DPO is mentioned, not the role name")
+	require.Contains(t, posts[0]["blocks"], "\\u003c@U0000000001\\u003e", "and the users file's DPO")
+	require.Contains(t, posts[0]["blocks"], tpl.ClockValue(tpl.ClockOptionNotified, id, "eu-gdpr", "supervisory-authority"))
+	require.Contains(t, posts[0]["blocks"], tpl.ClockValue(tpl.ClockOptionSnooze, id, "eu-gdpr", "supervisory-authority"))
+
+	press := payloadForm(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "U0000000001"}, "trigger_id": "trig-snooze", "channel": map[string]any{"id": ch},
+		"container": map[string]any{"type": "message", "message_ts": first, "channel_id": ch},
+		"actions": []any{map[string]any{"type": "button", "action_id": tpl.ElementID(tpl.ActionClockMenu, 1), "block_id": "b",
+			"value": tpl.ClockValue(tpl.ClockOptionSnooze, id, "eu-gdpr", "supervisory-authority"), "action_ts": "9.1"}},
+	})
+	code, _, _ := signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), press, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Eventually(t, func() bool { return len(h.slack.OKCalls("views.open")) == 1 }, 5*time.Second, 10*time.Millisecond, "Snooze… opens its form")
+	require.Contains(t, h.slack.OKCalls("views.open")[0].Params["view"], tpl.CallbackSnooze)
+	before := time.Now()
+	signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000001", "V-snooze", tpl.CallbackSnooze,
+		tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
+			tpl.BlockSnoozeFor: {"type": "static_select", "selected_option": map[string]any{"value": "240"}},
+		}), nil)
+	require.Eventually(t, func() bool { return len(h.svc.actions(workflows.ActionSnoozeClock)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	s := h.svc.actions(workflows.ActionSnoozeClock)[0]
+	require.Equal(t, "U0000000001", s.Actor.ID)
+	require.Equal(t, "eu-gdpr", s.Regime)
+	require.WithinDuration(t, before.Add(4*time.Hour), *s.Until, time.Minute)
+}

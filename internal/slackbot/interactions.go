@@ -237,6 +237,25 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 			b.seen.forget(key)
 			return viewErrors(busyBlock, busyText)
 		}
+	case tpl.CallbackSnooze:
+		if !b.seen.first(key) {
+			return nil
+		}
+		id, clockKey := tpl.SplitValue(v.PrivateMetadata)
+		regime, obligation := tpl.SplitClockKey(clockKey)
+		until := tpl.SnoozeUntil(v.State, b.now()).UTC()
+		a := workflows.Action{Type: workflows.ActionSnoozeClock, Regime: regime, Obligation: obligation, Until: &until, RequestID: requestID, Source: "slack"}
+		if !b.work.submit(func(ctx context.Context) {
+			to := b.incidentReply(ctx, id, user)
+			if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+				b.refused(ctx, to, id, actor, a, err)
+				return
+			}
+			b.tell(ctx, to, "Reminders for "+clockKey+" are quiet until "+tpl.UTC(until)+"; escalations still go out.")
+		}) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockSnoozeFor, busyText)
+		}
 	case tpl.CallbackUpdate:
 		u := tpl.ParseUpdate(v.State, b.now())
 		if u.Status == "" {

@@ -28,6 +28,20 @@ type publishState struct {
 	// incident's name_taken must not adopt a channel whose create is still
 	// in flight.
 	names map[string]string
+	// threads are the clock alert threads, by "incident|regime/obligation".
+	threads map[string]string
+}
+
+func (s *publishState) thread(key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.threads[key]
+}
+
+func (s *publishState) setThread(key, ts string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threads[key] = ts
 }
 
 type published struct {
@@ -46,7 +60,7 @@ type published struct {
 }
 
 func newPublishState() *publishState {
-	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}}
+	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}}
 }
 
 func (s *publishState) lock(id string) func() {

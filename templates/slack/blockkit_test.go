@@ -94,6 +94,8 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 	messages["list/20-and-more"], _ = OpenList(open, now)
 	messages["list/none"], _ = OpenList(incident.OpenListResult{}, now)
 	for _, kind := range []string{"clock.reminder", "clock.overdue", "clock.escalated"} {
+		messages["reminder-threaded/"+kind], _ = ClockReminderFor(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
+			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live", Notify: []string{"dpo", "legal"}}, []string{"U0000000001", "W0000000002", "not-a-slack-id"}, true)
 		messages["reminder/"+kind], _ = ClockReminder(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
 			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live"})
 	}
@@ -122,6 +124,7 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		"notice-reject":       NoticeRejectModal(extreme.ID, "N39"),
 		"notice-send":         NoticeSendModal(extreme.ID, "N39"),
 		"update":              UpdateModal(extreme.ID),
+		"snooze":              SnoozeModal(extreme.ID, extreme.Regimes[26], extreme.Clocks[107].Obligation),
 		"facts/empty":         FactsModal(extreme, nil),
 		"facts/huge":          FactsModal(withHugeFacts(extreme, now), hugeSetters(now)),
 		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now),
