@@ -20,17 +20,18 @@ func (b *Bot) ClockAlert(ctx context.Context, al workflows.ClockAlert) error {
 	if err != nil {
 		return ActivityError(&Error{Method: "incident state", Code: "unavailable", Err: err})
 	}
-	blocks, fallback := tpl.ClockReminder(al)
+	people := b.alertRecipients(*st, al.Notify)
+	blocks, fallback := tpl.ClockReminderFor(al, people, false)
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
 	var errs []error
 	if st.Slack != nil && st.Slack.ChannelID != "" && b.seen.first("alert:"+al.Key+":channel") {
-		if _, err := b.api.Post(ctx, st.Slack.ChannelID, opts...); err != nil {
+		if err := b.postClockAlert(ctx, st.Slack.ChannelID, al, people); err != nil {
 			b.seen.forget("alert:" + al.Key + ":channel")
 			errs = append(errs, err)
 		}
 	}
 	if al.Mode != workflows.ModeDrill && st.Mode != workflows.ModeDrill {
-		for _, u := range b.alertRecipients(*st, al.Notify) {
+		for _, u := range people {
 			key := "alert:" + al.Key + ":" + u
 			if !b.seen.first(key) {
 				continue
@@ -77,4 +78,25 @@ func (b *Bot) alertRecipients(st workflows.IncidentState, roles []string) []stri
 		}
 	}
 	return out
+}
+
+// postClockAlert posts a clock's alert in the incident channel, with its
+// buttons, in one thread per clock: the first alert starts it, the later
+// ones reply in it (an overdue one also shows in the channel).
+func (b *Bot) postClockAlert(ctx context.Context, channelID string, al workflows.ClockAlert, people []string) error {
+	blocks, fallback := tpl.ClockReminderFor(al, people, true)
+	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
+	key := al.IncidentID + "|" + al.Regime + "/" + al.Obligation
+	thread := b.published.thread(key)
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+		if al.Kind == "clock.overdue" {
+			opts = append(opts, slack.MsgOptionBroadcast())
+		}
+	}
+	ts, err := b.api.Post(ctx, channelID, opts...)
+	if err == nil && thread == "" {
+		b.published.setThread(key, ts)
+	}
+	return err
 }

@@ -77,8 +77,8 @@ func (b *Bot) clockCommand(ctx context.Context, actor workflows.Actor, id string
 }
 
 // onClockMenu opens the modal for the option picked in a clock's menu.
-func (b *Bot) onClockMenu(act slack.BlockAction, triggerID string, to reply) bool {
-	option, id, regime, obligation := tpl.SplitClockValue(act.SelectedOption.Value)
+func (b *Bot) onClockMenu(act slack.BlockAction, triggerID string, actor workflows.Actor, to reply) bool {
+	option, id, regime, obligation := tpl.SplitClockValue(actionArg(act))
 	if id == "" || regime == "" || obligation == "" {
 		return true
 	}
@@ -88,6 +88,12 @@ func (b *Bot) onClockMenu(act slack.BlockAction, triggerID string, to reply) boo
 		view = tpl.NotifiedModal(id, regime, obligation, b.now())
 	case tpl.ClockOptionNotNotify:
 		view = tpl.NotNotifyModal(id, regime, obligation)
+	case tpl.ClockOptionSnooze:
+		view = tpl.SnoozeModal(id, regime, obligation)
+	case tpl.ClockOptionNotify:
+		return b.urgent.submit(func(ctx context.Context) {
+			b.openNotify(ctx, triggerID, actor, id, "", regime, obligation, to)
+		})
 	default:
 		return true
 	}

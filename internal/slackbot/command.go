@@ -15,7 +15,7 @@ import (
 
 // Command is one parsed /incident invocation.
 type Command struct {
-	Name     string // declare, list, status, clocks, notices, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
+	Name     string // declare, list, status, clocks, notices, facts, notify, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
 	Title    string // declare
 	Incident string // status, clocks, notices: an explicit incident ID
 	// Regime and Obligation name a clock (notified, not_notify).
@@ -95,6 +95,18 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 		return c, nil
 	case "repost":
 		return Command{Name: "repost"}, nil
+	case "update":
+		if len(args) > 0 {
+			return Command{}, parseErr("`/incident update` takes nothing after it: it opens the status update form")
+		}
+		return Command{Name: "update"}, nil
+	case "facts":
+		if len(args) > 0 {
+			return Command{}, parseErr("`/incident facts` takes nothing after it: it opens the facts form")
+		}
+		return Command{Name: "facts"}, nil
+	case "notify":
+		return parseNotify(args)
 	case "list", "ls":
 		if len(args) > 0 {
 			return Command{}, parseErr("`/incident list` takes nothing after it")
@@ -216,7 +228,7 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 
 // subcommands are the words /incident understands, for "did you mean".
 var subcommands = []string{"help", "declare", "list", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
-	"notified", "not-notify", "close", "drill"}
+	"notified", "not-notify", "close", "drill", "facts", "notify", "update"}
 
 // parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).
 func parseClock(arg, usage string) (regime, obligation string, err error) {

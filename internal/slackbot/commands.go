@@ -39,6 +39,25 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return ephemeral(tpl.HelpText())
 	case "drill_start", "drill_list":
 		return ephemeral(drillsLater)
+	case "facts", "notify", "update":
+		// Modals: the reads and the form go on the urgent pool before the
+		// trigger ID expires.
+		actor := b.actor(cmd.UserID, cmd.UserName)
+		if !b.urgent.submit(func(ctx context.Context) {
+			switch c.Name {
+			case "facts":
+				b.openFacts(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
+				return
+			case "update":
+				b.openUpdate(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
+				return
+			}
+			b.openNotify(ctx, cmd.TriggerID, actor, "", cmd.ChannelID, c.Regime, c.Obligation, to)
+		}) {
+			b.seen.forget(key)
+			return ephemeral(busyText)
+		}
+		return nil
 	case "declare":
 		if c.Title == "" {
 			// The trigger ID expires in about 3 s: open the form now, on

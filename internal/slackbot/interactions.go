@@ -65,7 +65,12 @@ func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction)
 		}
 		ok = b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, view, to) })
 	case tpl.ActionClockMenu:
-		ok = b.onClockMenu(act, cb.TriggerID, to)
+		ok = b.onClockMenu(act, cb.TriggerID, b.actor(user, userName(cb.User)), to)
+	case tpl.ActionNotify:
+		id, key := tpl.SplitValue(act.Value)
+		regime, obligation := tpl.SplitClockKey(key)
+		actor := b.actor(user, userName(cb.User))
+		ok = b.urgent.submit(func(ctx context.Context) { b.openNotify(ctx, cb.TriggerID, actor, id, "", regime, obligation, to) })
 	case tpl.ActionNoticeApprove, tpl.ActionNoticeSend, tpl.ActionNoticeReject, tpl.ActionNoticeSendLate:
 		ok = b.onNoticeButton(cb, act, to, requestID)
 	case tpl.ActionJoin:
@@ -207,6 +212,62 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 		}) {
 			b.seen.forget(key)
 			return viewErrors(tpl.BlockNoticeReason, busyText)
+		}
+	case tpl.CallbackFacts, tpl.CallbackNotify:
+		values, errs := checkFacts(v)
+		if errs != nil {
+			return errs
+		}
+		id, clockKey := tpl.SplitValue(v.PrivateMetadata)
+		if id == "" {
+			return nil
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		work := func(ctx context.Context) { b.submitFacts(ctx, actor, id, values, requestID) }
+		busyBlock := tpl.FactBlockID(tpl.NoticeFacts[0].Name)
+		if v.CallbackID == tpl.CallbackNotify {
+			busyBlock = tpl.BlockRecipients
+			regime, obligation := tpl.SplitClockKey(clockKey)
+			to := tpl.Recipients(v.State)
+			work = func(ctx context.Context) { b.submitNotify(ctx, actor, id, regime, obligation, to, values, requestID) }
+		}
+		if !b.work.submit(work) {
+			b.seen.forget(key)
+			return viewErrors(busyBlock, busyText)
+		}
+	case tpl.CallbackSnooze:
+		if !b.seen.first(key) {
+			return nil
+		}
+		id, clockKey := tpl.SplitValue(v.PrivateMetadata)
+		regime, obligation := tpl.SplitClockKey(clockKey)
+		until := tpl.SnoozeUntil(v.State, b.now()).UTC()
+		a := workflows.Action{Type: workflows.ActionSnoozeClock, Regime: regime, Obligation: obligation, Until: &until, RequestID: requestID, Source: "slack"}
+		if !b.work.submit(func(ctx context.Context) {
+			to := b.incidentReply(ctx, id, user)
+			if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
+				b.refused(ctx, to, id, actor, a, err)
+				return
+			}
+			b.tell(ctx, to, "Reminders for "+clockKey+" are quiet until "+tpl.UTC(until)+"; escalations still go out.")
+		}) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockSnoozeFor, busyText)
+		}
+	case tpl.CallbackUpdate:
+		u := tpl.ParseUpdate(v.State, b.now())
+		if u.Status == "" {
+			return viewErrors(tpl.BlockUpdateStatus, "Say where things stand.")
+		}
+		if !b.seen.first(key) {
+			return nil
+		}
+		id := v.PrivateMetadata
+		if !b.work.submit(func(ctx context.Context) { b.postUpdate(ctx, actor, id, u, requestID) }) {
+			b.seen.forget(key)
+			return viewErrors(tpl.BlockUpdateStatus, busyText)
 		}
 	case tpl.CallbackNote, tpl.CallbackClose:
 		id := v.PrivateMetadata

@@ -28,6 +28,20 @@ type publishState struct {
 	// incident's name_taken must not adopt a channel whose create is still
 	// in flight.
 	names map[string]string
+	// threads are the clock alert threads, by "incident|regime/obligation".
+	threads map[string]string
+}
+
+func (s *publishState) thread(key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.threads[key]
+}
+
+func (s *publishState) setThread(key, ts string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threads[key] = ts
 }
 
 type published struct {
@@ -37,10 +51,16 @@ type published struct {
 	// JSON): an identical render is not sent again.
 	lastCard string
 	invited  map[string]bool
+	// last is the state last published in this process: the channel is
+	// told what changed since (talk.go).
+	last *workflows.IncidentState
+	// announceTS is the announcement's message: status updates are
+	// threaded under it.
+	announceTS string
 }
 
 func newPublishState() *publishState {
-	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}}
+	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}}
 }
 
 func (s *publishState) lock(id string) func() {
@@ -151,6 +171,7 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 	rendered := renderedCard(blocks, fallback)
 	if p.cardTS != "" && rendered == p.lastCard {
 		refs.CardTS = p.cardTS
+		b.talk(ctx, st, p)
 		return refs, nil // Slack already shows exactly this
 	}
 	if p.cardTS != "" {
@@ -180,6 +201,7 @@ func (b *Bot) publish(ctx context.Context, st workflows.IncidentState) (workflow
 	if fresh || !p.announced {
 		b.announceOnce(ctx, st, p)
 	}
+	b.talk(ctx, st, p)
 	return refs, nil
 }
 
@@ -339,7 +361,11 @@ func (b *Bot) announceOnce(ctx context.Context, st workflows.IncidentState, p *p
 		return
 	}
 	blocks, fallback := tpl.Announcement(st, p.channelID, st.PublicChannel)
-	if _, err := b.api.Post(ctx, b.announce, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)); err != nil {
+	ts, err := b.api.Post(ctx, b.announce, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false))
+	if err == nil {
+		p.announceTS = ts
+	}
+	if err != nil {
 		b.log.Warn("slack announcement failed", "incident", st.ID, "code", ErrCode(err))
 		if !IsPermanent(err) {
 			return // try again on the next publish

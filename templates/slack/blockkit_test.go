@@ -94,9 +94,20 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 	messages["list/20-and-more"], _ = OpenList(open, now)
 	messages["list/none"], _ = OpenList(incident.OpenListResult{}, now)
 	for _, kind := range []string{"clock.reminder", "clock.overdue", "clock.escalated"} {
+		messages["reminder-threaded/"+kind], _ = ClockReminderFor(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
+			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live", Notify: []string{"dpo", "legal"}}, []string{"U0000000001", "W0000000002", "not-a-slack-id"}, true)
 		messages["reminder/"+kind], _ = ClockReminder(workflows.ClockAlert{IncidentID: extreme.ID, Kind: kind, Regime: extreme.Regimes[0],
 			Obligation: strings.Repeat("o", 200), DueAt: now, At: now, Mode: "live"})
 	}
+	messages["update/huge"], _ = UpdateMessage(extreme.ID, "U0000000001", StatusUpdate{Status: strings.Repeat("漏洩 <b>&\x00", 400), Next: strings.Repeat("n", 2000), Due: now})
+	messages["notify-picker/108-clocks"], _ = NotifyPicker(extreme, now)
+	messages["notify-picker/none"], _ = NotifyPicker(small, now)
+	long := notices[0]
+	long.Text = strings.Repeat("Nature: [to be completed: Nature of the breach] ]] 漏洩 <x> & ", 2000)
+	long.Status, long.IncidentID = "draft", extreme.ID
+	messages["notice-preview/huge-missing"], _ = NoticePreview(long, now)
+	long.Missing, long.Text, long.To = nil, "", nil
+	messages["notice-preview/empty"], _ = NoticePreview(long, now)
 	for name, blocks := range messages {
 		t.Run(name, func(t *testing.T) {
 			require.Empty(t, slackfake.CheckBlocks(blocksJSON(t, blocks), slackfake.SurfaceMessage))
@@ -112,6 +123,12 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		"not-notify":          NotNotifyModal(extreme.ID, extreme.Regimes[26], extreme.Clocks[107].Obligation),
 		"notice-reject":       NoticeRejectModal(extreme.ID, "N39"),
 		"notice-send":         NoticeSendModal(extreme.ID, "N39"),
+		"update":              UpdateModal(extreme.ID),
+		"snooze":              SnoozeModal(extreme.ID, extreme.Regimes[26], extreme.Clocks[107].Obligation),
+		"facts/empty":         FactsModal(extreme, nil),
+		"facts/huge":          FactsModal(withHugeFacts(extreme, now), hugeSetters(now)),
+		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now),
+		"notify/huge":         NotifyModal(withHugeFacts(extreme, now), extreme.Clocks[0], hugeRequired(), hugeSetters(now), now),
 	}
 	for name, v := range modals {
 		t.Run("modal/"+name, func(t *testing.T) {
@@ -165,4 +182,32 @@ func TestCheckerRejectsWhatSlackRejects(t *testing.T) {
 	for name, raw := range views {
 		require.NotEmpty(t, slackfake.CheckView([]byte(raw)), name)
 	}
+}
+
+// withHugeFacts sets every fact a notice draws on to the largest value the
+// workflow accepts, in other scripts and with markup.
+func withHugeFacts(st workflows.IncidentState, now time.Time) workflows.IncidentState {
+	big := strings.Repeat("Ünïcødé <b>&\x00 漏洩 ", 600)[:10000]
+	st.Facts = map[string]any{"nature": big, "consequences": big, "measures": big, "dpo_contact": big,
+		"data_categories": []any{big, "names"}, "subjects_count": float64(1 << 53), "records_count": float64(0),
+		"affected": map[string]any{"US-CA": float64(600), "DE": float64(40), "BR": float64(1e12)}, "personal_data": "unknown",
+		"aware_at": now.Format(time.RFC3339Nano), "discovered_at": now.Add(-72 * time.Hour).Format(time.RFC3339Nano)}
+	return st
+}
+
+func hugeSetters(now time.Time) map[string]FactSetter {
+	out := map[string]FactSetter{}
+	for _, f := range NoticeFacts {
+		out[f.Name] = FactSetter{By: strings.Repeat("W", 30), At: now}
+	}
+	return out
+}
+
+// hugeRequired is more required content than any rule has, duplicates included.
+func hugeRequired() []string {
+	out := []string{"nature", "nature"}
+	for i := range 60 {
+		out = append(out, fmt.Sprintf("field_%02d_%s", i, strings.Repeat("x", 200)))
+	}
+	return out
 }

@@ -227,6 +227,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, nil))
 	for _, c := range menuClocks {
 		menu := goslack.NewOverflowBlockElement(ActionClockMenu,
+			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotify, st.ID, c.Regime, c.Obligation), plain("Draft notice…", MaxOptionText), nil),
 			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotified, st.ID, c.Regime, c.Obligation), plain("Notified…", MaxOptionText), nil),
 			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotNotify, st.ID, c.Regime, c.Obligation), plain("Not notifying…", MaxOptionText), nil))
 		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, clockNow)), nil, goslack.NewAccessory(menu)))

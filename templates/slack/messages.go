@@ -50,6 +50,9 @@ func HelpText() string {
 		"`/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]`: record that a notification was sent now (e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`); a late one needs the reason",
 		"`/incident not-notify REGIME/OBLIGATION REASON`: record a documented decision not to notify",
 		"`/incident notices`: the incident's notices, privately, with Approve, Reject and Send buttons",
+		"`/incident facts`: a form with every fact notices draw on, their values and who set them",
+		"`/incident notify [REGIME/OBLIGATION]`: draft a notice for a clock in a form, prefilled from the facts, with a preview",
+		"`/incident update`: post a status update in the channel and the announcement's thread",
 		"`/incident repost`: post the card again, after irbot paused publishing here because Slack refused (channel archived, irbot removed)",
 		"`/incident close [reason]`: close the incident",
 		"`/incident drill start SCENARIO [speed]`, `/incident drill list`: tabletop drills",
@@ -103,6 +106,13 @@ func ClocksText(st workflows.IncidentState, now time.Time) string {
 // ClockReminder is a clock's reminder or escalation, for the incident
 // channel and the DMs of the people it names.
 func ClockReminder(a workflows.ClockAlert) ([]goslack.Block, string) {
+	return ClockReminderFor(a, nil, false)
+}
+
+// ClockReminderFor is ClockReminder naming the people who hold the roles it
+// is for (mentions, so Slack notifies them; the role names when nobody
+// holds them), with Notified… and Snooze… buttons when buttons is set.
+func ClockReminderFor(a workflows.ClockAlert, people []string, buttons bool) ([]goslack.Block, string) {
 	icon, what := "⏳", "Reminder"
 	switch a.Kind {
 	case "clock.escalation":
@@ -122,10 +132,74 @@ func ClockReminder(a workflows.ClockAlert) ([]goslack.Block, string) {
 	if a.Mode == workflows.ModeDrill {
 		text = "DRILL · " + text
 	}
-	if len(a.Notify) > 0 {
-		text += "\nFor: " + strings.Join(a.Notify, ", ")
+	switch {
+	case len(people) > 0:
+		mentions := make([]string, 0, len(people))
+		for _, p := range people {
+			mentions = append(mentions, Mention(p))
+		}
+		text += "\nFor: " + strings.Join(mentions, ", ")
+	case len(a.Notify) > 0:
+		text += "\nFor: " + strings.Join(a.Notify, ", ") + " (nobody holds the role yet)"
 	}
 	text += "\nRecord the notice, or a documented decision not to notify, to stop this clock."
 	fallback := fmt.Sprintf("%s %s: %s due %s", what, a.IncidentID, a.Regime+"/"+a.Obligation, UTC(a.DueAt))
-	return []goslack.Block{goslack.NewSectionBlock(mrkdwn(text), nil, nil)}, Truncate(fallback, MaxFallbackText)
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(text), nil, nil)}
+	if buttons {
+		blocks = append(blocks, goslack.NewActionBlock("",
+			button(ElementID(ActionClockMenu, 0), ClockValue(ClockOptionNotified, a.IncidentID, a.Regime, a.Obligation), "Notified…", goslack.StylePrimary),
+			button(ElementID(ActionClockMenu, 1), ClockValue(ClockOptionSnooze, a.IncidentID, a.Regime, a.Obligation), "Snooze…", "")))
+	}
+	return blocks, Truncate(fallback, MaxFallbackText)
+}
+
+// ClockOptionSnooze is a reminder's Snooze… button.
+const ClockOptionSnooze = "snooze"
+
+// CallbackSnooze quiets a clock's reminders; its private metadata is
+// Value(incident, "regime/obligation").
+const (
+	CallbackSnooze = "irbot.snooze"
+	BlockSnoozeFor = "snooze_for"
+)
+
+var snoozeFor = []struct {
+	minutes int
+	label   string
+}{{60, "1 hour"}, {240, "4 hours"}, {720, "12 hours"}, {1440, "24 hours"}}
+
+// SnoozeModal asks how long to quiet a clock's routine reminders
+// (escalations always go out).
+func SnoozeModal(incidentID, regime, obligation string) goslack.ModalViewRequest {
+	var opts []*goslack.OptionBlockObject
+	for _, d := range snoozeFor {
+		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
+	}
+	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("For", MaxOptionText), InputAction, opts...)
+	sel.InitialOption = opts[0]
+	return goslack.ModalViewRequest{
+		Type:       goslack.VTModal,
+		CallbackID: CallbackSnooze,
+		Title:      plain("Snooze reminders", MaxModalTitle),
+		Submit:     plain("Snooze", MaxModalTitle),
+		Close:      plain("Cancel", MaxModalTitle),
+		Blocks: goslack.Blocks{BlockSet: []goslack.Block{
+			goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("Quiet the routine reminders of *%s/%s* of %s. Escalations and the overdue alert always go out; a snooze ends at the due time at the latest.", Escape(regime), Escape(obligation), incidentID)), nil, nil),
+			goslack.NewInputBlock(BlockSnoozeFor, plain("Snooze for", 2000), nil, sel),
+		}},
+		PrivateMetadata: Value(incidentID, regime+"/"+obligation),
+	}
+}
+
+// SnoozeUntil reads a submitted snooze modal: the end of the snooze.
+func SnoozeUntil(state *goslack.ViewState, now time.Time) time.Time {
+	until := now.Add(time.Hour)
+	if state != nil {
+		for _, d := range snoozeFor {
+			if state.Values[BlockSnoozeFor][InputAction].SelectedOption.Value == fmt.Sprint(d.minutes) {
+				until = now.Add(time.Duration(d.minutes) * time.Minute)
+			}
+		}
+	}
+	return until
 }

@@ -1,0 +1,51 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+// talk posts in the incident channel a short message for each change
+// people must notice since the state this process last published (see
+// tpl.Changes), and sends a new commander their instructions privately. The
+// first publish in a process only sets the baseline: after a restart the
+// channel is not told again what it already heard.
+func (b *Bot) talk(ctx context.Context, st workflows.IncidentState, p *published) {
+	prev := p.last
+	cp := st
+	p.last = &cp
+	if prev == nil || p.channelID == "" {
+		return
+	}
+	for _, msg := range tpl.Changes(*prev, st, b.now()) {
+		if _, err := b.api.Post(ctx, p.channelID, slack.MsgOptionText(msg, false)); err != nil {
+			b.log.Warn("slack channel update failed", "incident", st.ID, "code", ErrCode(err))
+			return
+		}
+	}
+	if c := roleHolder(st, "commander"); c != "" && c != roleHolder(*prev, "commander") && tpl.LooksLikeSlackUser(c) {
+		text := fmt.Sprintf("You are now the incident commander of *%s* (<#%s>). %s", st.ID, p.channelID, commanderInstructions)
+		if err := b.api.PostEphemeral(ctx, p.channelID, c, slack.MsgOptionText(text, false)); err != nil {
+			b.log.Warn("slack commander instructions failed", "incident", st.ID, "code", ErrCode(err))
+		}
+	}
+}
+
+// commanderInstructions is what a new commander is told privately.
+const commanderInstructions = "You coordinate: keep the severity right, hand out roles (`/incident role ROLE @person`), " +
+	"watch the clocks on the pinned card, and close with `/incident close` when done."
+
+func roleHolder(st workflows.IncidentState, role string) string {
+	who := ""
+	for _, r := range st.Roles {
+		if r.Role == role {
+			who = r.User
+		}
+	}
+	return who
+}

@@ -1,0 +1,218 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/workflows"
+)
+
+// Short messages in the incident channel, one per change people must notice.
+
+// NoticeDrafted says a notice was drafted and who approves it.
+func NoticeDrafted(n workflows.NoticeState, by string) string {
+	msg := fmt.Sprintf(":memo: %s drafted notice *%s* for %s/%s", Mention(by), Escape(n.ID), Escape(n.Regime), Escape(n.Obligation))
+	if len(n.Missing) > 0 {
+		return msg + fmt.Sprintf("; %d required field(s) still missing (`/incident facts`).", len(n.Missing))
+	}
+	return msg + ". A second person (DPO or legal) approves it: `/incident notices`."
+}
+
+// NoticeSent says what went to whom, with its Message-ID. A notice to
+// individuals names no addresses (they are personal data): it counts them.
+func NoticeSent(n workflows.NoticeSummary) string {
+	whom := Escape(strings.Join(n.To, ", "))
+	if n.Recipient == "individuals" {
+		count := len(n.To)
+		if n.Campaign != nil && n.Campaign.Total > 0 {
+			count = n.Campaign.Total
+		}
+		whom = fmt.Sprintf("%d affected people", count)
+	}
+	msg := fmt.Sprintf(":incoming_envelope: Notice *%s* (%s/%s) was sent to %s", Escape(n.ID), Escape(n.Regime), Escape(n.Obligation), whom)
+	if n.SentAt != nil {
+		msg += " at " + UTC(*n.SentAt)
+	}
+	if n.MessageID != "" {
+		msg += " · Message-ID `" + Escape(n.MessageID) + "`"
+	}
+	return Truncate(msg+".", MaxFallbackText)
+}
+
+// Changes are the channel messages for what changed from prev to cur: the
+// severity, the commander, the phase, each clock added, moved, overdue or
+// settled, each notice sent, and the close.
+func Changes(prev, cur workflows.IncidentState, now time.Time) []string {
+	var out []string
+	if cur.Severity != prev.Severity && cur.Severity != "" {
+		out = append(out, fmt.Sprintf("%s Severity is now *%s* (was %s).", severityIcon[cur.Severity], Escape(cur.Severity), Escape(orNone(prev.Severity))))
+	}
+	if c, p := roleHolder(cur, "commander"), roleHolder(prev, "commander"); c != p && c != "" {
+		msg := ":busts_in_silhouette: " + Mention(c) + " is now the incident commander"
+		if p != "" {
+			msg += ", taking over from " + Mention(p)
+		}
+		out = append(out, msg+".")
+	}
+	if cur.Phase != prev.Phase && cur.Phase != "" && cur.Status != workflows.StatusClosed {
+		out = append(out, ":arrow_forward: Phase: *"+Escape(phaseName(cur, cur.Phase))+"* (after "+Escape(phaseName(prev, prev.Phase))+").")
+	}
+	for _, c := range cur.Clocks {
+		var old *workflows.ClockState
+		for i := range prev.Clocks {
+			if prev.Clocks[i].Key() == c.Key() {
+				old = &prev.Clocks[i]
+			}
+		}
+		name := c.Key()
+		if c.Name != "" {
+			name = Escape(c.Name) + " (" + c.Key() + ")"
+		}
+		switch {
+		case old == nil:
+			msg := ":alarm_clock: New clock: " + name
+			if c.DueAt != nil {
+				msg += ", due " + UTC(*c.DueAt) + " (" + Left(*c.DueAt, now) + ")"
+			}
+			out = append(out, msg+".")
+		case old.Open() && !c.Open():
+			out = append(out, ":white_check_mark: Clock settled: "+name+" ("+Escape(c.Status)+").")
+		case c.Status == workflows.ClockOverdue && old.Status != workflows.ClockOverdue:
+			out = append(out, ":rotating_light: Clock overdue: "+name+".")
+		case c.Open() && c.DueAt != nil && (old.DueAt == nil || !old.DueAt.Equal(*c.DueAt)):
+			out = append(out, ":alarm_clock: Clock changed: "+name+" is now due "+UTC(*c.DueAt)+" ("+Left(*c.DueAt, now)+").")
+		}
+	}
+	for _, n := range cur.Notices {
+		if n.Status != workflows.NoticeSent {
+			continue
+		}
+		was := ""
+		for _, o := range prev.Notices {
+			if o.ID == n.ID {
+				was = o.Status
+			}
+		}
+		if was != workflows.NoticeSent {
+			out = append(out, NoticeSent(n))
+		}
+	}
+	if cur.Status == workflows.StatusClosed && prev.Status != workflows.StatusClosed {
+		out = append(out, ":lock: Incident "+cur.ID+" is closed.")
+	}
+	for i := range out {
+		out[i] = Truncate(out[i], MaxFallbackText)
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func roleHolder(st workflows.IncidentState, role string) string {
+	who := ""
+	for _, r := range st.Roles {
+		if r.Role == role {
+			who = r.User
+		}
+	}
+	return who
+}
+
+func phaseName(st workflows.IncidentState, id string) string {
+	for _, ph := range st.Phases {
+		if ph.ID == id && ph.Title != "" {
+			return ph.Title
+		}
+	}
+	return id
+}
+
+// The status update modal (/incident update): its callback, inputs and the
+// choices of when the next update is due (minutes from now).
+const (
+	CallbackUpdate    = "irbot.update"
+	BlockUpdateStatus = "update_status"
+	BlockUpdateNext   = "update_next"
+	BlockUpdateDue    = "update_due"
+)
+
+var updateDue = []struct {
+	minutes int
+	label   string
+}{{30, "In 30 minutes"}, {60, "In 1 hour"}, {240, "In 4 hours"}, {1440, "In 24 hours"}}
+
+// UpdateModal asks for a status update: where things stand, the next
+// steps, and when the next update is due.
+func UpdateModal(incidentID string) goslack.ModalViewRequest {
+	var opts []*goslack.OptionBlockObject
+	for _, d := range updateDue {
+		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
+	}
+	due := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("When", MaxOptionText), InputAction, opts...)
+	due.InitialOption = opts[1]
+	return goslack.ModalViewRequest{
+		Type:       goslack.VTModal,
+		CallbackID: CallbackUpdate,
+		Title:      plain("Status update", MaxModalTitle),
+		Submit:     plain("Post update", MaxModalTitle),
+		Close:      plain("Cancel", MaxModalTitle),
+		Blocks: goslack.Blocks{BlockSet: []goslack.Block{
+			textInput(BlockUpdateStatus, "Current status", "Contained; scope confirmed at 12 000 customers", true, false, 2000, ""),
+			textInput(BlockUpdateNext, "Next steps", "Draft the Art. 33 notice; reset passwords", true, true, 2000, ""),
+			goslack.NewInputBlock(BlockUpdateDue, plain("Next update due", 2000), nil, due),
+		}},
+		PrivateMetadata: incidentID,
+	}
+}
+
+// StatusUpdate is one submitted status update.
+type StatusUpdate struct {
+	Status, Next string
+	Due          time.Time
+}
+
+// ParseUpdate reads a submitted update modal; Due counts from now.
+func ParseUpdate(state *goslack.ViewState, now time.Time) StatusUpdate {
+	u := StatusUpdate{Status: InputValue(state, BlockUpdateStatus), Next: InputValue(state, BlockUpdateNext), Due: now.Add(time.Hour)}
+	if state != nil {
+		for _, d := range updateDue {
+			if state.Values[BlockUpdateDue][InputAction].SelectedOption.Value == fmt.Sprint(d.minutes) {
+				u.Due = now.Add(time.Duration(d.minutes) * time.Minute)
+			}
+		}
+	}
+	return u
+}
+
+// UpdateNote is the update as the timeline keeps it.
+func (u StatusUpdate) UpdateNote() string {
+	s := "Status update: " + u.Status
+	if u.Next != "" {
+		s += "\nNext steps: " + u.Next
+	}
+	return s + "\nNext update due: " + UTC(u.Due)
+}
+
+// UpdateMessage is the update as the channel (and the announcement's
+// thread) shows it.
+func UpdateMessage(incidentID, by string, u StatusUpdate) ([]goslack.Block, string) {
+	head := fmt.Sprintf(":mega: *Status update* on %s from %s", incidentID, Mention(by))
+	body := "*Status*\n" + Escape(u.Status)
+	if u.Next != "" {
+		body += "\n*Next steps*\n" + Escape(u.Next)
+	}
+	blocks := []goslack.Block{
+		goslack.NewSectionBlock(mrkdwn(head), nil, nil),
+		goslack.NewSectionBlock(mrkdwn(body), nil, nil),
+		goslack.NewContextBlock("", mrkdwn("Next update due "+UTC(u.Due))),
+	}
+	return blocks, Truncate(fmt.Sprintf("Status update on %s: %s", incidentID, u.Status), MaxFallbackText)
+}
