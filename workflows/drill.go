@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/playbooks"
 )
 
@@ -372,7 +373,7 @@ func (d *drill) register(ctx workflow.Context) error {
 // validateReport: the report is edited by the facilitator or a manager,
 // after play and before it is final.
 func (d *drill) validateReport(name string, a Actor) error {
-	if !slices.Contains(a.Roles, "manager") && !slices.Contains(a.Roles, "admin") && a.ID != d.in.Facilitator.ID {
+	if !policy.MayRunDrills(a.Roles) && a.ID != d.in.Facilitator.ID {
 		return drillRejection("%s: only the facilitator or someone with the manager role edits the report", name)
 	}
 	if d.state.Status != DrillEnded {
@@ -387,7 +388,7 @@ func (d *drill) validateReport(name string, a Actor) error {
 // validate is the one home of the facilitator rules: who may steer a drill
 // and which control fits its status.
 func (d *drill) validate(name string, c DrillControl) error {
-	if !slices.Contains(c.Actor.Roles, "manager") && !slices.Contains(c.Actor.Roles, "admin") && c.Actor.ID != d.in.Facilitator.ID {
+	if !policy.MayRunDrills(c.Actor.Roles) && c.Actor.ID != d.in.Facilitator.ID {
 		return drillRejection("%s: only the facilitator or someone with the manager role steers a drill", name)
 	}
 	if d.state.Status == DrillEnded {

@@ -160,6 +160,8 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 	actor := b.actor(user, userName(cb.User))
 	requestID := "slack:view:" + v.ID
 	switch v.CallbackID {
+	case tpl.CallbackDrillStart:
+		return b.onDrillStartSubmission(cb, key, requestID)
 	case tpl.CallbackDeclare:
 		f := tpl.ParseDeclare(v.State)
 		if f.Title == "" {
