@@ -22,6 +22,8 @@ type DrillService interface {
 	ListScenarios(ctx context.Context, actor workflows.Actor) ([]incident.ScenarioSummary, error)
 	StartDrill(ctx context.Context, actor workflows.Actor, req incident.DrillRequest) (*incident.DrillStarted, error)
 	DrillAct(ctx context.Context, actor workflows.Actor, id, action, event string) (*workflows.DrillState, error)
+	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
+	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
 }
 
 var _ DrillService = (*incident.Service)(nil)

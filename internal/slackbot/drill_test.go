@@ -27,10 +27,11 @@ import (
 // drill-mode incident and published (as its workflow would) to its channel.
 type fakeDrills struct {
 	*fakeService
-	bot    *Bot
-	mu     sync.Mutex
-	starts []incident.DrillRequest
-	acts   []string
+	bot     *Bot
+	mu      sync.Mutex
+	starts  []incident.DrillRequest
+	acts    []string
+	answers []string
 }
 
 var _ DrillService = (*fakeDrills)(nil)
