@@ -24,9 +24,17 @@ type DrillIncidents interface {
 // DrillActor is who injects act as on the timeline.
 var DrillActor = workflows.Actor{ID: "irbot-drill", Name: "irbot drill facilitator", Roles: []string{"admin"}}
 
+// DrillQuestions posts a drill's discussion questions where people answer
+// them (the Slack bot: answer buttons or a form, evaluator notes to the
+// facilitator). Without it the timeline note is the question.
+type DrillQuestions interface {
+	PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery) error
+}
+
 // Drill delivers a drill's injects and questions to its incident.
 type Drill struct {
 	Incidents DrillIncidents
+	Questions DrillQuestions // optional
 	Logger    *slog.Logger
 }
 
@@ -61,6 +69,13 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 		Type: workflows.ActionNote, Text: DrillNoteText(in), Source: "drill", RequestID: key + "/note",
 	}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
 		return err
+	}
+	if in.Kind == "question" && d.Questions != nil {
+		// The note above already carries the question; a failed post is
+		// logged, never retried into a second copy of the note.
+		if err := d.Questions.PostDrillQuestion(ctx, in); err != nil && d.Logger != nil {
+			d.Logger.Warn("drill question not posted", "incident", in.IncidentID, "question", in.ID, "error", err)
+		}
 	}
 	if in.Kind == "end" {
 		// Play is over: close the drill's incident so every clock and

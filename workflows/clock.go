@@ -36,6 +36,9 @@ type clock struct {
 	loc      *time.Location
 	before   []time.Duration
 	speed    float64
+	// drillTime: a drill's clock that stands still while play is paused
+	// and spaces its routine reminders in real time (drillTimeChange).
+	drillTime bool
 }
 
 func newClock(ctx workflow.Context, in ClockInput) (*clock, error) {
@@ -46,7 +49,10 @@ func newClock(ctx workflow.Context, in ClockInput) (*clock, error) {
 	if in.Resume != nil {
 		c.p = *in.Resume
 	} else {
-		c.p = ClockProgress{DueAt: in.DueAt}
+		c.p = ClockProgress{DueAt: in.DueAt, DrillPause: in.DrillPause}
+	}
+	if in.Mode == ModeDrill {
+		c.drillTime = workflow.GetVersion(ctx, drillTimeChange, workflow.DefaultVersion, 1) >= 1
 	}
 	spec := in.Policy.ReminderCron
 	if spec == "" {
@@ -89,6 +95,9 @@ func newClock(ctx workflow.Context, in ClockInput) (*clock, error) {
 // virtual maps real (workflow) time to incident time: in a drill at speed N,
 // one real minute is N incident minutes from the origin.
 func (c *clock) virtual(real time.Time) time.Time {
+	if c.drillTime {
+		return c.p.DrillPause.Virtual(c.in.Origin, real, c.speed)
+	}
 	if c.speed == 1 || c.in.Origin.IsZero() {
 		return real
 	}
@@ -97,6 +106,9 @@ func (c *clock) virtual(real time.Time) time.Time {
 
 // real is the inverse of virtual.
 func (c *clock) real(virtual time.Time) time.Time {
+	if c.drillTime {
+		return c.p.DrillPause.Real(c.in.Origin, virtual, c.speed)
+	}
 	if c.speed == 1 || c.in.Origin.IsZero() {
 		return virtual
 	}
@@ -139,6 +151,14 @@ func (c *clock) next(now time.Time) firing {
 	if c.p.SnoozedUntil != nil && rem.Before(*c.p.SnoozedUntil) && !c.p.Overdue {
 		rem = c.schedule.Next(c.p.SnoozedUntil.In(c.loc))
 	}
+	if c.drillTime && c.p.LastReminder != nil {
+		// At high speed the cadence would flood the channel: routine
+		// reminders come at least DrillReminderGap of real time apart.
+		floor := c.p.LastReminder.Add(time.Duration(float64(DrillReminderGap) * c.speed))
+		if rem.Before(floor) {
+			rem = c.schedule.Next(floor.In(c.loc))
+		}
+	}
 	candidates = append(candidates, firing{at: rem, kind: "clock.reminder"})
 	best := candidates[0]
 	for _, f := range candidates[1:] {
@@ -147,6 +167,11 @@ func (c *clock) next(now time.Time) firing {
 		}
 	}
 	return best
+}
+
+// paused reports whether the clock's drill is paused.
+func (c *clock) paused() bool {
+	return c.drillTime && c.p.DrillPause != nil && c.p.DrillPause.PausedAt != nil
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -160,6 +185,7 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 	reschedule := workflow.GetSignalChannel(ctx, SignalClockReschedule)
 	settle := workflow.GetSignalChannel(ctx, SignalClockSettle)
 	snooze := workflow.GetSignalChannel(ctx, SignalClockSnooze)
+	pause := workflow.GetSignalChannel(ctx, SignalClockDrillPause)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
@@ -169,10 +195,14 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 		f := c.next(now)
 		wait := c.real(f.at).Sub(workflow.Now(ctx))
 		tctx, cancel := workflow.WithCancel(ctx)
-		timer := workflow.NewTimer(tctx, max(wait, 0))
 		fired := false
 		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		if !c.paused() {
+			// While a drill is paused no timer runs: resuming works out the
+			// next firing again, shifted by the time paused.
+			timer := workflow.NewTimer(tctx, max(wait, 0))
+			sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		}
 		sel.AddReceive(reschedule, func(ch workflow.ReceiveChannel, _ bool) {
 			var r ClockReschedule
 			ch.Receive(ctx, &r)
@@ -192,6 +222,11 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 			ch.Receive(ctx, &s)
 			until := s.Until
 			c.p.SnoozedUntil = &until
+		})
+		sel.AddReceive(pause, func(ch workflow.ReceiveChannel, _ bool) {
+			var p PlayPause
+			ch.Receive(ctx, &p)
+			c.p.DrillPause = &p
 		})
 		sel.Select(ctx)
 		cancel()

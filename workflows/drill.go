@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/playbooks"
 )
 
@@ -124,24 +125,22 @@ const reportWindow = 30 * 24 * time.Hour
 // ScenarioTime is the scenario time (T+...) at real time now: real time since
 // the start, less the time spent paused, times the speed.
 func (s DrillState) ScenarioTime(now time.Time) playbooks.Span {
-	paused := s.Paused
-	if s.PausedAt != nil {
-		now = *s.PausedAt
-	}
 	if s.EndedAt != nil && now.After(*s.EndedAt) {
 		now = *s.EndedAt
 	}
-	d := now.Sub(s.StartedAt) - paused
+	p := s.drillPause()
+	d := p.Virtual(s.StartedAt, now, s.Speed).Sub(s.StartedAt)
 	if d < 0 {
 		d = 0
 	}
-	return playbooks.Span(time.Duration(float64(d) * s.Speed).Truncate(time.Second))
+	return playbooks.Span(d.Truncate(time.Second))
 }
 
 // RealTime is when, in real time, scenario time at falls given the pauses so
 // far.
 func (s DrillState) RealTime(at playbooks.Span) time.Time {
-	return s.StartedAt.Add(s.Paused).Add(time.Duration(float64(at.D()) / s.Speed))
+	p := s.drillPause()
+	return p.Real(s.StartedAt, s.StartedAt.Add(at.D()), s.Speed)
 }
 
 // DrillControl is a facilitator's control: who, and for skip or inject_now
@@ -194,6 +193,7 @@ func DrillWorkflow(ctx workflow.Context, in DrillInput) (DrillResult, error) {
 		Package: in.Scenario,
 	}
 	d.state.Events = append(d.state.Events, drillSchedule(&in.Scenario)...)
+	d.pauseClocks = workflow.GetVersion(ctx, drillTimeChange, workflow.DefaultVersion, 1) >= 1
 	if err := d.register(ctx); err != nil {
 		return DrillResult{}, err
 	}
@@ -205,6 +205,9 @@ type drill struct {
 	state   DrillState
 	changed bool
 	now     string // event id the facilitator asked to deliver at once
+	// pauseClocks: this history tells the incident (and its clocks) when
+	// play pauses and resumes (drillTimeChange).
+	pauseClocks bool
 }
 
 // drillSchedule lists the scenario's injects and questions in delivery
@@ -251,12 +254,14 @@ func (d *drill) register(ctx workflow.Context) error {
 			now := workflow.Now(ctx)
 			d.state.PausedAt = &now
 			d.state.Status = DrillPaused
+			d.tellIncidentPause(ctx)
 			return nil
 		},
 		DrillResume: func(ctx workflow.Context, c DrillControl) error {
 			d.state.Paused += workflow.Now(ctx).Sub(*d.state.PausedAt)
 			d.state.PausedAt = nil
 			d.state.Status = DrillRunning
+			d.tellIncidentPause(ctx)
 			return nil
 		},
 		DrillInjectNow: func(ctx workflow.Context, c DrillControl) error {
@@ -272,6 +277,7 @@ func (d *drill) register(ctx workflow.Context) error {
 			if d.state.PausedAt != nil {
 				d.state.Paused += now.Sub(*d.state.PausedAt)
 				d.state.PausedAt = nil
+				d.tellIncidentPause(ctx)
 			}
 			d.state.Status = DrillEnded
 			d.state.EndedAt = &now
@@ -367,7 +373,7 @@ func (d *drill) register(ctx workflow.Context) error {
 // validateReport: the report is edited by the facilitator or a manager,
 // after play and before it is final.
 func (d *drill) validateReport(name string, a Actor) error {
-	if !slices.Contains(a.Roles, "manager") && !slices.Contains(a.Roles, "admin") && a.ID != d.in.Facilitator.ID {
+	if !policy.MayRunDrills(a.Roles) && a.ID != d.in.Facilitator.ID {
 		return drillRejection("%s: only the facilitator or someone with the manager role edits the report", name)
 	}
 	if d.state.Status != DrillEnded {
@@ -382,7 +388,7 @@ func (d *drill) validateReport(name string, a Actor) error {
 // validate is the one home of the facilitator rules: who may steer a drill
 // and which control fits its status.
 func (d *drill) validate(name string, c DrillControl) error {
-	if !slices.Contains(c.Actor.Roles, "manager") && !slices.Contains(c.Actor.Roles, "admin") && c.Actor.ID != d.in.Facilitator.ID {
+	if !policy.MayRunDrills(c.Actor.Roles) && c.Actor.ID != d.in.Facilitator.ID {
 		return drillRejection("%s: only the facilitator or someone with the manager role steers a drill", name)
 	}
 	if d.state.Status == DrillEnded {
@@ -505,10 +511,11 @@ func (d *drill) deliver(ctx, actx workflow.Context, i int) error {
 // IncidentNow is the incident's own time at real time now. In a drill at
 // speed N its clocks count N times faster from the declaration (as
 // ClockWorkflow does), so the card, /incident clocks and the reminders agree
-// on the time left; live incidents run in real time.
+// on the time left; it stands still while the facilitator has paused play.
+// Live incidents run in real time.
 func IncidentNow(st IncidentState, now time.Time) time.Time {
-	if st.Mode != ModeDrill || st.Speed <= 1 || st.DeclaredAt.IsZero() {
+	if st.Mode != ModeDrill || (st.Speed <= 1 && st.DrillPause == nil) || st.DeclaredAt.IsZero() {
 		return now
 	}
-	return st.DeclaredAt.Add(time.Duration(float64(now.Sub(st.DeclaredAt)) * st.Speed))
+	return st.DrillPause.Virtual(st.DeclaredAt, now, st.Speed)
 }

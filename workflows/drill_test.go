@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
@@ -18,6 +19,8 @@ import (
 type deliveryLog struct {
 	mu  sync.Mutex
 	got []workflows.DrillDelivery
+	// pauses are the PlayPause signals the drill sent its incident.
+	pauses []workflows.PlayPause
 }
 
 func (l *deliveryLog) DrillDeliver(_ context.Context, d workflows.DrillDelivery) error {
@@ -37,6 +40,12 @@ func newDrillEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *deliveryLog
 	workflows.Register(env)
 	log := &deliveryLog{}
 	env.RegisterActivityWithOptions(log.DrillDeliver, activity.RegisterOptions{Name: workflows.DrillDeliverActivityName})
+	env.OnSignalExternalWorkflow(mock.Anything, "incident/DRILL-2026-0001", "", workflows.SignalDrillPause, mock.Anything).
+		Return(nil).Run(func(args mock.Arguments) {
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		log.pauses = append(log.pauses, args.Get(4).(workflows.PlayPause))
+	})
 	sc, ok := playbooks.EmbeddedScenario("ransomware-exfiltration")
 	require.True(t, ok)
 	in := workflows.DrillInput{
@@ -101,7 +110,7 @@ func TestDrillDeliversInOrderAtScaledTimes(t *testing.T) {
 // Pausing holds every pending delivery; resuming shifts each by exactly the
 // time paused, and scenario time does not move while paused.
 func TestDrillPauseShiftsPendingDeliveries(t *testing.T) {
-	env, _, in := newDrillEnv(t)
+	env, log, in := newDrillEnv(t)
 	env.RegisterDelayedCallback(func() { control(env, t, workflows.DrillPause, facilitator, "") }, 10*time.Minute)
 	env.RegisterDelayedCallback(func() {
 		control(env, t, workflows.DrillPause, facilitator, "already paused")
@@ -123,6 +132,10 @@ func TestDrillPauseShiftsPendingDeliveries(t *testing.T) {
 	}
 	require.WithinDuration(t, drillStart.Add(72*time.Minute+30*time.Minute), *st.EndedAt, time.Second)
 	require.Equal(t, playbooks.Span(72*time.Hour), st.ScenarioTime(*st.EndedAt))
+	// The incident (and through it every clock) was told both times, so its
+	// clocks stand still exactly as long as the injects do.
+	pausedAt := drillStart.Add(10 * time.Minute)
+	require.Equal(t, []workflows.PlayPause{{PausedAt: &pausedAt}, {Paused: 30 * time.Minute}}, log.pauses)
 }
 
 // End stops every timer at once; inject_now delivers the next event early and

@@ -54,6 +54,9 @@ type incident struct {
 	repost bool
 	// starting holds the keys of clocks whose ClockWorkflow is being started.
 	starting map[string]bool
+	// drillTime: a drill whose history counts met, late and overdue in
+	// scenario time and passes pauses on to its clocks (drillTimeChange).
+	drillTime bool
 }
 
 // maxRecentRequests bounds the request IDs kept for idempotency.
@@ -61,6 +64,9 @@ const maxRecentRequests = 200
 
 func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 	inc := &incident{in: in, pb: &in.Playbook, rules: &in.Rules, starting: map[string]bool{}}
+	if in.Mode == ModeDrill {
+		inc.drillTime = workflow.GetVersion(ctx, drillTimeChange, workflow.DefaultVersion, 1) >= 1
+	}
 	if in.Resume != nil {
 		inc.state = *in.Resume
 		inc.queued, inc.written = inc.state.Events, inc.state.Events
@@ -91,6 +97,9 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.state.PublicChannel = in.PublicChannel
 	}
 	workflow.Go(ctx, inc.publisher)
+	if inc.drillTime {
+		workflow.Go(ctx, inc.drillPauses)
+	}
 	for _, name := range ActionTypes {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, name, inc.handler(name), workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, a Action) error { return inc.validateAt(workflow.Now(ctx), name, a) },
@@ -649,7 +658,7 @@ func (inc *incident) reevaluate(ctx workflow.Context, actor, why string) int {
 			c.Status = ClockPaused
 		case o.DueAt == nil:
 			c.Status = ClockNoDeadline
-		case workflow.Now(ctx).After(*o.DueAt):
+		case inc.scenarioAt(workflow.Now(ctx)).After(*o.DueAt):
 			c.Status = ClockOverdue
 		default:
 			c.Status = ClockRunning
@@ -766,7 +775,7 @@ func (inc *incident) syncClocks(ctx workflow.Context) {
 		fut := workflow.ExecuteChildWorkflow(cctx, ClockWorkflowName, ClockInput{
 			IncidentID: inc.state.ID, Title: inc.state.Title, Mode: inc.state.Mode, Regime: c.Regime, Obligation: c.Obligation,
 			Name: c.Name, Recipient: c.Recipient, DueAt: *c.DueAt, Semantics: c.Semantics, Policy: inc.pb.Clocks,
-			Speed: inc.in.Speed, Origin: inc.state.DeclaredAt,
+			Speed: inc.in.Speed, Origin: inc.state.DeclaredAt, DrillPause: inc.state.DrillPause,
 		})
 		err := fut.GetChildWorkflowExecution().Get(ctx, nil)
 		delete(inc.starting, key)

@@ -280,7 +280,10 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		return inc.queued
 	}
 	sent = sent.UTC()
-	onTime := c.DueAt == nil || !sent.After(*c.DueAt)
+	// In a drill, met or late is judged in scenario time; SentAt stays the
+	// real time it was sent (the report maps it itself).
+	sentAt := inc.scenarioAt(sent)
+	onTime := c.DueAt == nil || !sentAt.After(*c.DueAt)
 	settle := c.Open()
 	lateReason := ""
 	if !onTime {
@@ -295,10 +298,10 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		c.SettledAt = &now
 		if c.DueAt != nil {
 			if onTime {
-				c.MetBy = HumanDuration(c.DueAt.Sub(sent))
+				c.MetBy = HumanDuration(c.DueAt.Sub(sentAt))
 				data["met_by"] = c.MetBy
 			} else {
-				c.LateBy = HumanDuration(sent.Sub(*c.DueAt))
+				c.LateBy = HumanDuration(sentAt.Sub(*c.DueAt))
 				data["late_by"] = c.LateBy
 			}
 		}

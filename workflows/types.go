@@ -140,11 +140,14 @@ type IncidentState struct {
 	Delays  []deadline.Delay      `json:"delays,omitempty"`
 	// Defaulted are the facts irbot set itself (discovered_at from the
 	// awareness time); each follows its source until a person sets it.
-	Defaulted     []string   `json:"defaulted,omitempty"`
-	Notes         int        `json:"notes"`
-	Events        int        `json:"events"`
-	NextAction    string     `json:"next_action,omitempty"`
-	Speed         float64    `json:"speed,omitempty"`
+	Defaulted  []string `json:"defaulted,omitempty"`
+	Notes      int      `json:"notes"`
+	Events     int      `json:"events"`
+	NextAction string   `json:"next_action,omitempty"`
+	Speed      float64  `json:"speed,omitempty"`
+	// DrillPause is how long a drill's play has been paused: its scenario
+	// time (IncidentNow) and its clocks stand still meanwhile.
+	DrillPause    *PlayPause `json:"drill_pause,omitempty"`
 	PublicChannel bool       `json:"public_channel,omitempty"`
 	Slack         *SlackRefs `json:"slack,omitempty"`
 	// Archived is set by the service (never the workflow) when the
@@ -286,6 +289,9 @@ type ClockInput struct {
 	// Origin is the real time the drill's incident clock started; with Speed
 	// it maps incident time to real time.
 	Origin time.Time `json:"origin"`
+	// DrillPause is the drill's pause when the clock started; later pauses
+	// arrive as SignalClockDrillPause.
+	DrillPause *PlayPause `json:"drill_pause,omitempty"`
 	// Resume carries state across continue-as-new.
 	Resume *ClockProgress `json:"resume,omitempty"`
 }
@@ -299,6 +305,8 @@ type ClockProgress struct {
 	LastReminder *time.Time `json:"last_reminder,omitempty"`
 	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
 	Settled      string     `json:"settled,omitempty"` // met, late, not_notified, closed
+	// DrillPause: a drill's clock stands still while play is paused.
+	DrillPause *PlayPause `json:"drill_pause,omitempty"`
 }
 
 // ClockResult is what a settled clock returns.

@@ -151,7 +151,11 @@ func (m *Main) Run(ctx context.Context) error {
 	workflows.Register(m.worker)
 	acts.Register(m.worker)
 	digest.Register(m.worker)
-	(&activities.Drill{Incidents: m.service, Logger: log}).Register(m.worker)
+	drillActs := &activities.Drill{Incidents: m.service, Logger: log}
+	if m.slack != nil {
+		drillActs.Questions = m.slack // questions with answer buttons, evaluator notes
+	}
+	drillActs.Register(m.worker)
 	// Notices: notice and campaign workflows, mailer, drill sink.
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err

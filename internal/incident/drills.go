@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
 )
@@ -53,7 +54,7 @@ func mayRunDrills(a workflows.Actor) error {
 	if err := needAnyRole(a); err != nil {
 		return err
 	}
-	if !hasRole(a, "manager", "admin") {
+	if !policy.MayRunDrills(a.Roles) {
 		return apperr.New(apperr.Forbidden, "drills are run by a manager; %s does not have the manager role", a.ID)
 	}
 	return nil

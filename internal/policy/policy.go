@@ -99,3 +99,18 @@ func CanAssign(role string, assigneeOrg []string) error {
 	}
 	return fmt.Errorf("%s can only be given to someone who holds it in the users file; inside an incident anyone may be %s", role, strings.Join(IncidentRoles, " or "))
 }
+
+// DrillRoles start, steer and schedule drills and edit their after-action
+// report; they also see the evaluator's notes (expected answers, guidance)
+// that participants do not.
+var DrillRoles = []string{Manager, Admin}
+
+// MayRunDrills reports whether roles may start, steer or schedule a drill.
+func MayRunDrills(roles []string) bool {
+	for _, r := range DrillRoles {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}

@@ -93,6 +93,7 @@ type Bot struct {
 	channels  ChannelIndex
 	denials   DenialRecorder
 	notices   NoticeService
+	drills    DrillService
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -156,6 +157,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if ns, ok := cfg.Service.(NoticeService); ok {
 		b.notices = ns
+	}
+	if ds, ok := cfg.Service.(DrillService); ok {
+		b.drills = ds
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {

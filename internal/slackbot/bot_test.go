@@ -481,8 +481,6 @@ func TestSlashSubcommandsGoThroughTheService(t *testing.T) {
 		{"clcoks", "did you mean `/incident clocks`?"},
 		{"severity huge", "use `/incident severity S`"},
 		{"aware yesterday-ish", "not a time I can read"},
-		{"drill list", "later release"},
-		{"drill start ransomware 60", "later release"},
 	} {
 		body := run(tc.text, "help-"+tc.text)
 		var m map[string]any

@@ -15,7 +15,7 @@ import (
 
 // Command is one parsed /incident invocation.
 type Command struct {
-	Name     string // declare, list, status, clocks, notices, facts, notify, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, help
+	Name     string // declare, list, status, clocks, notices, facts, notify, update, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, drill_control, help
 	Title    string // declare
 	Incident string // status, clocks, notices: an explicit incident ID
 	// Regime and Obligation name a clock (notified, not_notify).
@@ -30,6 +30,8 @@ type Command struct {
 	AwareAt    time.Time
 	Scenario   string
 	Speed      float64
+	// Participants are the people a drill start invites (Slack user IDs).
+	Participants []string
 }
 
 // ParseError is a malformed /incident; its message is shown privately with help.
@@ -198,27 +200,7 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 	case "close":
 		return Command{Name: "close", Text: rest}, nil
 	case "drill":
-		if len(args) == 0 {
-			return Command{}, parseErr("use `/incident drill start SCENARIO [speed]` or `/incident drill list`")
-		}
-		switch strings.ToLower(args[0]) {
-		case "list":
-			return Command{Name: "drill_list"}, nil
-		case "start":
-			if len(args) < 2 || len(args) > 3 {
-				return Command{}, parseErr("use `/incident drill start SCENARIO [speed]`, e.g. `/incident drill start ransomware 60`")
-			}
-			c := Command{Name: "drill_start", Scenario: args[1], Speed: 1}
-			if len(args) == 3 {
-				s, err := strconv.ParseFloat(args[2], 64)
-				if err != nil || s < 1 || s > 10000 {
-					return Command{}, parseErr("speed %q must be a number from 1 to 10000 (60 runs a 72 h clock in 72 minutes)", args[2])
-				}
-				c.Speed = s
-			}
-			return c, nil
-		}
-		return Command{}, parseErr("unknown drill command %q: use `start` or `list`", args[0])
+		return parseDrill(args)
 	}
 	if near := playbooks.Closest(sub, subcommands); near != "" {
 		return Command{}, &ParseError{Msg: fmt.Sprintf("unknown subcommand %q: did you mean `/incident %s`? (`/incident help` lists every command)", fields[0], near), Short: true}

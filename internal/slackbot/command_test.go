@@ -47,8 +47,15 @@ func TestParseCommand(t *testing.T) {
 		{"not-notify us-ca/individuals Data encrypted at rest; keys not exposed.", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals", Text: "Data encrypted at rest; keys not exposed."}},
 		{"not_notify us-ca/individuals reason: Data encrypted at rest.", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals", Text: "Data encrypted at rest."}},
 		{"drill list", Command{Name: "drill_list"}},
-		{"drill start ransomware", Command{Name: "drill_start", Scenario: "ransomware", Speed: 1}},
+		{"drill start", Command{Name: "drill_start"}}, // the form asks
+		{"drill start ransomware", Command{Name: "drill_start", Scenario: "ransomware"}},
 		{"drill start ransomware 60", Command{Name: "drill_start", Scenario: "ransomware", Speed: 60}},
+		{"drill start ransomware <@U0AB12|rae> 600 @U0CD34", Command{Name: "drill_start", Scenario: "ransomware", Speed: 600, Participants: []string{"U0AB12", "U0CD34"}}},
+		{"drill PAUSE", Command{Name: "drill_control", Text: workflows.DrillPause}},
+		{"drill resume", Command{Name: "drill_control", Text: workflows.DrillResume}},
+		{"drill inject journalist-calls", Command{Name: "drill_control", Text: workflows.DrillInjectNow, Task: "journalist-calls"}},
+		{"drill skip", Command{Name: "drill_control", Text: workflows.DrillSkip}},
+		{"drill end", Command{Name: "drill_control", Text: workflows.DrillEnd}},
 	}
 	for _, tc := range ok {
 		got, err := ParseCommand(tc.text, now)
@@ -72,8 +79,13 @@ func TestParseCommand(t *testing.T) {
 		{"aware tomorrow", "not a time I can read"},
 		{"aware 2026-03-02 09:30", "in the future"},
 		{"status 42", "not an incident ID"},
-		{"drill start", "drill start SCENARIO"},
-		{"drill start x fast", "must be a number"},
+		{"drill", "/incident drill list"},
+		{"drill start x fast", `"fast" is neither a speed nor a @participant`},
+		{"drill start x 60 60", `"60" is neither a speed`},
+		{"drill start x rae", "@participant"},
+		{"drill list all", "takes nothing after it"},
+		{"drill pause now", "takes nothing after it"},
+		{"drill inject a b", "at most an inject or question ID"},
 		{"drill fly", "unknown drill command"},
 		{"notices 42", "not an incident ID"},
 		{"notified", "/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]"},

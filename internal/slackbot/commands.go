@@ -16,8 +16,6 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-const drillsLater = "Drills arrive in a later release. Until then, declare with `/incident declare` and pick *Drill* as the mode: nothing leaves the drill's channel."
-
 // onCommand acknowledges a slash command: it answers what needs no I/O
 // (help, a malformed command) in the acknowledgement itself and queues the
 // rest. It never blocks.
@@ -37,8 +35,6 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 	switch c.Name {
 	case "help":
 		return ephemeral(tpl.HelpText())
-	case "drill_start", "drill_list":
-		return ephemeral(drillsLater)
 	case "facts", "notify", "update":
 		// Modals: the reads and the form go on the urgent pool before the
 		// trigger ID expires.
@@ -58,6 +54,14 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 			return ephemeral(busyText)
 		}
 		return nil
+	case "drill_start":
+		if c.Scenario == "" {
+			if !b.urgent.submit(func(ctx context.Context) { b.onDrillStartForm(ctx, cmd, to) }) {
+				b.seen.forget(key)
+				return ephemeral(busyText)
+			}
+			return nil
+		}
 	case "declare":
 		if c.Title == "" {
 			// The trigger ID expires in about 3 s: open the form now, on
@@ -102,6 +106,9 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 	}
 	if c.Name == "list" {
 		b.listOpen(ctx, actor, to)
+		return
+	}
+	if b.drillCommand(ctx, cmd, c, to) {
 		return
 	}
 	id := c.Incident

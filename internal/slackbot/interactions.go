@@ -73,6 +73,8 @@ func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction)
 		ok = b.urgent.submit(func(ctx context.Context) { b.openNotify(ctx, cb.TriggerID, actor, id, "", regime, obligation, to) })
 	case tpl.ActionNoticeApprove, tpl.ActionNoticeSend, tpl.ActionNoticeReject, tpl.ActionNoticeSendLate:
 		ok = b.onNoticeButton(cb, act, to, requestID)
+	case tpl.ActionDrillAnswer, tpl.ActionDrillAnswerOpen:
+		ok = b.onDrillAnswerButton(cb, act, to)
 	case tpl.ActionJoin:
 		_, channelID := tpl.SplitValue(act.Value)
 		ok = b.work.submit(func(ctx context.Context) { b.join(ctx, channelID, to) })
@@ -165,6 +167,10 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 	actor := b.actor(user, userName(cb.User))
 	requestID := "slack:view:" + v.ID
 	switch v.CallbackID {
+	case tpl.CallbackDrillStart:
+		return b.onDrillStartSubmission(cb, key, requestID)
+	case tpl.CallbackDrillAnswer:
+		return b.onDrillAnswerSubmission(cb, key)
 	case tpl.CallbackDeclare:
 		f := tpl.ParseDeclare(v.State)
 		if f.Title == "" {

@@ -1,0 +1,128 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/irbot/irbot/internal/policy"
+	tpl "github.com/irbot/irbot/templates/slack"
+	"github.com/irbot/irbot/workflows"
+)
+
+// PostDrillQuestion posts a drill's discussion question in its channel with
+// its answer buttons (or an "Answer…" form for a free answer), and the
+// evaluator's notes (expected answer, guidance) privately to each person in
+// the channel's drill roles (policy.DrillRoles): participants never see them.
+// It implements activities.DrillQuestions.
+func (b *Bot) PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery) error {
+	st, err := b.svc.Get(ctx, SystemActor, in.IncidentID)
+	if err != nil {
+		return err
+	}
+	if st.Slack == nil || st.Slack.ChannelID == "" {
+		return nil // no channel: the timeline note is the question
+	}
+	ch := st.Slack.ChannelID
+	blocks, fallback := tpl.DrillQuestion(in.IncidentID, in.ID, in.ScenarioAt.String(), in.Text, in.Choices)
+	if _, err := b.api.Post(ctx, ch, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return err
+	}
+	if b.drills == nil {
+		return nil
+	}
+	d, err := b.drills.Drill(ctx, SystemActor, in.IncidentID)
+	if err != nil {
+		return nil // the question is out; the notes are a courtesy
+	}
+	q, ok := d.Package.Question(in.ID)
+	if !ok || (q.Expected == "" && q.Guidance == "") {
+		return nil
+	}
+	notes := fmt.Sprintf("[DRILL] Evaluator notes for %s (only you see this):", in.ID)
+	if q.Expected != "" {
+		notes += "\n• Expected: " + tpl.Escape(q.Expected)
+	}
+	if q.Guidance != "" {
+		notes += "\n• Guidance: " + tpl.Escape(q.Guidance)
+	}
+	seen := map[string]bool{}
+	for _, role := range policy.DrillRoles {
+		for _, u := range b.dir.WithRole(role) {
+			if u.SlackID == "" || seen[u.SlackID] {
+				continue
+			}
+			seen[u.SlackID] = true
+			// Ephemeral: Slack shows it only to members of the channel.
+			_ = b.api.PostEphemeral(ctx, ch, u.SlackID, slack.MsgOptionText(notes, false))
+		}
+	}
+	return nil
+}
+
+// onDrillAnswerButton records a choice, or opens the free-answer form.
+func (b *Bot) onDrillAnswerButton(cb slack.InteractionCallback, act slack.BlockAction, to reply) bool {
+	actor := b.actor(cb.User.ID, userName(cb.User))
+	if act.ActionID == tpl.ActionDrillAnswerOpen {
+		id, qid, _ := tpl.SplitDrillAnswer(act.Value)
+		text := cb.Message.Msg.Text // the question as posted
+		if strings.TrimSpace(text) == "" {
+			text = "Your answer to " + qid
+		}
+		return b.urgent.submit(func(ctx context.Context) {
+			b.openView(ctx, cb.TriggerID, tpl.DrillAnswerModal(id, qid, text), to)
+		})
+	}
+	id, qid, choice := tpl.SplitDrillAnswer(act.Value)
+	return b.work.submit(func(ctx context.Context) {
+		b.drillAnswer(ctx, actor, id, qid, choice, "", to)
+	})
+}
+
+// drillAnswer records actor's answer (a choice by index, or free text).
+func (b *Bot) drillAnswer(ctx context.Context, actor workflows.Actor, id, qid string, choice int, text string, to reply) {
+	if b.drills == nil {
+		b.tell(ctx, to, noDrills)
+		return
+	}
+	if choice >= 0 {
+		d, err := b.drills.Drill(ctx, actor, id)
+		if err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, "drill answer")))
+			return
+		}
+		q, ok := d.Package.Question(qid)
+		if !ok || choice >= len(q.Choices) {
+			b.tell(ctx, to, "That question or choice is not in this drill.")
+			return
+		}
+		text = q.Choices[choice]
+	}
+	if _, err := b.drills.DrillAnswer(ctx, actor, id, qid, text); err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "drill answer")))
+		return
+	}
+	b.tell(ctx, to, fmt.Sprintf("[DRILL] Your answer to %s is recorded: “%s”. Answering again replaces it.", qid, tpl.Escape(text)))
+}
+
+// onDrillAnswerSubmission records a free answer from the form.
+func (b *Bot) onDrillAnswerSubmission(cb slack.InteractionCallback, key string) any {
+	v := cb.View
+	text := tpl.ParseDrillAnswer(v.State)
+	if text == "" {
+		return viewErrors(tpl.BlockDrillAnswer, "Write an answer.")
+	}
+	if !b.seen.first(key) {
+		return nil
+	}
+	id, qid := tpl.SplitValue(v.PrivateMetadata)
+	actor := b.actor(cb.User.ID, userName(cb.User))
+	to := reply{userID: cb.User.ID}
+	if !b.work.submit(func(ctx context.Context) { b.drillAnswer(ctx, actor, id, qid, -1, strings.TrimSpace(text), to) }) {
+		b.seen.forget(key)
+		return viewErrors(tpl.BlockDrillAnswer, busyText)
+	}
+	return nil
+}
