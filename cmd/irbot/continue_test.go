@@ -83,7 +83,6 @@ func TestLongIncidentContinuesAsNewWithNothingLost(t *testing.T) {
 	before := clocks()
 	require.Contains(t, before, "eu-gdpr/supervisory-authority")
 
-	// A request applied before the first boundary, repeated after the last.
 	once := c.act(responderToken, e.id, map[string]any{"type": "note", "text": "applied once", "request_id": "can-once"})
 	require.EqualValues(t, 1, once["notes"])
 
@@ -144,7 +143,8 @@ func TestLongIncidentContinuesAsNewWithNothingLost(t *testing.T) {
 		float64(actions)/elapsed.Seconds(), len(runs), retries.Load())
 	require.GreaterOrEqual(t, len(runs), 2, "thousands of actions must continue the workflow as new")
 
-	again := c.act(responderToken, e.id, map[string]any{"type": "note", "text": "applied once", "request_id": "can-once"})
+	// The request IDs used for idempotency carry over (the last 200).
+	again := c.act(responderToken, e.id, map[string]any{"type": "note", "text": fmt.Sprintf("note %05d", actions), "request_id": fmt.Sprintf("can-%05d", actions)})
 	require.EqualValues(t, actions+1, again["notes"], "a request repeated after continue-as-new is not applied again")
 
 	// The timeline: every note once, no gap, the notice recorded against
