@@ -7,13 +7,15 @@ SHELL := /bin/bash
 STATICCHECK_VERSION   ?= v0.8.2
 WORKFLOWCHECK_VERSION ?= v0.6.0
 STATICCHECK   = go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+HELM_VERSION          ?= v3.22.0
+HELM          = go run helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 WORKFLOWCHECK = go run go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION) -config .ci/workflowcheck.yaml
 
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Local PostgreSQL for test-postgres (Debian's postgresql package, as .ci/run).
 IRBOT_TEST_POSTGRES_URL ?= postgres://irbot_test:irbot_test@127.0.0.1:5432/irbot_test?sslmode=disable
 
-.PHONY: help build run check test test-postgres bench bench-go compose-check clean
+.PHONY: help build run check test test-postgres bench bench-go compose-check helm-check cluster-test clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -47,6 +49,13 @@ bench-go: ## Go micro-benchmarks only
 
 compose-check: ## Check docker-compose.yml, Dockerfile, Slack manifest (no Docker needed)
 	go test -count=1 ./deploy/
+
+helm-check: ## helm lint and helm template of deploy/helm/irbot (helm built from its Go module)
+	$(HELM) lint --strict deploy/helm/irbot
+	$(HELM) template irbot deploy/helm/irbot >/dev/null
+
+cluster-test: ## Two irbot replicas on Temporal's own server and a throwaway PostgreSQL: failover (no Docker)
+	go test -tags cluster -count=1 -timeout 15m -v ./deploy/cluster/
 
 clean: ## Remove build output and test caches (keeps ./data)
 	rm -rf bin/

@@ -57,6 +57,30 @@ type incident struct {
 	// drillTime: a drill whose history counts met, late and overdue in
 	// scenario time and passes pauses on to its clocks (drillTimeChange).
 	drillTime bool
+	// inbox are the signal channels whose coroutines change the state, and
+	// busy counts those coroutines mid-way through a change: continue-as-new
+	// waits until both are empty (quiet).
+	inbox []workflow.ReceiveChannel
+	busy  int
+}
+
+// continueAsNewDrainChange is the GetVersion change ID of continuing as new
+// only when quiet: before it, a signal taken in the last workflow task (a
+// notice reporting it was sent) and its timeline entry could be lost.
+const continueAsNewDrainChange = "continue-as-new-drain"
+
+// quiet reports whether this run can hand over to the next one with nothing
+// in flight: no Update, no unread or half-applied signal, no clock starting.
+func (inc *incident) quiet(ctx workflow.Context) bool {
+	if !workflow.AllHandlersFinished(ctx) || inc.busy > 0 || len(inc.starting) > 0 || len(inc.pending) > 0 {
+		return false
+	}
+	for _, ch := range inc.inbox {
+		if ch.Len() > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // maxRecentRequests bounds the request IDs kept for idempotency.
@@ -72,6 +96,11 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.queued, inc.written = inc.state.Events, inc.state.Events
 		inc.published = inc.state.Events
 		inc.clocksUp = true
+		if workflow.GetVersion(ctx, continueAsNewDrainChange, workflow.DefaultVersion, 1) >= 1 {
+			// A card update the last run had in flight or still owed is
+			// shown once more, from the state carried over.
+			inc.repost = true
+		}
 	} else {
 		inc.state = InitialState(in)
 		inc.recordEvent(ctx, "incident.declared", in.DeclaredBy.ID, map[string]any{
@@ -202,11 +231,24 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 			return IncidentResult{State: inc.state}, nil
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && len(inc.pending) == 0 {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return IncidentResult{}, err
-			}
-			if err := inc.flush(ctx); err != nil {
-				return IncidentResult{}, err
+			if workflow.GetVersion(ctx, continueAsNewDrainChange, workflow.DefaultVersion, 1) >= 1 {
+				// Nothing may be left behind in this run: every Update
+				// answered, every signal taken and its records written,
+				// no clock half-started. Work that arrives meanwhile goes
+				// round the loop and is flushed first.
+				if err := workflow.Await(ctx, func() bool { return inc.quiet(ctx) || len(inc.pending) > 0 }); err != nil {
+					return IncidentResult{}, err
+				}
+				if len(inc.pending) > 0 {
+					continue
+				}
+			} else {
+				if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+					return IncidentResult{}, err
+				}
+				if err := inc.flush(ctx); err != nil {
+					return IncidentResult{}, err
+				}
 			}
 			next := inc.in
 			st := inc.state

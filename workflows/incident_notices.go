@@ -39,6 +39,7 @@ func (inc *incident) setupNotices(ctx workflow.Context) error {
 		return err
 	}
 	ch := workflow.GetSignalChannel(ctx, SignalNoticeChanged)
+	inc.inbox = append(inc.inbox, ch)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var s NoticeSummary

@@ -57,6 +57,7 @@ func (inc *incident) slackFailed(ctx workflow.Context, err error) {
 // one that was not paused re-renders once without a record.
 func (inc *incident) slackResumes(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, SignalSlackResume)
+	inc.inbox = append(inc.inbox, ch)
 	for {
 		var reason string
 		if !ch.Receive(ctx, &reason) {
@@ -73,7 +74,10 @@ func (inc *incident) slackResumes(ctx workflow.Context) {
 		// (resuming first would render twice: once for what happened while
 		// paused, once for the record).
 		idx := inc.recordEvent(ctx, "slack.resumed", "irbot", map[string]any{"reason": reason, "after": inc.state.SlackPaused}, nil)
-		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
+		inc.busy++
+		err := workflow.Await(ctx, func() bool { return inc.written >= idx })
+		inc.busy--
+		if err != nil {
 			return
 		}
 		inc.state.SlackPaused = ""

@@ -16,10 +16,17 @@ import (
 // that is meant to change histories (behind workflow.GetVersion).
 func writeHistory(t *testing.T, m *Main, workflowID, name string) {
 	t.Helper()
+	writeHistoryRun(t, m, workflowID, "", name)
+}
+
+// writeHistoryRun is writeHistory for one run of a workflow ("" is the
+// current one), e.g. the first run of one that continued as new.
+func writeHistoryRun(t *testing.T, m *Main, workflowID, runID, name string) {
+	t.Helper()
 	if os.Getenv("IRBOT_WRITE_HISTORIES") != "1" {
 		return
 	}
-	iter := m.client.GetWorkflowHistory(t.Context(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := m.client.GetWorkflowHistory(t.Context(), workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for iter.HasNext() {
 		e, err := iter.Next()

@@ -84,11 +84,12 @@ func (m *Main) Run(ctx context.Context) error {
 	var opts client.Options
 	if hostPort == "" {
 		m.temporal, err = embedtemporal.Start(ctx, embedtemporal.Config{
-			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
-			FrontendPort: cfg.TemporalPort,
-			Namespace:    cfg.TemporalNS,
-			Retention:    cfg.Retention,
-			LogLevel:     cfg.TemporalLogLevel,
+			DatabaseFile:  filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendPort:  cfg.TemporalPort,
+			Namespace:     cfg.TemporalNS,
+			Retention:     cfg.Retention,
+			LogLevel:      cfg.TemporalLogLevel,
+			HistoryEvents: cfg.TemporalHistory,
 		})
 		if err != nil {
 			return err

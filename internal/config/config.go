@@ -41,6 +41,7 @@ type Config struct {
 	ComplianceChan   string        // IRBOT_COMPLIANCE_CHANNEL
 	LogLevel         string        // IRBOT_LOG_LEVEL
 	TemporalLogLevel string        // IRBOT_TEMPORAL_LOG_LEVEL
+	TemporalHistory  int           // IRBOT_TEMPORAL_HISTORY_EVENTS
 	Console          Console       // console.go
 }
 
@@ -75,6 +76,7 @@ var Vars = []Var{
 	{"IRBOT_COMPLIANCE_CHANNEL", "unset", "Slack channel for the digest of open clocks"},
 	{"IRBOT_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"IRBOT_TEMPORAL_LOG_LEVEL", "error", "log level of the embedded Temporal server"},
+	{"IRBOT_TEMPORAL_HISTORY_EVENTS", "4096", "embedded Temporal: history events after which an incident's workflow continues as new (Temporal's default; lower only to exercise it)"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map in
@@ -138,6 +140,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("IRBOT_TEMPORAL_PORT must be a port number from 0 to 65535, got %q", get("IRBOT_TEMPORAL_PORT", ""))
 	}
 	c.TemporalPort = port
+	hist, err := strconv.Atoi(get("IRBOT_TEMPORAL_HISTORY_EVENTS", "4096"))
+	if err != nil || hist < 100 || hist > 40960 {
+		return c, fmt.Errorf("IRBOT_TEMPORAL_HISTORY_EVENTS must be a number of events from 100 to 40960, got %q", get("IRBOT_TEMPORAL_HISTORY_EVENTS", ""))
+	}
+	c.TemporalHistory = hist
 	ret, err := time.ParseDuration(get("IRBOT_TEMPORAL_RETENTION", "720h"))
 	if err != nil || ret < 24*time.Hour {
 		return c, fmt.Errorf("IRBOT_TEMPORAL_RETENTION must be a Go duration of at least 24h, e.g. 720h, got %q", get("IRBOT_TEMPORAL_RETENTION", ""))

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
 	tlog "go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/membership/static"
 	"go.temporal.io/server/common/metrics"
@@ -52,6 +53,10 @@ type Config struct {
 	Retention time.Duration
 	// LogLevel for the server's own logs: debug, info, warn or error (default error).
 	LogLevel string
+	// HistoryEvents is the history length after which the server suggests
+	// continue-as-new (Temporal's default 4096 when 0); lower it to exercise
+	// continue-as-new without thousands of actions.
+	HistoryEvents int
 }
 
 // Server is a running embedded Temporal server.
@@ -178,7 +183,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("embedded temporal: logger: %w", err)
 	}
 	logger := tlog.NewZapLogger(zl)
+	dc := dynamicconfig.NewMemoryClient()
+	if cfg.HistoryEvents > 0 {
+		dc.OverrideValue(dynamicconfig.HistoryCountSuggestContinueAsNew.Key(), cfg.HistoryEvents)
+	}
 	srv, err := temporal.NewServer(
+		temporal.WithDynamicConfigClient(dc),
 		temporal.WithConfig(serverCfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),

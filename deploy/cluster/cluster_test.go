@@ -1,0 +1,478 @@
+//go:build cluster
+
+// Package cluster runs irbot as it runs at scale, without Docker: the
+// official Temporal server built from the pinned go.temporal.io/server
+// module (cmd/server with a config file, schema by its SQL tool) on a
+// throwaway PostgreSQL cluster of its own, two `irbot serve` replicas, and an
+// in-process SMTP server. Then it breaks things. `make cluster-test`; the
+// build tag keeps it out of `go test ./...`.
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/irbot/irbot/internal/smtptest"
+)
+
+// temporalVersion is the server release the cluster runs: the one go.mod pins.
+const temporalVersion = "v1.32.1"
+
+const repoRoot = "../.."
+
+// Tokens of deploy/examples/users.yaml (fake people, documented there).
+const (
+	dpoToken       = "dev-token-dana"
+	commanderToken = "dev-token-marco"
+	legalToken     = "dev-token-priya"
+	adminToken     = "dev-token-lee"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// binaries builds irbot and Temporal's server and SQL tool once per
+// IRBOT_CLUSTER_BIN (default a temp dir): Temporal's from its own module at
+// the pinned version, so nothing is downloaded but Go modules.
+func binaries(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("IRBOT_CLUSTER_BIN")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	run := func(cmd *exec.Cmd) {
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", cmd, out)
+	}
+	if _, err := os.Stat(filepath.Join(abs, "server")); err != nil {
+		cmd := exec.Command("go", "install", "go.temporal.io/server/cmd/server@"+temporalVersion, "go.temporal.io/server/cmd/tools/sql@"+temporalVersion)
+		cmd.Env = append(os.Environ(), "GOBIN="+abs)
+		run(cmd)
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(abs, "irbot"), "./cmd/irbot")
+	cmd.Dir = repoRoot
+	run(cmd)
+	return abs
+}
+
+// postgres is a throwaway PostgreSQL cluster this test owns.
+type postgres struct {
+	t       *testing.T
+	data    string
+	port    int
+	bin     string
+	asOther []string // runuser prefix when running as root
+}
+
+func pgBin(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p)
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(matches) == 0 {
+		t.Fatal("PostgreSQL is not installed: .ci/run installs Debian's postgresql package")
+	}
+	return filepath.Dir(matches[len(matches)-1])
+}
+
+func startPostgres(t *testing.T) *postgres {
+	t.Helper()
+	base, err := os.MkdirTemp("", "irbot-cluster-pg-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	require.NoError(t, os.Chmod(base, 0o777))
+	pg := &postgres{t: t, data: filepath.Join(base, "data"), port: freePort(t), bin: pgBin(t)}
+	if os.Geteuid() == 0 {
+		// initdb refuses root: run the cluster as the postgres user.
+		u, err := user.Lookup("postgres")
+		require.NoError(t, err, "running as root needs the postgres user (Debian's postgresql package creates it)")
+		_ = u
+		pg.asOther = []string{"runuser", "-u", "postgres", "--"}
+	}
+	pg.run("initdb", "-D", pg.data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
+	pg.start()
+	t.Cleanup(func() { pg.run("pg_ctl", "-D", pg.data, "-m", "immediate", "stop") })
+	pg.run("createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-U", "postgres", "irbot")
+	return pg
+}
+
+func (pg *postgres) run(name string, args ...string) {
+	pg.t.Helper()
+	argv := append(append(append([]string{}, pg.asOther...), filepath.Join(pg.bin, name)), args...)
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	require.NoError(pg.t, err, "%s: %s", strings.Join(argv, " "), out)
+}
+
+func (pg *postgres) start() {
+	pg.run("pg_ctl", "-D", pg.data, "-l", pg.data+".log", "-w", "-o",
+		fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", pg.port, filepath.Dir(pg.data)), "start")
+}
+
+func (pg *postgres) stop() { pg.run("pg_ctl", "-D", pg.data, "-m", "fast", "-w", "stop") }
+
+func (pg *postgres) url(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, db)
+}
+
+// temporalServer is the official server process on pg.
+type temporalServer struct {
+	cmd      *exec.Cmd
+	frontend string
+	config   string
+	bin      string
+	log      *os.File
+}
+
+const temporalConfig = `log:
+  stdout: true
+  level: error
+persistence:
+  defaultStore: default
+  visibilityStore: visibility
+  numHistoryShards: 4
+  datastores:
+    default:
+      sql:
+        pluginName: postgres12
+        databaseName: temporal
+        connectAddr: "127.0.0.1:{{pg}}"
+        connectProtocol: tcp
+        user: postgres
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h
+    visibility:
+      sql:
+        pluginName: postgres12
+        databaseName: temporal_visibility
+        connectAddr: "127.0.0.1:{{pg}}"
+        connectProtocol: tcp
+        user: postgres
+        maxConns: 4
+        maxIdleConns: 4
+        maxConnLifetime: 1h
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+services:
+  frontend:
+    rpc: {grpcPort: {{frontend}}, membershipPort: {{m1}}, bindOnIP: 127.0.0.1}
+  history:
+    rpc: {grpcPort: {{history}}, membershipPort: {{m2}}, bindOnIP: 127.0.0.1}
+  matching:
+    rpc: {grpcPort: {{matching}}, membershipPort: {{m3}}, bindOnIP: 127.0.0.1}
+  worker:
+    rpc: {grpcPort: {{worker}}, membershipPort: {{m4}}, bindOnIP: 127.0.0.1}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: "127.0.0.1:{{frontend}}"
+dcRedirectionPolicy:
+  policy: noop
+`
+
+func startTemporal(t *testing.T, bin string, pg *postgres) *temporalServer {
+	t.Helper()
+	pgPort := strconv.Itoa(pg.port)
+	for _, db := range []struct{ name, dir string }{{"temporal", "temporal"}, {"temporal_visibility", "visibility"}} {
+		base := []string{"--plugin", "postgres12", "--ep", "127.0.0.1", "-p", pgPort, "-u", "postgres", "--db", db.name}
+		for _, args := range [][]string{
+			{"create"},
+			{"setup-schema", "-v", "0.0"},
+			{"update-schema", "-d", filepath.Join(serverModDir(t), "schema", "postgresql", "v12", db.dir, "versioned")},
+		} {
+			out, err := exec.Command(filepath.Join(bin, "sql"), append(base, args...)...).CombinedOutput()
+			require.NoError(t, err, "temporal-sql-tool %v: %s", args, out)
+		}
+	}
+	cfg := temporalConfig
+	ts := &temporalServer{bin: bin}
+	ports := map[string]int{}
+	for _, k := range []string{"frontend", "history", "matching", "worker", "m1", "m2", "m3", "m4"} {
+		ports[k] = freePort(t)
+		cfg = strings.ReplaceAll(cfg, "{{"+k+"}}", strconv.Itoa(ports[k]))
+	}
+	cfg = strings.ReplaceAll(cfg, "{{pg}}", pgPort)
+	ts.frontend = "127.0.0.1:" + strconv.Itoa(ports["frontend"])
+	ts.config = filepath.Join(t.TempDir(), "temporal.yaml")
+	require.NoError(t, os.WriteFile(ts.config, []byte(cfg), 0o600))
+	ts.start(t)
+	t.Cleanup(func() { ts.kill() })
+
+	// Register the namespace irbot uses, once the frontend answers.
+	require.Eventually(t, func() bool {
+		nc, err := client.NewNamespaceClient(client.Options{HostPort: ts.frontend})
+		if err != nil {
+			return false
+		}
+		defer nc.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		err = nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{Namespace: "default", WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
+		return err == nil || strings.Contains(err.Error(), "already")
+	}, 90*time.Second, time.Second, "the Temporal server must start and take the namespace")
+	return ts
+}
+
+func (ts *temporalServer) start(t *testing.T) {
+	t.Helper()
+	var err error
+	ts.log, err = os.OpenFile(ts.config+".log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(t, err)
+	ts.cmd = exec.Command(filepath.Join(ts.bin, "server"), "--config-file", ts.config, "--allow-no-auth", "start")
+	ts.cmd.Stdout, ts.cmd.Stderr = ts.log, ts.log
+	require.NoError(t, ts.cmd.Start())
+}
+
+func (ts *temporalServer) kill() {
+	if ts.cmd != nil && ts.cmd.Process != nil {
+		_ = ts.cmd.Process.Kill()
+		_ = ts.cmd.Wait()
+	}
+	if ts.log != nil {
+		_ = ts.log.Close()
+	}
+}
+
+func serverModDir(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "mod", "download", "-json", "go.temporal.io/server@"+temporalVersion).Output()
+	require.NoError(t, err)
+	var m struct{ Dir string }
+	require.NoError(t, json.Unmarshal(out, &m))
+	return m.Dir
+}
+
+// replica is one `irbot serve` process.
+type replica struct {
+	cmd  *exec.Cmd
+	base string
+	log  bytes.Buffer
+}
+
+func startReplica(t *testing.T, bin string, ts *temporalServer, pg *postgres, smtp *smtptest.Server) *replica {
+	t.Helper()
+	port := freePort(t)
+	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
+	require.NoError(t, err)
+	r := &replica{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	r.cmd = exec.Command(filepath.Join(bin, "irbot"), "serve")
+	r.cmd.Env = append(os.Environ(),
+		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE=default",
+		"IRBOT_DATABASE_URL="+pg.url("irbot"),
+		"IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"IRBOT_DATA_DIR="+t.TempDir(),
+		"IRBOT_USERS_FILE="+users,
+		"IRBOT_LOG_LEVEL=warn",
+		"SMTP_ADDR="+smtp.Addr, "SMTP_TLS=none", "SMTP_FROM=irbot@example.com",
+	)
+	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
+	require.NoError(t, r.cmd.Start())
+	t.Cleanup(func() { r.kill() })
+	require.Eventually(t, func() bool { return r.ready() }, 60*time.Second, 200*time.Millisecond, "replica %s must become ready: %s", r.base, &r.log)
+	return r
+}
+
+func (r *replica) ready() bool {
+	resp, err := http.Get(r.base + "/readyz")
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func (r *replica) kill() {
+	if r.cmd.ProcessState == nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Signal(syscall.SIGKILL)
+		_ = r.cmd.Wait()
+	}
+}
+
+// do calls the API; a caller that cannot reach a replica gets code 0.
+func (r *replica) do(t *testing.T, method, path, token string, body any) (int, map[string]any, http.Header) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, r.base+path, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, nil
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	raw, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out, resp.Header
+}
+
+func (r *replica) must(t *testing.T, method, path, token string, body any, want int) map[string]any {
+	t.Helper()
+	code, out, _ := r.do(t, method, path, token, body)
+	require.Equal(t, want, code, "%s %s: %v", method, path, out)
+	return out
+}
+
+var gdprFacts = map[string]any{
+	"nature":          "An unauthenticated storage bucket exposed a customer export.",
+	"data_categories": []string{"names", "email addresses"},
+	"subjects_count":  1200,
+	"records_count":   1500,
+	"dpo_contact":     "Dana Okafor, dpo@example.com",
+	"consequences":    "Phishing aimed at the customers.",
+	"measures":        "Bucket closed, customers warned.",
+}
+
+type cluster struct {
+	pg   *postgres
+	ts   *temporalServer
+	smtp *smtptest.Server
+	bin  string
+	a, b *replica
+}
+
+func startCluster(t *testing.T) *cluster {
+	t.Helper()
+	c := &cluster{bin: binaries(t)}
+	c.pg = startPostgres(t)
+	c.ts = startTemporal(t, c.bin, c.pg)
+	c.smtp = smtptest.Start(t)
+	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
+	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
+	return c
+}
+
+// declare declares a live GDPR incident with its Art. 33(3) facts.
+func (c *cluster) declare(t *testing.T, r *replica) string {
+	t.Helper()
+	inc := r.must(t, "POST", "/api/v1/incidents", commanderToken, map[string]any{
+		"title": "Customer export exposed", "aware_at": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano), "regimes": []string{"eu-gdpr"},
+	}, http.StatusCreated)
+	id := inc["id"].(string)
+	for _, name := range []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"} {
+		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
+	}
+	return id
+}
+
+// verifyConsistent checks what every test ends with: the chain verifies, no
+// timeline key twice, and the register holds each sent notice once.
+func verifyConsistent(t *testing.T, r *replica, id string, notices int) {
+	t.Helper()
+	v := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline/verify", adminToken, nil, http.StatusOK)
+	require.Equal(t, true, v["ok"], "%v", v)
+	tl := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	keys := map[string]bool{}
+	recorded := 0
+	for _, raw := range tl["events"].([]any) {
+		ev := raw.(map[string]any)
+		require.False(t, keys[ev["key"].(string)], "timeline key %s twice", ev["key"])
+		keys[ev["key"].(string)] = true
+		if ev["kind"] == "notification.recorded" {
+			recorded++
+		}
+	}
+	require.Equal(t, notices, recorded, "each sent notice is recorded once on the timeline")
+	reg := r.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
+	n := 0
+	for _, e := range reg["entries"].([]any) {
+		if e.(map[string]any)["incident_id"] == id {
+			n++
+		}
+	}
+	require.Equal(t, notices, n, "the register agrees with the timeline")
+}
+
+// TestClusterReplicaKilledMidNoticeSend: replica A takes the declare and the
+// send of a notice the mail server refuses once (so the send is in its
+// retry wait), then is SIGKILLed. Replica B's worker finishes it: delivered,
+// recorded once, in the register once, the chain intact; actions sent to
+// the dead replica are retried on B with the same request ID and applied once.
+func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
+	c := startCluster(t)
+	c.smtp.ReplyDataWith(451, 250)
+	id := c.declare(t, c.a)
+	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{
+		"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"},
+	}, http.StatusCreated)
+	nid := n["id"].(string)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices/"+nid+"/actions", legalToken, map[string]any{"type": "approve"}, http.StatusOK)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices/"+nid+"/actions", dpoToken, map[string]any{"type": "send"}, http.StatusOK)
+	require.Eventually(t, func() bool { return c.smtp.Attempts() >= 1 }, 30*time.Second, 50*time.Millisecond, "the first attempt must reach the mail server")
+	killed := time.Now()
+	c.a.kill()
+
+	// A caller whose request hit the dead replica retries on the live one.
+	note := map[string]any{"type": "note", "text": "retried by the caller", "request_id": "cluster-note-1"}
+	code, _, _ := c.a.do(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note)
+	require.Equal(t, 0, code, "the killed replica answers nothing")
+	for range 2 {
+		c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note, http.StatusOK)
+	}
+
+	require.Eventually(t, func() bool {
+		out := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/notices", dpoToken, nil, http.StatusOK)
+		for _, raw := range out["notices"].([]any) {
+			if m := raw.(map[string]any); m["id"] == nid && m["status"] == "sent" {
+				return true
+			}
+		}
+		return false
+	}, 90*time.Second, 250*time.Millisecond, "the live replica must finish the send")
+	t.Logf("notice sent %s after replica A was killed", time.Since(killed).Round(time.Millisecond))
+	msgs := c.smtp.Messages()
+	require.NotEmpty(t, msgs)
+	for _, m := range msgs {
+		require.Equal(t, msgs[0].MessageID, m.MessageID, "a duplicate delivery carries the same Message-ID")
+	}
+	require.Eventually(t, func() bool {
+		reg := c.b.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
+		return len(reg["entries"].([]any)) >= 1
+	}, 30*time.Second, 250*time.Millisecond)
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 1, st["notes"], "the note retried on the live replica is applied once")
+	verifyConsistent(t, c.b, id, 1)
+}
