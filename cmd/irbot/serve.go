@@ -14,7 +14,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/irbot/irbot/activities"
@@ -23,6 +25,7 @@ import (
 	"github.com/irbot/irbot/internal/embedtemporal"
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/keyring"
 	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/slackbot"
 	"github.com/irbot/irbot/internal/store"
@@ -42,6 +45,7 @@ type Main struct {
 	temporal *embedtemporal.Server
 	client   client.Client
 	store    store.Store
+	ring     *keyring.Ring
 	worker   worker.Worker
 	http     *http.Server
 	listener net.Listener
@@ -74,7 +78,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	m.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	// Encryption keys before anything that stores data: the codec seals
+	// Temporal payloads, the store seals personal data with them.
+	m.ring, err = keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	m.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithKeyRing(m.ring))
 	if err != nil {
 		return fmt.Errorf("timeline store: %w", err)
 	}
@@ -105,6 +115,12 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal-sdk"))
+	// Every payload (inputs, results, Updates, Queries, heartbeats) and every
+	// failure message is sealed before it reaches Temporal's history.
+	opts.DataConverter = keyring.DataConverter(m.ring)
+	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: opts.DataConverter, EncodeCommonAttributes: true,
+	})
 	m.client, err = client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
@@ -159,7 +175,8 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("IRBOT_DIGEST_CRON: %w", err)
 		}
 	}
-	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck}
+	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
+		Codec: converter.NewPayloadCodecHTTPHandler(keyring.Codec{Ring: m.ring})}
 	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below
 		if api.Extra == nil {
 			api.Extra = map[string]http.Handler{}

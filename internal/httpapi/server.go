@@ -50,6 +50,8 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// Extra mounts more handlers (Slack endpoints, console) on the same mux.
 	Extra map[string]http.Handler
+	// Codec is the Temporal remote payload codec (codec.go); nil: 404.
+	Codec http.Handler
 }
 
 // Handler returns the routed handler with logging and panic recovery.
@@ -66,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline", s.authed(s.timeline))
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline/verify", s.authed(s.verify))
 	mux.HandleFunc("GET /api/v1/register", s.authed(s.register))
+	mux.HandleFunc("POST /api/v1/codec/{op}", s.authed(s.codec))
 	s.noticeRoutes(mux)
 	s.drillRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
