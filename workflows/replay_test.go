@@ -34,7 +34,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			})
 			require.NoError(t, err)
 			workflows.Register(r)
-			_, err := os.Stat(f)
+			_, err = os.Stat(f)
 			require.NoError(t, err)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), "replaying %s", f)
 		})
