@@ -69,6 +69,10 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)
 	}
+	if err := s.ensureInstallation(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -84,6 +88,10 @@ func openPostgres(ctx context.Context, databaseURL string) (*sqlStore, error) {
 		return nil, fmt.Errorf("store: connect to PostgreSQL (%s): %w", DatabaseURLEnv, err)
 	}
 	if err := s.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: PostgreSQL: %w", err)
+	}
+	if err := s.ensureInstallation(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: PostgreSQL: %w", err)
 	}

@@ -117,6 +117,8 @@ type Store interface {
 	ConsoleStore
 	// KeyStore erases an incident's personal data and re-wraps data keys (crypt.go).
 	KeyStore
+	// NoticeStore keeps the exact bytes of every notice sent (notices.go).
+	NoticeStore
 	Ping(ctx context.Context) error
 	Close() error
 }
