@@ -333,3 +333,39 @@ func emailDigest(k *incidentKey, campaignID, email string) string {
 	m.Write([]byte(campaignID + "\x00" + strings.ToLower(strings.TrimSpace(email))))
 	return "h:" + hex.EncodeToString(m.Sum(nil))
 }
+
+// sealedBlobPrefix marks a BLOB column sealed with the incident's data key
+// (notice messages' exact bytes): the prefix, then nonce || ciphertext || tag.
+var sealedBlobPrefix = []byte("irbot.sealed.v1\x00")
+
+func noticeAAD(incidentID, noticeID string, attempt int) []byte {
+	return fmt.Appendf(nil, "irbot.notice.v1\x00%s\x00%s\x00%d", incidentID, noticeID, attempt)
+}
+
+// sealBlob seals plain for a BLOB column.
+func sealBlob(k *incidentKey, plain, aad []byte) ([]byte, error) {
+	ct, err := keyring.SealWith(k.aead, plain, aad)
+	if err != nil {
+		return nil, err
+	}
+	return append(bytes.Clone(sealedBlobPrefix), ct...), nil
+}
+
+// openBlob returns a BLOB column's plain bytes: as stored when not sealed,
+// nil after erasure or without keys.
+func (s *sqlStore) openBlob(ctx context.Context, q querier, incidentID string, raw, aad []byte) ([]byte, error) {
+	if !bytes.HasPrefix(raw, sealedBlobPrefix) {
+		return raw, nil
+	}
+	if s.ring == nil {
+		return nil, nil
+	}
+	k, err := s.dataKey(ctx, q, incidentID, false)
+	if errors.Is(err, ErrErased) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return keyring.OpenWith(k.aead, raw[len(sealedBlobPrefix):], aad)
+}

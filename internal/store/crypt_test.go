@@ -97,12 +97,11 @@ func TestEncryptedStoreSealsEventDataAndStillVerifies(t *testing.T) {
 		require.True(t, res.OK, res.Reason)
 
 		// Tampering with the ciphertext is caught by the chain, without a key.
-		tamper(t, st, `UPDATE timeline_events SET data = REPLACE(data, 'A', 'B') WHERE incident_id = 'INC-1' AND seq = 2`)
+		tamper(t, st, `UPDATE timeline_events SET data = REPLACE(data, '"sealed":"', '"sealed":"AAAA') WHERE incident_id = 'INC-1' AND seq = 2`)
 		res, err = st.Verify(ctx, "INC-1")
 		require.NoError(t, err)
 		require.False(t, res.OK)
 
-		// A store opened without keys still verifies and shows only the sealed form.
 		_ = ring
 	})
 }
@@ -216,4 +215,30 @@ func TestGeneratedKeyFileAndDatabaseAreTheOwnersOnly(t *testing.T) {
 	require.NoError(t, err)
 	_, err = base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.Split(strings.TrimSpace(string(b)), "\n")[2], "k1:"))
 	require.NoError(t, err)
+}
+
+func TestNoticeMessagesAreSealedAndErased(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		raw := []byte("To: " + personal[2] + "\r\nSubject: notice\r\n\r\nDear " + personal[1] + ", call " + personal[3] + ".\r\n")
+		require.NoError(t, st.PutNoticeMessage(ctx, "INC-5", "N1", "h", NoticeAttempt{N: 1, MessageID: "<m1@irbot>"}, raw))
+		require.NoError(t, st.PutNoticeMessage(ctx, "INC-5", "N1", "h", NoticeAttempt{N: 1, MessageID: "<m1@irbot>"}, raw), "a repeat with the same bytes is a no-op")
+		var stored []byte
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT raw FROM notice_messages`).Scan(&stored))
+		for _, v := range personal[1:] {
+			require.NotContains(t, string(stored), v)
+		}
+		m, err := st.NoticeMessage(ctx, "INC-5", "N1")
+		require.NoError(t, err)
+		require.Equal(t, raw, m.Raw)
+		require.Equal(t, RawSHA256(raw), m.RawSHA256)
+
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-5", Title: "t", Status: "closed"}))
+		_, err = st.EraseIncidentData(ctx, "INC-5", "admin", "retention ended")
+		require.NoError(t, err)
+		m, err = reopen(ring).NoticeMessage(ctx, "INC-5", "N1")
+		require.NoError(t, err)
+		require.Empty(t, m.Raw, "the exact bytes are gone with the key")
+		require.Equal(t, RawSHA256(raw), m.RawSHA256, "their digest stays as evidence")
+	})
 }
