@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/irbot/irbot/internal/keyring"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -21,9 +23,18 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.NotEmpty(t, files, "recorded histories must be checked in")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
+			// With the production data converter: histories recorded before
+			// payloads were encrypted must still decode through the codec.
+			ring, err := keyring.Load(keyring.Source{DataDir: t.TempDir()})
+			require.NoError(t, err)
+			dc := keyring.DataConverter(ring)
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter:    dc,
+				FailureConverter: temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true}),
+			})
+			require.NoError(t, err)
 			workflows.Register(r)
-			_, err := os.Stat(f)
+			_, err = os.Stat(f)
 			require.NoError(t, err)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), "replaying %s", f)
 		})

@@ -6,9 +6,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/irbot/irbot/internal/keyring"
 )
 
 // writeHistory saves a workflow's history as JSON for the replay test in
@@ -33,6 +37,12 @@ func writeHistoryRun(t *testing.T, m *Main, workflowID, runID, name string) {
 		require.NoError(t, err)
 		h.Events = append(h.Events, e)
 	}
+	// Recorded in clear: the replay test has no key of this run's ring.
+	require.NoError(t, proxy.VisitPayloads(t.Context(), &h, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, p []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return keyring.Codec{Ring: m.ring}.Decode(p)
+		},
+	}))
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 	require.NoError(t, err)
 	dir := filepath.Join("..", "..", "workflows", "testdata", "histories")

@@ -33,6 +33,7 @@ Usage:
   irbot clocks [flags]                 offline deadline calculator (irbot clocks --help)
   irbot playbook validate FILE...      check playbook and drill scenario files; one line per problem
   irbot login-link USER                a single-use console sign-in link (15 minutes)
+  irbot keys rotate|erase ...          encryption keys: rotate, erase a closed incident's personal data (irbot keys)
   irbot drill run --scenario NAME|FILE [--speed N] [--out DIR] [--autoplay]
                                        a whole drill headless on an in-process server; report at the end
   irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
@@ -69,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return playbookCmd(args[1:], stdout, stderr)
 	case "login-link":
 		return loginLinkCmd(args[1:], stdout, stderr)
+	case "keys":
+		return keysCmd(args[1:], stdout, stderr)
 	case "drill":
 		if len(args) > 1 && args[1] == "run" {
 			return drillRun(args[2:], stdout, stderr)

@@ -14,7 +14,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/irbot/irbot/activities"
@@ -24,6 +26,7 @@ import (
 	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/keyring"
 	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/slackbot"
 	"github.com/irbot/irbot/internal/store"
@@ -43,6 +46,7 @@ type Main struct {
 	temporal *embedtemporal.Server
 	client   client.Client
 	store    store.Store
+	ring     *keyring.Ring
 	worker   worker.Worker
 	http     *http.Server
 	listener net.Listener
@@ -75,7 +79,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	m.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	// Encryption keys before anything that stores data: the codec seals
+	// Temporal payloads, the store seals personal data with them.
+	m.ring, err = keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir})
+	if err != nil {
+		return err
+	}
+	m.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithKeyRing(m.ring))
 	if err != nil {
 		return fmt.Errorf("timeline store: %w", err)
 	}
@@ -107,6 +117,12 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	opts.Logger = sdklog.NewStructuredLogger(log.With("component", "temporal-sdk"))
+	// Every payload (inputs, results, Updates, Queries, heartbeats) and every
+	// failure message is sealed before it reaches Temporal's history.
+	opts.DataConverter = keyring.DataConverter(m.ring)
+	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: opts.DataConverter, EncodeCommonAttributes: true,
+	})
 	m.client, err = client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
@@ -170,7 +186,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
-		Evidence: &evidence.Packer{Source: m.service, Now: m.service.Now}}
+		Evidence: &evidence.Packer{Source: m.service, Now: m.service.Now},
+		Codec:    converter.NewPayloadCodecHTTPHandler(keyring.Codec{Ring: m.ring})}
 	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below
 		if api.Extra == nil {
 			api.Extra = map[string]http.Handler{}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/irbot/irbot/internal/keyring"
 )
 
 // Config is every setting of irbot serve.
@@ -42,6 +44,8 @@ type Config struct {
 	LogLevel         string        // IRBOT_LOG_LEVEL
 	TemporalLogLevel string        // IRBOT_TEMPORAL_LOG_LEVEL
 	TemporalHistory  int           // IRBOT_TEMPORAL_HISTORY_EVENTS
+	EncryptionKeys   string        // IRBOT_ENCRYPTION_KEYS (internal/keyring parses it)
+	EncryptionFile   string        // IRBOT_ENCRYPTION_KEYS_FILE
 	Console          Console       // console.go
 }
 
@@ -77,6 +81,8 @@ var Vars = []Var{
 	{"IRBOT_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"IRBOT_TEMPORAL_LOG_LEVEL", "error", "log level of the embedded Temporal server"},
 	{"IRBOT_TEMPORAL_HISTORY_EVENTS", "4096", "embedded Temporal: history events after which an incident's workflow continues as new (Temporal's default; lower only to exercise it)"},
+	{"IRBOT_ENCRYPTION_KEYS", "unset", "encryption keys ID:BASE64 (32 bytes), comma-separated, the last current; wins over the file"},
+	{"IRBOT_ENCRYPTION_KEYS_FILE", "unset: encryption.keys in the data dir, generated 0600", "file of ID:BASE64 keys, one per line, the last current"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map in
@@ -114,6 +120,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ComplianceChan:   get("IRBOT_COMPLIANCE_CHANNEL", ""),
 		LogLevel:         get("IRBOT_LOG_LEVEL", "info"),
 		TemporalLogLevel: get("IRBOT_TEMPORAL_LOG_LEVEL", "error"),
+		EncryptionKeys:   get("IRBOT_ENCRYPTION_KEYS", ""),
+		EncryptionFile:   get("IRBOT_ENCRYPTION_KEYS_FILE", ""),
 	}
 	if c.DataDir == "" {
 		return c, fmt.Errorf("IRBOT_DATA_DIR must not be empty")
@@ -193,6 +201,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		case "debug", "info", "warn", "error":
 		default:
 			return c, fmt.Errorf("%s must be debug, info, warn or error, got %q", lv.name, lv.v)
+		}
+	}
+	if c.EncryptionKeys != "" {
+		// The file forms are read at start-up (keyring.Load), the inline
+		// form here, so a typo stops irbot before anything opens.
+		if _, err := keyring.Parse(c.EncryptionKeys); err != nil {
+			return c, fmt.Errorf("%s: %w", keyring.EnvKeys, err)
 		}
 	}
 	if c.Console, err = consoleFromEnv(get); err != nil {

@@ -51,6 +51,7 @@ func TestMalformedValuesNameTheVariable(t *testing.T) {
 		"smtp from":         {map[string]string{"SMTP_ADDR": "mail:25"}, "SMTP_FROM is required"},
 		"smtp tls":          {map[string]string{"SMTP_TLS": "ssl"}, `SMTP_TLS must be none, starttls or tls, got "ssl"`},
 		"log level":         {map[string]string{"IRBOT_LOG_LEVEL": "loud"}, "IRBOT_LOG_LEVEL must be"},
+		"encryption keys":   {map[string]string{"IRBOT_ENCRYPTION_KEYS": "k1:c2hvcnQ="}, "IRBOT_ENCRYPTION_KEYS: key k1 is not the standard base64 of 32 bytes"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -69,7 +70,8 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 	}
 	for _, n := range []string{"IRBOT_DATA_DIR", "IRBOT_HTTP_ADDR", "IRBOT_DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE",
 		"IRBOT_TEMPORAL_PORT", "IRBOT_ADMIN_TOKEN", "IRBOT_USERS_FILE", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-		"SLACK_API_URL", "IRBOT_ANNOUNCE_CHANNEL", "SMTP_ADDR", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS", "IRBOT_DRILL_MAIL_SINK"} {
+		"SLACK_API_URL", "IRBOT_ANNOUNCE_CHANNEL", "SMTP_ADDR", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_TLS", "IRBOT_DRILL_MAIL_SINK",
+		"IRBOT_ENCRYPTION_KEYS", "IRBOT_ENCRYPTION_KEYS_FILE"} {
 		require.True(t, names[n], "%s from CONTRACT.md must be documented in Vars", n)
 	}
 }

@@ -53,6 +53,8 @@ type Server struct {
 	Extra map[string]http.Handler
 	// Evidence builds evidence packs (nil: 501).
 	Evidence EvidenceWriter
+	// Codec is the Temporal remote payload codec (codec.go); nil: 404.
+	Codec http.Handler
 }
 
 // Handler returns the routed handler with logging and panic recovery.
@@ -69,6 +71,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline", s.authed(s.timeline))
 	mux.HandleFunc("GET /api/v1/incidents/{id}/timeline/verify", s.authed(s.verify))
 	mux.HandleFunc("GET /api/v1/register", s.authed(s.register))
+	mux.HandleFunc("POST /api/v1/codec/{op}", s.authed(s.codec))
 	s.noticeRoutes(mux)
 	s.recordRoutes(mux)
 	s.drillRoutes(mux)

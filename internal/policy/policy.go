@@ -114,3 +114,19 @@ func MayRunDrills(roles []string) bool {
 	}
 	return false
 }
+
+// PayloadReaders may use the payload codec endpoint (the Temporal UI's and
+// CLI's remote codec), which decrypts workflow payloads: whatever an
+// incident's history holds, personal data included. Compliance reviews,
+// admins operate; nobody else reads raw histories.
+var PayloadReaders = []string{Compliance, Admin}
+
+// MayDecodePayloads reports whether roles include a PayloadReaders role.
+func MayDecodePayloads(roles []string) bool {
+	for _, r := range PayloadReaders {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}

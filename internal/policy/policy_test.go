@@ -54,3 +54,15 @@ func TestRolesCannotBeEscalated(t *testing.T) {
 	require.Equal(t, []string{Manager, Commander}, Effective([]string{Manager}, []string{Admin, Commander, DPO}))
 	require.Equal(t, []string{Responder}, Effective([]string{Responder}, []string{Legal, Responder}))
 }
+
+func TestOnlyComplianceAndAdminDecodePayloads(t *testing.T) {
+	for _, r := range Roles {
+		want := r == Compliance || r == Admin
+		if got := MayDecodePayloads([]string{r}); got != want {
+			t.Errorf("MayDecodePayloads(%s) = %v, want %v", r, got, want)
+		}
+	}
+	if MayDecodePayloads(nil) || MayDecodePayloads([]string{"Admin", ""}) {
+		t.Error("no roles, or a role spelled differently, decodes nothing")
+	}
+}

@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/irbot/irbot/internal/keyring"
 )
 
 // Campaign recipient statuses.
@@ -84,13 +89,25 @@ func (s *sqlStore) AddCampaignRecipients(ctx context.Context, campaignID string,
 	}
 	defer func() { _ = tx.Rollback() }()
 	now := s.timeArg(time.Now())
+	var key *incidentKey
+	if s.ring != nil {
+		if key, err = s.dataKey(ctx, tx, campaignIncident(campaignID), true); err != nil {
+			return 0, fmt.Errorf("store: add campaign recipients: %w", err)
+		}
+	}
 	added := 0
 	for _, r := range rs {
+		email, name, sealed := strings.ToLower(strings.TrimSpace(r.Email)), r.Name, ""
+		if key != nil {
+			if email, name, sealed, err = sealRecipient(key, campaignID, email, r.Name); err != nil {
+				return 0, fmt.Errorf("store: add campaign recipients: %w", err)
+			}
+		}
 		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO campaign_recipients
-			(campaign_id, email, name, jurisdiction, language, row_num, status, attempts, message_id, last_code, last_error, sent_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', 0, '', NULL, ?)
+			(campaign_id, email, name, jurisdiction, language, row_num, status, attempts, message_id, last_code, last_error, sent_at, updated_at, sealed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', 0, '', NULL, ?, ?)
 			ON CONFLICT (campaign_id, email) DO NOTHING`),
-			campaignID, strings.ToLower(strings.TrimSpace(r.Email)), r.Name, r.Jurisdiction, r.Language, r.Row, RecipientPending, now)
+			campaignID, email, name, r.Jurisdiction, r.Language, r.Row, RecipientPending, now, sealed)
 		if err != nil {
 			return 0, fmt.Errorf("store: add campaign recipients: %w", err)
 		}
@@ -104,19 +121,25 @@ func (s *sqlStore) AddCampaignRecipients(ctx context.Context, campaignID string,
 	return added, nil
 }
 
-const recipientColumns = `campaign_id, email, name, jurisdiction, language, row_num, status, attempts, message_id, last_code, last_error, sent_at, updated_at`
+const recipientColumns = `campaign_id, email, name, jurisdiction, language, row_num, status, attempts, message_id, last_code, last_error, sent_at, updated_at, sealed`
 
-func scanRecipients(rows *sql.Rows) ([]CampaignRecipient, error) {
+func (s *sqlStore) scanRecipients(ctx context.Context, rows *sql.Rows) ([]CampaignRecipient, error) {
 	defer rows.Close()
 	out := []CampaignRecipient{}
 	for rows.Next() {
 		var r CampaignRecipient
 		var sent, updated dbTime
+		var sealed string
 		if err := rows.Scan(&r.CampaignID, &r.Email, &r.Name, &r.Jurisdiction, &r.Language, &r.Row, &r.Status, &r.Attempts,
-			&r.MessageID, &r.LastCode, &r.LastError, &sent, &updated); err != nil {
+			&r.MessageID, &r.LastCode, &r.LastError, &sent, &updated, &sealed); err != nil {
 			return nil, err
 		}
 		r.SentAt, r.UpdatedAt = sent.ptr(), updated.t
+		if sealed != "" {
+			if err := s.openRecipient(ctx, &r, sealed); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -128,7 +151,7 @@ func (s *sqlStore) NextCampaignRecipients(ctx context.Context, campaignID string
 	if err != nil {
 		return nil, fmt.Errorf("store: next campaign recipients: %w", err)
 	}
-	out, err := scanRecipients(rows)
+	out, err := s.scanRecipients(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: next campaign recipients: %w", err)
 	}
@@ -141,7 +164,7 @@ func (s *sqlStore) CampaignRecipients(ctx context.Context, campaignID string) ([
 	if err != nil {
 		return nil, fmt.Errorf("store: campaign recipients: %w", err)
 	}
-	out, err := scanRecipients(rows)
+	out, err := s.scanRecipients(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("store: campaign recipients: %w", err)
 	}
@@ -149,10 +172,14 @@ func (s *sqlStore) CampaignRecipients(ctx context.Context, campaignID string) ([
 }
 
 func (s *sqlStore) MarkCampaignSending(ctx context.Context, campaignID, email, messageID string) error {
+	lookup, err := s.recipientLookup(ctx, campaignID, email)
+	if err != nil {
+		return err
+	}
 	defer s.lockWrites()()
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE campaign_recipients SET status = ?, attempts = attempts + 1, message_id = ?, updated_at = ?
 		WHERE campaign_id = ? AND email = ? AND status IN (?, ?)`),
-		RecipientSending, messageID, s.timeArg(time.Now()), campaignID, strings.ToLower(email), RecipientPending, RecipientSending)
+		RecipientSending, messageID, s.timeArg(time.Now()), campaignID, lookup, RecipientPending, RecipientSending)
 	if err != nil {
 		return fmt.Errorf("store: mark campaign recipient sending: %w", err)
 	}
@@ -171,10 +198,14 @@ func (s *sqlStore) MarkCampaignResult(ctx context.Context, campaignID, email, st
 	if err := checkText("campaign recipient error", errText, false); err != nil {
 		return err
 	}
+	lookup, err := s.recipientLookup(ctx, campaignID, email)
+	if err != nil {
+		return err
+	}
 	defer s.lockWrites()()
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE campaign_recipients SET status = ?, last_code = ?, last_error = ?, sent_at = ?, updated_at = ?
+	_, err = s.db.ExecContext(ctx, s.q(`UPDATE campaign_recipients SET status = ?, last_code = ?, last_error = ?, sent_at = ?, updated_at = ?
 		WHERE campaign_id = ? AND email = ? AND status <> ?`),
-		status, code, errText, s.nullTimeArg(sentAt), s.timeArg(time.Now()), campaignID, strings.ToLower(email), RecipientSent)
+		status, code, errText, s.nullTimeArg(sentAt), s.timeArg(time.Now()), campaignID, lookup, RecipientSent)
 	if err != nil {
 		return fmt.Errorf("store: mark campaign recipient: %w", err)
 	}
@@ -214,4 +245,75 @@ func (s *sqlStore) CampaignCounts(ctx context.Context, campaignID string, resetF
 		}
 	}
 	return c, rows.Err()
+}
+
+// recipientLookup is the email column's value for an address: the address
+// itself in a clear store, its keyed digest in an encrypted one.
+func (s *sqlStore) recipientLookup(ctx context.Context, campaignID, email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if s.ring == nil {
+		return email, nil
+	}
+	k, err := s.dataKey(ctx, s.db, campaignIncident(campaignID), false)
+	if errors.Is(err, ErrNotFound) {
+		return email, nil // a campaign stored before encryption
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: campaign %s: %w", campaignID, err)
+	}
+	return emailDigest(k, campaignID, email), nil
+}
+
+type sealedRecipient struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+func recipientAAD(campaignID, digest string) []byte {
+	return []byte("irbot.recipient.v1\x00" + campaignID + "\x00" + digest)
+}
+
+// sealRecipient returns the email column (a digest), the name column
+// (empty) and the sealed address and name.
+func sealRecipient(k *incidentKey, campaignID, email, name string) (string, string, string, error) {
+	digest := emailDigest(k, campaignID, email)
+	plain, err := json.Marshal(sealedRecipient{Email: email, Name: name})
+	if err != nil {
+		return "", "", "", err
+	}
+	ct, err := keyring.SealWith(k.aead, plain, recipientAAD(campaignID, digest))
+	if err != nil {
+		return "", "", "", err
+	}
+	return digest, "", base64.StdEncoding.EncodeToString(ct), nil
+}
+
+// openRecipient fills r's address and name from the sealed column; after
+// erasure they read as empty.
+func (s *sqlStore) openRecipient(ctx context.Context, r *CampaignRecipient, sealed string) error {
+	if s.ring == nil {
+		return nil
+	}
+	k, err := s.dataKey(ctx, s.db, campaignIncident(r.CampaignID), false)
+	if errors.Is(err, ErrErased) {
+		r.Email, r.Name = "", ""
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("campaign %s: %w", r.CampaignID, err)
+	}
+	ct, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil {
+		return fmt.Errorf("campaign %s: sealed recipient is not base64", r.CampaignID)
+	}
+	plain, err := keyring.OpenWith(k.aead, ct, recipientAAD(r.CampaignID, r.Email))
+	if err != nil {
+		return fmt.Errorf("campaign %s: %w", r.CampaignID, err)
+	}
+	var sr sealedRecipient
+	if err := json.Unmarshal(plain, &sr); err != nil {
+		return fmt.Errorf("campaign %s: %w", r.CampaignID, err)
+	}
+	r.Email, r.Name = sr.Email, sr.Name
+	return nil
 }

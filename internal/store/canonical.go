@@ -48,7 +48,11 @@ func (e Event) CanonicalBytes() ([]byte, error) {
 			return nil, fmt.Errorf("store: event %s is not valid UTF-8", f.name)
 		}
 	}
-	data, err := canonicalObject(e.Data)
+	raw := e.Data
+	if len(e.Sealed) > 0 {
+		raw = e.Sealed // the hash covers the stored, sealed form
+	}
+	data, err := canonicalObject(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,18 @@ func (s *sqlStore) PutNoticeMessage(ctx context.Context, incidentID, noticeID, c
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("store: put notice message: %w", err)
 	}
+	if s.ring != nil {
+		// The exact bytes are personal data (names, addresses, the text):
+		// sealed with the incident's data key (crypt.go); raw_sha256 stays
+		// the digest of the plain bytes.
+		k, err := s.dataKey(ctx, tx, incidentID, true)
+		if err != nil {
+			return fmt.Errorf("store: put notice message: %w", err)
+		}
+		if raw, err = sealBlob(k, raw, noticeAAD(incidentID, noticeID, a.N)); err != nil {
+			return fmt.Errorf("store: put notice message: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO notice_messages
 		(incident_id, notice_id, attempt, revision, message_id, content_hash, raw_sha256, raw, stored_at, outcome, code, stage, uncertain, error, server, attempted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, '', 0, '', '', NULL)`),
@@ -216,6 +228,9 @@ func (s *sqlStore) noticeRows(ctx context.Context, q querier, incidentID, notice
 		var uncertain int
 		if err := rows.Scan(&r.incidentID, &r.noticeID, &r.a.N, &r.a.Revision, &r.a.MessageID, &r.contentHash, &r.a.RawSHA256, &r.raw,
 			&stored, &r.a.Outcome, &r.a.Code, &r.a.Stage, &uncertain, &r.a.Error, &r.a.Server, &at); err != nil {
+			return nil, fmt.Errorf("store: notice messages of %s: %w", incidentID, err)
+		}
+		if r.raw, err = s.openBlob(ctx, q, r.incidentID, r.raw, noticeAAD(r.incidentID, r.noticeID, r.a.N)); err != nil {
 			return nil, fmt.Errorf("store: notice messages of %s: %w", incidentID, err)
 		}
 		r.a.StoredAt, r.a.At, r.a.Uncertain, r.a.Size = stored.t, at.ptr(), uncertain != 0, len(r.raw)

@@ -15,6 +15,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite", the one the embedded Temporal server links
+
+	"github.com/irbot/irbot/internal/keyring"
 )
 
 type dialect int
@@ -40,6 +42,10 @@ type sqlStore struct {
 	// queue in Go rather than spin on SQLITE_BUSY. Other processes are kept
 	// out by BEGIN IMMEDIATE and the busy timeout. Unused for PostgreSQL.
 	writeMu sync.Mutex
+	// ring seals personal data (crypt.go); nil: stored as given.
+	ring  *keyring.Ring
+	keyMu sync.Mutex
+	keys  map[string]*incidentKey // unwrapped data keys by incident
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -58,7 +64,7 @@ func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite %s: %w", path, err)
 	}
-	s := &sqlStore{db: db, d: dialectSQLite}
+	s := &sqlStore{db: db, d: dialectSQLite, keys: map[string]*incidentKey{}}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: SQLite %s: %w", path, err)
@@ -76,7 +82,7 @@ func openPostgres(ctx context.Context, databaseURL string) (*sqlStore, error) {
 		return nil, fmt.Errorf("store: open PostgreSQL: %w", err)
 	}
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &sqlStore{db: db, d: dialectPostgres}
+	s := &sqlStore{db: db, d: dialectPostgres, keys: map[string]*incidentKey{}}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: connect to PostgreSQL (%s): %w", DatabaseURLEnv, err)
@@ -244,6 +250,12 @@ func scanEvent(row interface{ Scan(...any) error }) (storedEvent, error) {
 }
 
 func (s *sqlStore) Append(ctx context.Context, e Event) (Event, bool, error) {
+	return s.appendEvent(ctx, e, s.ring != nil)
+}
+
+// appendEvent is Append; seal says whether the event's data is sealed with
+// the incident's data key (crypt.go).
+func (s *sqlStore) appendEvent(ctx context.Context, e Event, seal bool) (Event, bool, error) {
 	for _, f := range [...]struct {
 		name, val string
 		required  bool
@@ -282,15 +294,31 @@ func (s *sqlStore) Append(ctx context.Context, e Event) (Event, bool, error) {
 	prior, err := scanEvent(tx.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+` FROM timeline_events WHERE incident_id = ? AND event_key = ?`), ev.IncidentID, ev.Key))
 	switch {
 	case err == nil:
-		if prior.Kind != ev.Kind || prior.Actor != ev.Actor || !bytes.Equal([]byte(prior.rawData), data) {
+		priorData, err := s.openEvent(ctx, tx, prior.Event)
+		if err != nil {
+			return Event{}, false, fmt.Errorf("store: append: read the event with the same key: %w", err)
+		}
+		if prior.Kind != ev.Kind || prior.Actor != ev.Actor || !bytes.Equal(priorData, data) {
 			return Event{}, false, fmt.Errorf("%w: incident %s already has event %d with key %q (kind %q); the new one differs in kind, actor or data",
 				ErrKeyConflict, ev.IncidentID, prior.Seq, ev.Key, prior.Kind)
+		}
+		if !bytes.Equal(priorData, prior.Data) {
+			prior.Sealed, prior.Data = prior.Data, priorData
 		}
 		return prior.Event, false, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return Event{}, false, fmt.Errorf("store: append: look up key: %w", err)
 	}
 
+	if seal {
+		k, err := s.dataKey(ctx, tx, ev.IncidentID, true)
+		if err != nil {
+			return Event{}, false, fmt.Errorf("store: append: %w", err)
+		}
+		if ev.Data, err = sealEvent(k.aead, ev.IncidentID, ev.Key, data); err != nil {
+			return Event{}, false, fmt.Errorf("store: append: %w", err)
+		}
+	}
 	ev.Seq = lastSeq + 1
 	ev.PrevHash = lastHash
 	ev.Hash = ev.ComputeHash()
@@ -307,6 +335,10 @@ func (s *sqlStore) Append(ctx context.Context, e Event) (Event, bool, error) {
 	if err := tx.Commit(); err != nil {
 		return Event{}, false, fmt.Errorf("store: append: commit: %w", err)
 	}
+	if seal {
+		// The caller sees what it wrote; the row holds the sealed form.
+		ev.Sealed, ev.Data = ev.Data, data
+	}
 	return ev, true, nil
 }
 
@@ -318,6 +350,13 @@ func (s *sqlStore) Events(ctx context.Context, incidentID string) ([]Event, erro
 	out := make([]Event, len(rows))
 	for i, r := range rows {
 		out[i] = r.Event
+		plain, err := s.openEvent(ctx, s.db, r.Event)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(plain, r.Data) {
+			out[i].Sealed, out[i].Data = r.Data, plain
+		}
 	}
 	return out, nil
 }

@@ -22,6 +22,10 @@ type Event struct {
 	Data       json.RawMessage `json:"data"`      // a JSON object ("{}" when empty)
 	Hash       string          `json:"hash"`      // hex SHA-256
 	PrevHash   string          `json:"prev_hash"` // hex SHA-256 of the previous event; 64 zeros for seq 1
+	// Sealed is the data as stored when the store encrypts it (crypt.go):
+	// the hash covers these bytes, Data holds them decrypted. Empty when
+	// the data is stored in clear.
+	Sealed json.RawMessage `json:"sealed,omitempty"`
 }
 
 // Incident is the index used for listing; the workflow holds the live state.
@@ -114,6 +118,8 @@ type Store interface {
 	CampaignStore
 	// ConsoleStore keeps the web console's sessions and sign-ins (console.go).
 	ConsoleStore
+	// KeyStore erases an incident's personal data and re-wraps data keys (crypt.go).
+	KeyStore
 	// NoticeStore keeps the exact bytes of every notice sent (notices.go).
 	NoticeStore
 	// RecordStore keeps the incident's state snapshots (record.go).
@@ -148,7 +154,18 @@ const DBFileName = "irbot.db"
 // databaseURL "" selects SQLite at filepath.Join(dataDir, "irbot.db"),
 // creating dataDir; "postgres://..." or "postgresql://..." selects
 // PostgreSQL. Anything else is an error that names IRBOT_DATABASE_URL.
-func Open(ctx context.Context, databaseURL, dataDir string) (Store, error) {
+func Open(ctx context.Context, databaseURL, dataDir string, opts ...Option) (Store, error) {
+	s, err := openBackend(ctx, databaseURL, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+func openBackend(ctx context.Context, databaseURL, dataDir string) (*sqlStore, error) {
 	switch {
 	case databaseURL == "":
 		if dataDir == "" {

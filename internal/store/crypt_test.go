@@ -1,0 +1,244 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/keyring"
+)
+
+// Personal data as the world sends it: Latin with accents, Cyrillic, an
+// address, a phone number, a quote that JSON escapes.
+var personal = []string{"Zoë O\"Brien", "Иван Петров", "zoe.obrien@example.invalid", "+44 20 7946 0958"}
+
+func testRing(t *testing.T, dir string) *keyring.Ring {
+	t.Helper()
+	r, err := keyring.Load(keyring.Source{DataDir: dir})
+	require.NoError(t, err)
+	return r
+}
+
+// eachEncryptedBackend runs f on a fresh store with a key ring, per backend.
+func eachEncryptedBackend(t *testing.T, f func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store)) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			u, dir := b.fresh(t)
+			ring := testRing(t, t.TempDir())
+			openWith := func(r *keyring.Ring) Store {
+				st, err := Open(t.Context(), u, dir, WithKeyRing(r))
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = st.Close() })
+				return st
+			}
+			f(t, openWith(ring), ring, openWith)
+		})
+	}
+}
+
+func factEvent(inc, key, value string) Event {
+	data, _ := json.Marshal(map[string]string{"name": "customer", "value": value})
+	return Event{IncidentID: inc, Key: key, Kind: "fact.set", Actor: "U1", Data: data}
+}
+
+func TestEncryptedStoreSealsEventDataAndStillVerifies(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		for i, v := range personal {
+			ev, created, err := st.Append(ctx, factEvent("INC-1", "f"+string(rune('a'+i)), v))
+			require.NoError(t, err)
+			require.True(t, created)
+			require.Contains(t, string(ev.Data), strings.Trim(string(mustJSON(v)), `"`), "the caller sees what it wrote")
+			require.Equal(t, ev.Hash, ev.ComputeHash(), "the hash covers the sealed form the event carries")
+		}
+		// A retry with the same content is the same event; other content conflicts.
+		again, created, err := st.Append(ctx, factEvent("INC-1", "fa", personal[0]))
+		require.NoError(t, err)
+		require.False(t, created)
+		require.Equal(t, int64(1), again.Seq)
+		_, _, err = st.Append(ctx, factEvent("INC-1", "fa", "someone else"))
+		require.ErrorIs(t, err, ErrKeyConflict)
+
+		// The rows hold no personal data, in any form.
+		var all bytes.Buffer
+		rows, err := rawDB(st).QueryContext(ctx, `SELECT data FROM timeline_events`)
+		require.NoError(t, err)
+		for rows.Next() {
+			var d string
+			require.NoError(t, rows.Scan(&d))
+			all.WriteString(d)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		for _, v := range personal {
+			require.NotContains(t, all.String(), v)
+			require.NotContains(t, all.String(), string(mustJSON(v)))
+		}
+		require.Contains(t, all.String(), SealedEncoding)
+
+		evs, err := st.Events(ctx, "INC-1")
+		require.NoError(t, err)
+		require.Len(t, evs, len(personal))
+		for i, e := range evs {
+			var d map[string]string
+			require.NoError(t, json.Unmarshal(e.Data, &d))
+			require.Equal(t, personal[i], d["value"], "readers see the plain data")
+			require.Equal(t, e.Hash, e.ComputeHash())
+		}
+		res, err := st.Verify(ctx, "INC-1")
+		require.NoError(t, err)
+		require.True(t, res.OK, res.Reason)
+
+		// Tampering with the ciphertext is caught by the chain, without a key.
+		tamper(t, st, `UPDATE timeline_events SET data = REPLACE(data, '"sealed":"', '"sealed":"AAAA') WHERE incident_id = 'INC-1' AND seq = 2`)
+		res, err = st.Verify(ctx, "INC-1")
+		require.NoError(t, err)
+		require.False(t, res.OK)
+
+		_ = ring
+	})
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func TestErasingAClosedIncidentsDataKeepsItsChain(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		for i, v := range personal {
+			_, _, err := st.Append(ctx, factEvent("INC-2", "f"+string(rune('a'+i)), v))
+			require.NoError(t, err)
+		}
+		_, err := st.AddCampaignRecipients(ctx, "INC-2/N1", []CampaignRecipient{{Email: "Zoe.OBrien@example.invalid", Name: "Zoë O'Brien", Jurisdiction: "GB", Language: "en", Row: 1}})
+		require.NoError(t, err)
+		rs, err := st.CampaignRecipients(ctx, "INC-2/N1")
+		require.NoError(t, err)
+		require.Equal(t, "zoe.obrien@example.invalid", rs[0].Email)
+		require.Equal(t, "Zoë O'Brien", rs[0].Name)
+		require.NoError(t, st.MarkCampaignSending(ctx, "INC-2/N1", "ZOE.obrien@example.invalid", "<m1@irbot>"), "lookups by address work through the digest")
+		var rawEmail, rawName string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT email, name FROM campaign_recipients`).Scan(&rawEmail, &rawName))
+		require.NotContains(t, rawEmail, "obrien")
+		require.Empty(t, rawName)
+
+		// An open incident is not erased.
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-2", Title: "t", Status: "active"}))
+		_, err = st.EraseIncidentData(ctx, "INC-2", "admin", "retention ended")
+		require.ErrorIs(t, err, ErrInvalid)
+
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-2", Title: "t", Status: "closed"}))
+		ev, err := st.EraseIncidentData(ctx, "INC-2", "admin", "retention ended")
+		require.NoError(t, err)
+		require.Equal(t, KindDataErased, ev.Kind)
+		again, err := st.EraseIncidentData(ctx, "INC-2", "admin", "retention ended")
+		require.NoError(t, err, "erasing twice is harmless")
+		require.Equal(t, ev.Seq, again.Seq)
+
+		// Even a process that still has every key cannot read it now.
+		for _, s := range []Store{st, reopen(ring)} {
+			evs, err := s.Events(ctx, "INC-2")
+			require.NoError(t, err)
+			require.Len(t, evs, len(personal)+1)
+			for _, e := range evs[:len(personal)] {
+				require.JSONEq(t, `{"erased":true}`, string(e.Data))
+			}
+			require.Equal(t, KindDataErased, evs[len(personal)].Kind)
+			require.Contains(t, string(evs[len(personal)].Data), "retention ended")
+			res, err := s.Verify(ctx, "INC-2")
+			require.NoError(t, err)
+			require.True(t, res.OK, "the chain still verifies after erasure: %s", res.Reason)
+			rs, err := s.CampaignRecipients(ctx, "INC-2/N1")
+			require.NoError(t, err)
+			require.Empty(t, rs[0].Email)
+			require.Empty(t, rs[0].Name)
+		}
+	})
+}
+
+func TestRotationRewrapsDataKeysAndOldDataStaysReadable(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		_, _, err := st.Append(ctx, factEvent("INC-3", "f1", personal[1]))
+		require.NoError(t, err)
+		_, _, err = st.Append(ctx, factEvent("INC-4", "f1", personal[2]))
+		require.NoError(t, err)
+		old := ring.Current()
+		newID, err := ring.Rotate()
+		require.NoError(t, err)
+		n, total, err := st.RewrapDataKeys(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		require.Equal(t, 2, total)
+		var kids []string
+		rows, err := rawDB(st).QueryContext(ctx, `SELECT key_id FROM incident_keys ORDER BY incident_id`)
+		require.NoError(t, err)
+		for rows.Next() {
+			var k string
+			require.NoError(t, rows.Scan(&k))
+			kids = append(kids, k)
+		}
+		rows.Close()
+		require.Equal(t, []string{newID, newID}, kids)
+		require.NotEqual(t, old, newID)
+		n, _, err = st.RewrapDataKeys(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n, "a second rewrap has nothing to do")
+
+		// A fresh process with the rotated ring reads everything.
+		s2 := reopen(ring)
+		evs, err := s2.Events(ctx, "INC-3")
+		require.NoError(t, err)
+		require.Contains(t, string(evs[0].Data), "Иван Петров")
+	})
+}
+
+func TestGeneratedKeyFileAndDatabaseAreTheOwnersOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	st, err := Open(t.Context(), "", dir, WithKeyRing(testRing(t, dir)))
+	require.NoError(t, err)
+	defer st.Close()
+	for _, f := range []string{keyring.DefaultFile, DBFileName} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), f)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, keyring.DefaultFile))
+	require.NoError(t, err)
+	_, err = base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.Split(strings.TrimSpace(string(b)), "\n")[2], "k1:"))
+	require.NoError(t, err)
+}
+
+func TestNoticeMessagesAreSealedAndErased(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		raw := []byte("To: " + personal[2] + "\r\nSubject: notice\r\n\r\nDear " + personal[1] + ", call " + personal[3] + ".\r\n")
+		require.NoError(t, st.PutNoticeMessage(ctx, "INC-5", "N1", "h", NoticeAttempt{N: 1, MessageID: "<m1@irbot>"}, raw))
+		require.NoError(t, st.PutNoticeMessage(ctx, "INC-5", "N1", "h", NoticeAttempt{N: 1, MessageID: "<m1@irbot>"}, raw), "a repeat with the same bytes is a no-op")
+		var stored []byte
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT raw FROM notice_messages`).Scan(&stored))
+		for _, v := range personal[1:] {
+			require.NotContains(t, string(stored), v)
+		}
+		m, err := st.NoticeMessage(ctx, "INC-5", "N1")
+		require.NoError(t, err)
+		require.Equal(t, raw, m.Raw)
+		require.Equal(t, RawSHA256(raw), m.RawSHA256)
+
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-5", Title: "t", Status: "closed"}))
+		_, err = st.EraseIncidentData(ctx, "INC-5", "admin", "retention ended")
+		require.NoError(t, err)
+		m, err = reopen(ring).NoticeMessage(ctx, "INC-5", "N1")
+		require.NoError(t, err)
+		require.Empty(t, m.Raw, "the exact bytes are gone with the key")
+		require.Equal(t, RawSHA256(raw), m.RawSHA256, "their digest stays as evidence")
+	})
+}
