@@ -136,6 +136,7 @@ func (c apiClient) do(method, path, token string, body any) (int, map[string]any
 	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(c.t, err)
+	checkOpenAPI(c.t, req, resp.StatusCode, resp.Header, raw)
 	out := map[string]any{}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		require.NoError(c.t, json.Unmarshal(raw, &out), "body: %s", raw)

@@ -22,18 +22,18 @@ type DrillService interface {
 var _ DrillService = (*incident.Service)(nil)
 
 // drillView is a drill as GET /api/v1/drills/{id} shows it.
-func drillView(st *workflows.DrillState) map[string]any {
-	injects := []map[string]any{}
+func drillView(st *workflows.DrillState) Drill {
+	injects := []Inject{}
 	for _, ev := range st.Events {
-		injects = append(injects, map[string]any{
-			"id": ev.ID, "kind": ev.Kind, "title": ev.Title, "scenario_at": ev.ScenarioAt.String(),
-			"delivered_at": ev.DeliveredAt, "delivered_scenario_at": ev.DeliveredScenarioAt, "skipped": ev.Skipped,
+		injects = append(injects, Inject{
+			ID: ev.ID, Kind: ev.Kind, Title: ev.Title, ScenarioAt: ev.ScenarioAt.String(),
+			DeliveredAt: ev.DeliveredAt, DeliveredScenarioAt: ev.DeliveredScenarioAt, Skipped: ev.Skipped,
 		})
 	}
-	return map[string]any{
-		"id": st.IncidentID, "incident": st.IncidentID, "scenario": st.Scenario, "title": st.Title, "speed": st.Speed,
-		"status": st.Status, "started_at": st.StartedAt, "ended_at": st.EndedAt, "paused": st.Paused.String(),
-		"injects": injects, "answers": st.Answers, "improvements": st.Improvements, "final": st.Final,
+	return Drill{
+		ID: st.IncidentID, Incident: st.IncidentID, Scenario: st.Scenario, Title: st.Title, Speed: st.Speed,
+		Status: st.Status, StartedAt: st.StartedAt, EndedAt: st.EndedAt, Paused: st.Paused.String(),
+		Injects: injects, Answers: st.Answers, Improvements: st.Improvements, Final: st.Final,
 	}
 }
 
@@ -49,7 +49,7 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"scenarios": list})
+		writeJSON(w, http.StatusOK, ScenarioList{Scenarios: list})
 	}))
 	mux.HandleFunc("POST /api/v1/drills", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 		var req incident.DrillRequest

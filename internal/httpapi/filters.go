@@ -127,5 +127,5 @@ func (s *Server) listFiltered(w http.ResponseWriter, r *http.Request, actor work
 	if page.Incidents == nil {
 		page.Incidents = []store.Incident{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": page.Incidents, "total": page.Total})
+	writeJSON(w, http.StatusOK, IncidentList{Incidents: page.Incidents, Total: &page.Total})
 }

@@ -40,7 +40,7 @@ func (s *Server) noticeRoutes(mux *http.ServeMux) {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"notices": list})
+		writeJSON(w, http.StatusOK, NoticeList{Notices: list})
 	}))
 	mux.HandleFunc("POST /api/v1/incidents/{id}/notices", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 		var req incident.NoticeRequest
@@ -90,7 +90,7 @@ func (s *Server) noticeRoutes(mux *http.ServeMux) {
 		rep, err := ns.StartCampaign(r.Context(), actor, r.PathValue("id"), r.URL.Query().Get("notice"), http.MaxBytesReader(w, r.Body, maxCampaignBody), skip)
 		var inv *incident.CampaignInvalidError
 		if errors.As(err, &inv) {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": inv.Error(), "invalid": inv.Report.Invalid, "accepted": inv.Report.Accepted})
+			writeJSON(w, http.StatusBadRequest, CampaignRefused{Error: inv.Error(), Invalid: inv.Report.Invalid, Accepted: inv.Report.Accepted})
 			return
 		}
 		var tooBig *http.MaxBytesError

@@ -61,9 +61,10 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+		writeJSON(w, http.StatusOK, Health{OK: true})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("POST /api/v1/incidents", s.authed(s.declare))
 	mux.HandleFunc("GET /api/v1/incidents", s.authed(s.list))
 	mux.HandleFunc("GET /api/v1/incidents/{id}", s.authed(s.get))
@@ -94,16 +95,16 @@ func (s *Server) logger() *slog.Logger {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.Ready == nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "error": "starting"})
+		writeJSON(w, http.StatusServiceUnavailable, Readiness{Error: "starting"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Ready(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "error": err.Error()})
+		writeJSON(w, http.StatusServiceUnavailable, Readiness{Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+	writeJSON(w, http.StatusOK, Readiness{Ready: true})
 }
 
 type actorHandler func(w http.ResponseWriter, r *http.Request, actor workflows.Actor)
@@ -151,7 +152,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request, actor workflows
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, st)
+	writeJSON(w, http.StatusCreated, incidentView(st))
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -171,7 +172,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, actor workflows.Ac
 	if list == nil {
 		list = []store.Incident{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": list})
+	writeJSON(w, http.StatusOK, IncidentList{Incidents: list})
 }
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -180,7 +181,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, actor workflows.Act
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, incidentView(st))
 }
 
 func (s *Server) act(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -200,7 +201,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, actor workflows.Act
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, incidentView(st))
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -219,7 +220,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request, actor workflow
 	}
 	switch format {
 	case "json":
-		writeJSON(w, http.StatusOK, map[string]any{"incident_id": id, "events": events})
+		writeJSON(w, http.StatusOK, Timeline{IncidentID: id, Events: events})
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", id+"-timeline.csv"))
@@ -278,7 +279,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, actor workflow
 		entries = []store.RegisterEntry{}
 	}
 	if format == "json" {
-		writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+		writeJSON(w, http.StatusOK, Register{Entries: entries})
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
