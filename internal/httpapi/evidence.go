@@ -90,7 +90,7 @@ func (s *Server) breachRegister(w http.ResponseWriter, r *http.Request, actor wo
 		return
 	}
 	if format == "json" {
-		writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+		writeJSON(w, http.StatusOK, BreachRegister{Entries: entries})
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -97,7 +97,21 @@ var apiRoutes = []apiRoute{
 	{method: "GET", path: "/api/v1/drills/{id}", summary: "A drill", tag: "drills", status: 200, resp: Drill{}},
 	{method: "POST", path: "/api/v1/drills/{id}/actions", summary: "pause, resume, inject_now, skip, end, answer, improve or finalize", tag: "drills", body: drillActionBody{}, status: 200, resp: Drill{}},
 	{method: "GET", path: "/api/v1/drills/{id}/report", summary: "The after-action report", tag: "drills",
-		query: []string{"format: json (default), md or html"}, status: 200, media: []string{"application/json", "text/markdown", "text/html"}},
+		query: []string{"format: json (default), md, html or pdf"}, status: 200, media: []string{"application/json", "text/markdown", "text/html", "application/pdf"}},
+	{method: "GET", path: "/api/v1/incidents/{id}/evidence", summary: "The incident's evidence pack (zip: manifest, timeline, notices as .eml, registers, verify result, report.pdf, VERIFY.md)", tag: "evidence",
+		status: 200, media: []string{"application/zip"}},
+	{method: "GET", path: "/api/v1/incidents/{id}/notices/{notice}/message", summary: "The exact message sent (RFC 5322 bytes)", tag: "evidence", status: 200, media: []string{"message/rfc822"}},
+	{method: "GET", path: "/api/v1/breach-register", summary: "The breach register (GDPR Art. 33(5)): one row per live incident from its declaration on", tag: "evidence",
+		query:  []string{"format: json (default) or csv", "from: declared at or after", "to: declared before", "regime: a regime id", "hipaa_year: the HIPAA annual log of breaches under 500 people for this calendar year"},
+		status: 200, resp: BreachRegister{}, media: []string{"text/csv"}},
+	{method: "POST", path: "/api/v1/codec/{op}", summary: "Temporal remote payload codec (op: encode or decode) for the Temporal UI and CLI; compliance and admin only", tag: "meta",
+		body: codecBody{}, status: 200, resp: codecBody{}},
+}
+
+// codecBody is the remote codec's request and answer: Temporal payloads
+// in their JSON form.
+type codecBody struct {
+	Payloads []map[string]any `json:"payloads"`
 }
 
 // Types from other packages get their package's name in front, so that
@@ -286,6 +300,31 @@ func loadOpenAPI(t *testing.T, b []byte) *openapi3.T {
 
 // The committed description is the one the route table generates, and it
 // is valid OpenAPI 3.
+// The API's Incident shows every field of the workflow's state except the
+// workflow's own bookkeeping, so a new state field is a decision, not an
+// accident.
+func TestIncidentViewShowsEveryStateField(t *testing.T) {
+	internal := map[string]bool{"recent_requests": true, "slack_failures": true, "drill_pause": true}
+	fields := func(t reflect.Type) map[string]bool {
+		out := map[string]bool{}
+		for _, f := range reflect.VisibleFields(t) {
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				out[name] = true
+			}
+		}
+		return out
+	}
+	shown := fields(reflect.TypeFor[Incident]())
+	for name := range fields(reflect.TypeFor[workflows.IncidentState]()) {
+		if !internal[name] {
+			require.True(t, shown[name], "workflows.IncidentState has %q: add it to httpapi.Incident and incidentView, or list it here as internal", name)
+		}
+	}
+	for name := range shown {
+		require.True(t, fields(reflect.TypeFor[workflows.IncidentState]())[name], "httpapi.Incident shows %q, which the state does not have", name)
+	}
+}
+
 func TestOpenAPIIsUpToDateAndValid(t *testing.T) {
 	want := renderOpenAPI(t)
 	if *updateOpenAPI {

@@ -36,17 +36,19 @@ type Incident struct {
 	Gates           []workflows.GateState      `json:"gates"`
 	Roles           []workflows.RoleAssignment `json:"roles"`
 	Facts           map[string]any             `json:"facts"`
-	Clocks          []workflows.ClockState     `json:"clocks"`
-	Delays          []deadline.Delay           `json:"delays,omitempty"`
-	Defaulted       []string                   `json:"defaulted,omitempty"`
-	Notes           int                        `json:"notes"`
-	Events          int                        `json:"events"`
-	NextAction      string                     `json:"next_action,omitempty"`
-	Speed           float64                    `json:"speed,omitempty"`
-	PublicChannel   bool                       `json:"public_channel,omitempty"`
-	Slack           *workflows.SlackRefs       `json:"slack,omitempty"`
-	Archived        bool                       `json:"archived,omitempty"`
-	Notices         []workflows.NoticeSummary  `json:"notices,omitempty"`
+	// FactsBy says who set each fact and when.
+	FactsBy       map[string]workflows.FactSource `json:"facts_by,omitempty"`
+	Clocks        []workflows.ClockState          `json:"clocks"`
+	Delays        []deadline.Delay                `json:"delays,omitempty"`
+	Defaulted     []string                        `json:"defaulted,omitempty"`
+	Notes         int                             `json:"notes"`
+	Events        int                             `json:"events"`
+	NextAction    string                          `json:"next_action,omitempty"`
+	Speed         float64                         `json:"speed,omitempty"`
+	PublicChannel bool                            `json:"public_channel,omitempty"`
+	Slack         *workflows.SlackRefs            `json:"slack,omitempty"`
+	Archived      bool                            `json:"archived,omitempty"`
+	Notices       []workflows.NoticeSummary       `json:"notices,omitempty"`
 	// SlackPaused is the permanent Slack error (e.g. is_archived) that
 	// paused publishing to the incident's channel, until it is resolved.
 	SlackPaused string `json:"slack_paused,omitempty"`
@@ -58,7 +60,7 @@ func incidentView(st *workflows.IncidentState) Incident {
 		ID: st.ID, Title: st.Title, Summary: st.Summary, Severity: st.Severity, Mode: st.Mode, Status: st.Status,
 		Phase: st.Phase, Playbook: st.Playbook, PlaybookVersion: st.PlaybookVersion, DeclaredBy: st.DeclaredBy,
 		DeclaredAt: st.DeclaredAt, ClosedAt: st.ClosedAt, Regimes: st.Regimes, Phases: st.Phases, Tasks: st.Tasks,
-		Gates: st.Gates, Roles: st.Roles, Facts: st.Facts, Clocks: st.Clocks, Delays: st.Delays,
+		Gates: st.Gates, Roles: st.Roles, Facts: st.Facts, FactsBy: st.FactsBy, Clocks: st.Clocks, Delays: st.Delays,
 		Defaulted: st.Defaulted, Notes: st.Notes, Events: st.Events, NextAction: st.NextAction, Speed: st.Speed,
 		PublicChannel: st.PublicChannel, Slack: st.Slack, Archived: st.Archived, Notices: st.Notices,
 		SlackPaused: st.SlackPaused,
@@ -142,4 +144,9 @@ type Health struct {
 type Readiness struct {
 	Ready bool   `json:"ready"`
 	Error string `json:"error,omitempty"`
+}
+
+// BreachRegister answers GET /api/v1/breach-register.
+type BreachRegister struct {
+	Entries []incident.BreachEntry `json:"entries"`
 }
