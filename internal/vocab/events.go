@@ -57,4 +57,5 @@ var EventKinds = []EventKind{
 	{"action.denied", "An action was refused (role, two-person rule, invalid input), from any surface.", "action, task, gate, role, ..., reason, source"},
 	{"record.withheld", "An entry could not be stored as given and was withheld; the kind and the reason are kept.", "kind, reason"},
 	{"incident.closed", "The incident was closed.", "reason"},
+	{"incident.data_erased", "The closed incident's personal data was erased by destroying its data key; the chain still verifies.", "reason, method"},
 }

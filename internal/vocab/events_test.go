@@ -18,6 +18,7 @@ var emitted = []*regexp.Regexp{
 	regexp.MustCompile(`\.event\(ctx, .*?, "([a-z_]+\.[a-z_.]+)", `),
 	regexp.MustCompile(`(?i)\bkind(?:, [\w.]+)? *:?= *"([a-z_]+\.[a-z_.]+)"`),
 	regexp.MustCompile(`(?i)\bkind: +"([a-z_]+\.[a-z_.]+)"`),
+	regexp.MustCompile(`\bKind\w+ += +"([a-z_]+\.[a-z_.]+)"`),
 }
 
 func sourceKinds(t *testing.T) map[string]string {
