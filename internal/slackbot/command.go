@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/playbooks"
+	tpl "github.com/irbot/irbot/templates/slack"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -209,8 +210,13 @@ func ParseCommand(text string, now time.Time) (Command, error) {
 }
 
 // subcommands are the words /incident understands, for "did you mean".
-var subcommands = []string{"help", "declare", "list", "status", "clocks", "notices", "repost", "task", "severity", "role", "note", "aware",
-	"notified", "not-notify", "close", "drill", "facts", "notify", "update"}
+var subcommands = func() []string {
+	var names []string
+	for _, c := range tpl.SlashCommands {
+		names = append(names, c.Name)
+	}
+	return names
+}()
 
 // parseClock reads REGIME/OBLIGATION (as /incident clocks shows them).
 func parseClock(arg, usage string) (regime, obligation string, err error) {
