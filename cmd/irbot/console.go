@@ -12,7 +12,6 @@ import (
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/console"
-	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
@@ -34,7 +33,7 @@ func newConsole(cfg config.Config, svc *incident.Service, st store.Store, dir *a
 		PublicURL: cfg.Console.PublicURL, TrustedProxyHeader: cfg.Console.TrustedProxyHeader, TrustedProxies: cfg.Console.TrustedProxies,
 		Regimes:        svc.Rules.IDs(),
 		Drills:         consoleDrills{svc: svc, log: log},
-		Evidence:       &evidence.Packer{Source: svc, Now: svc.Now},
+		Evidence:       evidencePacker(svc),
 		BreachRegister: svc,
 	})
 }

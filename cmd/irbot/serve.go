@@ -23,7 +23,6 @@ import (
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/embedtemporal"
-	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/httpapi"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/keyring"
@@ -186,7 +185,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
-		Evidence: &evidence.Packer{Source: m.service, Now: m.service.Now},
+		Evidence: evidencePacker(m.service),
 		Codec:    converter.NewPayloadCodecHTTPHandler(keyring.Codec{Ring: m.ring})}
 	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below
 		if api.Extra == nil {
