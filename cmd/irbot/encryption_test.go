@@ -172,11 +172,16 @@ func TestGrepOfTheDataDirFindsNoPersonalData(t *testing.T) {
 	require.Equal(t, "json/plain", string(decoded.GetPayloads()[0].GetMetadata()["encoding"]))
 	require.Contains(t, string(decoded.GetPayloads()[0].GetData()), "Customer database exposed")
 
+	// While irbot runs, the SQLite -wal and -shm files are there too.
+	found, files, size := scanDataDir(t, dataDir, grepPersonal)
+	t.Logf("running: scanned %d files, %d bytes", files, size)
+	require.Empty(t, found, "personal data found at rest while running")
+
 	require.NoError(t, m.Close())
 	stopped = true
 
-	found, files, size := scanDataDir(t, dataDir, grepPersonal)
-	t.Logf("scanned %d files, %d bytes, for %d values in 4 forms each", files, size, len(grepPersonal))
+	found, files, size = scanDataDir(t, dataDir, grepPersonal)
+	t.Logf("stopped: scanned %d files, %d bytes, for %d values in 4 forms each", files, size, len(grepPersonal))
 	require.GreaterOrEqual(t, files, 3, "temporal.db, irbot.db and the key file at least")
 	require.Empty(t, found, "personal data found at rest")
 	// Control: the scan finds what is stored in clear (the incident's title).
