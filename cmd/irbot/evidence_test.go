@@ -47,6 +47,7 @@ func TestEvidencePackOfABreachRunToCloseVerifiesOffline(t *testing.T) {
 	e.approveAndSend(t, n["id"].(string))
 	e.waitStatus(t, n["id"].(string), "sent", 30*time.Second)
 	e.waitRegister(t, 1)
+	c.act(dpoToken, e.id, map[string]any{"type": "record_notification", "regime": "eu-gdpr", "obligation": "internal-register", "reference": "internal register entry 12"})
 	c.act(adminToken, e.id, map[string]any{"type": "close", "reason": "contained; Zürich office — 東京 team informed"})
 	unsettled := declareBreach(t, c, "live", time.Now().Add(-time.Hour), nil)
 	drill := declareBreach(t, c, "drill", time.Now().Add(-time.Hour), gdprFacts)

@@ -60,7 +60,6 @@ const (
 	noticesDir        = "notices/"
 	maxPackBytes      = 512 << 20 // what Verify reads at most
 	maxPackFileBytes  = 256 << 20
-	maxManifestFiles  = 100000
 	noticeMetaSuffix  = ".json"
 	noticeEMLSuffix   = ".eml"
 	generatedAtLayout = time.RFC3339

@@ -163,6 +163,7 @@ func TestPackHoldsEverythingAndVerifies(t *testing.T) {
 		require.Contains(t, files, name, "the pack must hold %s", name)
 	}
 	head := events[len(events)-1].Hash
+	t.Logf("pack of %d events: %d bytes, %d files, report.pdf %d bytes", len(events), len(pack), len(files), len(files["report.pdf"]))
 	var m evidence.Manifest
 	require.NoError(t, json.Unmarshal(files["manifest.json"], &m))
 	require.Equal(t, head, m.ChainHead)

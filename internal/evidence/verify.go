@@ -130,11 +130,9 @@ func Verify(pack []byte) (res Result) {
 	events := verifyTimelineJSON(files, &res, bad)
 	res.Events = len(events)
 	verifyTimelineCSV(files, events, bad)
-	head := store.ZeroHash
+	head := "" // an incident with no events has no head
 	if n := len(events); n > 0 {
 		head = events[n-1].Hash
-	} else {
-		head = ""
 	}
 	if m.ChainHead != head {
 		bad(ManifestName, "chain_head %s is not the timeline's last hash %s", m.ChainHead, head)
