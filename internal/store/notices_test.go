@@ -250,3 +250,59 @@ func TestCheckpointCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 		require.Contains(t, res.Reason, "signature does not match")
 	})
 }
+
+// TestPurgeLeavesATombstoneAndNeverTouchesAnOpenIncident: retention purges
+// closed incidents only, completely, and keeps their final chain head.
+func TestPurgeLeavesATombstoneAndNeverTouchesAnOpenIncident(t *testing.T) {
+	eachBackend(t, func(t *testing.T, st Store) {
+		ctx := t.Context()
+		old := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		for _, inc := range []Incident{
+			{ID: "INC-T", Title: "closed long ago", Status: StatusClosed, DeclaredAt: old, UpdatedAt: old},
+			{ID: "INC-O", Title: "open long ago", Status: "open", DeclaredAt: old, UpdatedAt: old},
+			{ID: "INC-N", Title: "closed today", Status: StatusClosed, DeclaredAt: time.Now(), UpdatedAt: time.Now()},
+		} {
+			require.NoError(t, st.UpsertIncident(ctx, inc))
+		}
+		recordIncident(t, st, "INC-T")
+		evs, err := st.Events(ctx, "INC-T")
+		require.NoError(t, err)
+		appendN(t, st, "INC-O", 2)
+
+		_, err = st.PurgeIncident(ctx, "INC-O", "retention")
+		require.ErrorIs(t, err, ErrInvalid, "an open incident is never purged")
+		_, err = st.PurgeIncident(ctx, "INC-Z", "retention")
+		require.ErrorIs(t, err, ErrNotFound)
+
+		ts, err := st.PurgeClosedBefore(ctx, old.AddDate(1, 0, 0), "retention: closed incidents are kept 1 year")
+		require.NoError(t, err)
+		require.Len(t, ts, 1, "only the incident closed before the cutoff goes")
+		require.Equal(t, "INC-T", ts[0].IncidentID)
+		require.Equal(t, int64(len(evs)), ts[0].Events)
+		require.Equal(t, evs[len(evs)-1].Hash, ts[0].FinalHash, "the tombstone keeps the final chain head")
+
+		gone, err := st.Events(ctx, "INC-T")
+		require.NoError(t, err)
+		require.Empty(t, gone)
+		_, err = st.GetIncident(ctx, "INC-T")
+		require.ErrorIs(t, err, ErrNotFound)
+		_, err = st.LatestSnapshot(ctx, "INC-T")
+		require.ErrorIs(t, err, ErrNotFound)
+		_, err = st.NoticeMessage(ctx, "INC-T", "N1")
+		require.ErrorIs(t, err, ErrNotFound)
+		reg, err := st.ListRegister(ctx)
+		require.NoError(t, err)
+		require.Empty(t, reg)
+		all, err := st.Tombstones(ctx)
+		require.NoError(t, err)
+		require.Len(t, all, 1)
+		require.Equal(t, ts[0].FinalHash, all[0].FinalHash)
+		for _, id := range []string{"INC-O", "INC-N"} {
+			_, err := st.GetIncident(ctx, id)
+			require.NoError(t, err, "%s is kept", id)
+		}
+		res, err := st.Verify(ctx, "INC-O")
+		require.NoError(t, err)
+		require.True(t, res.OK, res.Reason)
+	})
+}

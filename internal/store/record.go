@@ -39,6 +39,13 @@ type RecordStore interface {
 	PutSnapshot(ctx context.Context, incidentID string, seq int64, at time.Time, state, digest []byte) error
 	// LatestSnapshot is the incident's newest snapshot (ErrNotFound).
 	LatestSnapshot(ctx context.Context, incidentID string) (Snapshot, error)
+	// PurgeIncident deletes a closed incident's records and leaves a
+	// tombstone with its final chain head; an open one is refused
+	// (ErrInvalid). PurgeClosedBefore does it for every incident closed
+	// (last updated) before cutoff. Tombstones lists what was purged.
+	PurgeIncident(ctx context.Context, id, reason string) (Tombstone, error)
+	PurgeClosedBefore(ctx context.Context, cutoff time.Time, reason string) ([]Tombstone, error)
+	Tombstones(ctx context.Context) ([]Tombstone, error)
 }
 
 var _ RecordStore = (*sqlStore)(nil)
@@ -368,4 +375,116 @@ func short(h string) string {
 		return h[:12]
 	}
 	return strings.TrimSpace(h)
+}
+
+// Tombstone is what is left of a purged incident: enough to show it existed
+// and to match its final chain head against checkpoints and exports.
+type Tombstone struct {
+	IncidentID string    `json:"incident_id"`
+	Title      string    `json:"title"`
+	DeclaredAt time.Time `json:"declared_at"`
+	ClosedAt   time.Time `json:"closed_at"`
+	PurgedAt   time.Time `json:"purged_at"`
+	Events     int64     `json:"events"`
+	FinalHash  string    `json:"final_hash"`
+	Reason     string    `json:"reason"`
+}
+
+// StatusClosed is the incident index status of a closed incident.
+const StatusClosed = "closed"
+
+// PurgeClosedBefore purges every closed incident last updated before
+// cutoff (see PurgeIncident) and returns their tombstones.
+func (s *sqlStore) PurgeClosedBefore(ctx context.Context, cutoff time.Time, reason string) ([]Tombstone, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM incidents WHERE status = ? AND updated_at < ? ORDER BY id`), StatusClosed, s.timeArg(cutoff))
+	if err != nil {
+		return nil, fmt.Errorf("store: purge: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: purge: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := []Tombstone{}
+	for _, id := range ids {
+		t, err := s.PurgeIncident(ctx, id, reason)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// PurgeIncident deletes a closed incident's records (timeline, snapshots,
+// notice messages, register rows, index) in one transaction and leaves a
+// tombstone with its final chain head. An open incident is never purged.
+func (s *sqlStore) PurgeIncident(ctx context.Context, id, reason string) (Tombstone, error) {
+	if err := checkText("purge reason", reason, true); err != nil {
+		return Tombstone{}, err
+	}
+	defer s.lockWrites()()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Tombstone{}, fmt.Errorf("store: purge %s: %w", id, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var t Tombstone
+	var status string
+	var declared, updated dbTime
+	err = tx.QueryRowContext(ctx, s.q(`SELECT id, title, status, declared_at, updated_at FROM incidents WHERE id = ?`+s.forUpdate()), id).
+		Scan(&t.IncidentID, &t.Title, &status, &declared, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tombstone{}, fmt.Errorf("%w: incident %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return Tombstone{}, fmt.Errorf("store: purge %s: %w", id, err)
+	}
+	if status != StatusClosed {
+		return Tombstone{}, invalid("incident %s is %s: only closed incidents are purged", id, status)
+	}
+	t.DeclaredAt, t.ClosedAt, t.PurgedAt, t.Reason, t.FinalHash = declared.t, updated.t, normTime(time.Now()), reason, ZeroHash
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT last_seq, last_hash FROM timeline_heads WHERE incident_id = ?`), id).Scan(&t.Events, &t.FinalHash); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Tombstone{}, fmt.Errorf("store: purge %s: %w", id, err)
+	}
+	for _, table := range []string{"timeline_events", "timeline_heads", "incident_snapshots", "notice_messages", "register_entries"} {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE incident_id = ?`), id); err != nil {
+			return Tombstone{}, fmt.Errorf("store: purge %s from %s: %w", id, table, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM incidents WHERE id = ?`), id); err != nil {
+		return Tombstone{}, fmt.Errorf("store: purge %s: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO tombstones (incident_id, title, declared_at, closed_at, purged_at, events, final_hash, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		t.IncidentID, t.Title, s.timeArg(t.DeclaredAt), s.timeArg(t.ClosedAt), s.timeArg(t.PurgedAt), t.Events, t.FinalHash, t.Reason); err != nil {
+		return Tombstone{}, fmt.Errorf("store: purge %s: tombstone: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Tombstone{}, fmt.Errorf("store: purge %s: %w", id, err)
+	}
+	return t, nil
+}
+
+func (s *sqlStore) Tombstones(ctx context.Context) ([]Tombstone, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT incident_id, title, declared_at, closed_at, purged_at, events, final_hash, reason FROM tombstones ORDER BY incident_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: tombstones: %w", err)
+	}
+	defer rows.Close()
+	out := []Tombstone{}
+	for rows.Next() {
+		var t Tombstone
+		var d, c, p dbTime
+		if err := rows.Scan(&t.IncidentID, &t.Title, &d, &c, &p, &t.Events, &t.FinalHash, &t.Reason); err != nil {
+			return nil, fmt.Errorf("store: tombstones: %w", err)
+		}
+		t.DeclaredAt, t.ClosedAt, t.PurgedAt = d.t, c.t, p.t
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
