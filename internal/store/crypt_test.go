@@ -242,3 +242,39 @@ func TestNoticeMessagesAreSealedAndErased(t *testing.T) {
 		require.Equal(t, RawSHA256(raw), m.RawSHA256, "their digest stays as evidence")
 	})
 }
+
+// A snapshot holds the facts: sealed at rest, read back in the clear, and
+// an edit of the ciphertext is caught by verify.
+func TestSnapshotsAreSealedAndStillVerified(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		state, err := json.Marshal(map[string]any{"id": "INC-6", "facts": map[string]any{"customer": personal[0], "email": personal[2]}})
+		require.NoError(t, err)
+		canon, digest, sum, err := SnapshotDigest(state)
+		require.NoError(t, err)
+		data, _ := json.Marshal(map[string]any{SnapshotKey: sum})
+		ev, _, err := st.Append(ctx, Event{IncidentID: "INC-6", Key: "fact/1", Kind: "fact.set", Actor: "U1", Data: data})
+		require.NoError(t, err)
+		require.NoError(t, st.PutSnapshot(ctx, "INC-6", ev.Seq, ev.At, canon, digest))
+		var stored string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT state FROM incident_snapshots`).Scan(&stored))
+		for _, v := range []string{"Zo", "obrien"} {
+			require.NotContains(t, stored, v, "the snapshot is sealed at rest")
+		}
+		sn, err := reopen(ring).LatestSnapshot(ctx, "INC-6")
+		require.NoError(t, err)
+		require.JSONEq(t, string(canon), string(sn.State))
+		res, err := st.Verify(ctx, "INC-6")
+		require.NoError(t, err)
+		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
+
+		flipped := []byte(stored)
+		i := bytes.LastIndexByte(flipped, '"') - 3
+		flipped[i] ^= 0x01
+		tamper(t, st, `UPDATE incident_snapshots SET state = ?`, string(flipped))
+		res, err = st.Verify(ctx, "INC-6")
+		require.NoError(t, err)
+		require.False(t, res.OK)
+		require.Equal(t, "snapshot after event 1", res.Items[0].Item)
+	})
+}

@@ -140,8 +140,22 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, incidentID string, seq int64
 		return invalid("snapshot of %s after event %d: the digest does not match the state", incidentID, seq)
 	}
 	defer s.lockWrites()()
+	stored := canon
+	if s.ring != nil {
+		// The state holds the facts (personal data): sealed with the
+		// incident's data key like the timeline's data (crypt.go). The
+		// digest and hash are of the plain state, so verify still names
+		// an edited item.
+		k, err := s.dataKey(ctx, s.db, incidentID, true)
+		if err != nil {
+			return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
+		}
+		if stored, err = sealEvent(k.aead, incidentID, snapshotKey(seq), canon); err != nil {
+			return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
+		}
+	}
 	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO incident_snapshots (incident_id, version, at, state, digest, sha256) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (incident_id, version) DO NOTHING`), incidentID, seq, s.timeArg(at), string(canon), string(want), sum)
+		ON CONFLICT (incident_id, version) DO NOTHING`), incidentID, seq, s.timeArg(at), string(stored), string(want), sum)
 	if err != nil {
 		return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
 	}
@@ -160,9 +174,16 @@ func (s *sqlStore) LatestSnapshot(ctx context.Context, incidentID string) (Snaps
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("store: snapshot of %s: %w", incidentID, err)
 	}
-	sn.At, sn.State = at.t, json.RawMessage(state)
+	plain, err := s.openEvent(ctx, s.db, Event{IncidentID: incidentID, Seq: sn.Seq, Key: snapshotKey(sn.Seq), Data: json.RawMessage(state)})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("store: snapshot of %s: %w", incidentID, err)
+	}
+	sn.At, sn.State = at.t, plain
 	return sn, nil
 }
+
+// snapshotKey binds a sealed snapshot to its place, as an event's key does.
+func snapshotKey(seq int64) string { return fmt.Sprintf("snapshot/%d", seq) }
 
 // RegisterHash is the hex SHA-256 of a register row's canonical JSON as
 // the store keeps it (times in microseconds UTC, no recipients as none),
@@ -205,9 +226,25 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 	}{}
 	raws := map[string]string{} // "notice/attempt" -> raw_sha256
 	snaps := map[int64]string{}
+	// opaque: some events' data cannot be read here (sealed and this
+	// process has no keys, or erased), so a row no readable event vouches
+	// for may still be vouched for by one of them.
+	opaque := false
 	for _, e := range events {
+		raw := []byte(e.rawData)
+		if _, sealed := parseSealed(raw); sealed {
+			plain, err := s.openEvent(ctx, q, Event{IncidentID: incidentID, Seq: e.Seq, Key: e.Key, Data: raw})
+			if err != nil {
+				return nil, fmt.Errorf("store: verify records of %s: %w", incidentID, err)
+			}
+			if _, still := parseSealed(plain); still || string(plain) == `{"erased":true}` {
+				opaque = true
+				continue
+			}
+			raw = plain
+		}
 		var d map[string]json.RawMessage
-		if json.Unmarshal([]byte(e.rawData), &d) != nil {
+		if json.Unmarshal(raw, &d) != nil {
 			continue
 		}
 		if v, ok := d[RegisterKey]; ok {
@@ -247,7 +284,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 		seen[r.ID] = true
 		want, ok := regs[r.ID]
 		switch {
-		case !ok && (len(regs) > 0 || len(snaps) > 0):
+		case !ok && !opaque && (len(regs) > 0 || len(snaps) > 0):
 			// Incidents recorded before rows were chained have no such
 			// events at all; in one that has them, a row without is forged.
 			out = append(out, VerifyItem{Item: "register row " + r.ID, Reason: fmt.Sprintf("no timeline event vouches for register row %s: it was added outside irbot", r.ID)})
@@ -294,9 +331,27 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 		}
 		item := fmt.Sprintf("snapshot after event %d", seq)
 		want, ok := snaps[seq]
+		if !ok && opaque {
+			continue // its event may be one this process cannot read
+		}
 		if !ok {
 			out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("event %d does not vouch for a snapshot (added outside irbot)", seq)})
 			continue
+		}
+		if _, sealed := parseSealed([]byte(state)); sealed {
+			plain, err := s.openEvent(ctx, q, Event{IncidentID: incidentID, Seq: seq, Key: snapshotKey(seq), Data: json.RawMessage(state)})
+			switch {
+			case err != nil:
+				out = append(out, VerifyItem{Item: item, Reason: "the sealed snapshot does not open: it was edited"})
+				continue
+			case string(plain) == `{"erased":true}` || string(plain) == state:
+				// Erased, or no keys here: the chain vouches for the hashes.
+				if sum != want {
+					out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the snapshot after event %d was edited: its recorded hash is not the one event %d carries", seq, seq)})
+				}
+				continue
+			}
+			state = string(plain)
 		}
 		_, recomputed, _, err := SnapshotDigest([]byte(state))
 		if err != nil {
