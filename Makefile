@@ -15,7 +15,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # Local PostgreSQL for test-postgres (Debian's postgresql package, as .ci/run).
 IRBOT_TEST_POSTGRES_URL ?= postgres://irbot_test:irbot_test@127.0.0.1:5432/irbot_test?sslmode=disable
 
-.PHONY: help build run check test test-postgres bench bench-go compose-check helm-check cluster-test clean
+.PHONY: help build run check fuzz test test-postgres bench bench-go compose-check helm-check cluster-test clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -27,12 +27,17 @@ build: ## Build bin/irbot (first build links the Temporal server: minutes)
 run: ## Run irbot serve with embedded Temporal and SQLite in ./data
 	go run ./cmd/irbot serve
 
-check: ## gofmt, go vet, staticcheck and workflowcheck
+check: ## gofmt, go vet, staticcheck, workflowcheck, gosec and govulncheck
 	@out="$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go'))"; \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
 	$(WORKFLOWCHECK) ./workflows/...
+	.ci/checks.sh gosec
+	.ci/checks.sh govulncheck
+
+fuzz: ## Run each fuzz test briefly (FUZZTIME=10s), as CI does
+	.ci/checks.sh fuzz
 
 test: ## Run all tests (the README's test command)
 	go test ./...

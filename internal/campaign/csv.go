@@ -67,7 +67,6 @@ func Parse(r io.Reader) ([]store.CampaignRecipient, []BadRow, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -76,6 +75,9 @@ func Parse(r io.Reader) ([]store.CampaignRecipient, []BadRow, error) {
 			}
 			return nil, nil, fmt.Errorf("reading the file: %v", err)
 		}
+		// Only after a record was read: FieldPos panics after a parse error
+		// (found by FuzzParse: a bare quote in a row's first field).
+		line, _ := cr.FieldPos(0)
 		if len(good)+len(bad) >= MaxRows {
 			return nil, nil, fmt.Errorf("the list has more than %d rows: split it into several campaigns", MaxRows)
 		}

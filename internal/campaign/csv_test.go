@@ -55,6 +55,15 @@ func TestParseRefusesJurisdictionsThatAreNotInISO3166(t *testing.T) {
 	require.Equal(t, []string{"DE-BY", "US-CA", "EU"}, []string{good[0].Jurisdiction, good[1].Jurisdiction, good[2].Jurisdiction}, "codes are kept in upper case")
 }
 
+func TestParseReportsABareQuoteInTheFirstFieldAsABadRow(t *testing.T) {
+	good, bad, err := Parse(strings.NewReader("email,name\n\"a\"b@example.com,A\nc@example.com,C\n"))
+	require.NoError(t, err, "a malformed row is a bad row, not a crash")
+	require.Len(t, bad, 1)
+	require.Equal(t, 2, bad[0].Row)
+	require.Contains(t, bad[0].Reason, "not valid CSV")
+	require.Len(t, good, 1)
+}
+
 func TestParseRefusesAFileWithoutAnEmailColumn(t *testing.T) {
 	_, _, err := Parse(strings.NewReader("name,language\nAnn,de\n"))
 	require.ErrorContains(t, err, "no email column")
