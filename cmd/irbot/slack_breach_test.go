@@ -213,7 +213,10 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNoticeAndClose(t *testing.T) {
 		return false
 	}, 20*time.Second, 50*time.Millisecond, "the update is a reply in the announcement's thread")
 
-	// Rae, the commander, closes.
+	// Rae, the commander, records the internal register entry (Art. 33(5))
+	// and closes.
+	sc.command(rae, channel, "notified eu-gdpr/internal-register REG-7", fake.ResponseURL("register"))
+	channelSays("Clock settled: ")
 	sc.command(rae, channel, "close Contained; the supervisory authority is notified", fake.ResponseURL("close"))
 	channelSays(":lock: Incident " + id + " is closed.")
 	require.Empty(t, fake.OKCalls("views.update"))
