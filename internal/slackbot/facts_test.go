@@ -25,7 +25,8 @@ func TestFactsModalSetsOnlyChangedFacts(t *testing.T) {
 	h := newHarness(t, nil)
 	id, ch := clockIncident(t, h)
 	h.svc.mu.Lock()
-	h.svc.states[id].Facts = map[string]any{"nature": "Bucket left open", "personal_data": "yes", "records_count": float64(15500)}
+	h.svc.states[id].Facts = map[string]any{"nature": "Bucket left open", "personal_data": "yes", "records_count": float64(15500),
+		"discovered_at": "2026-03-01T08:00:00.123456Z"}
 	h.svc.mu.Unlock()
 
 	code, _, took := signedPost(t, h.base+"/slack/commands", testSecret, time.Now(), slashBody("U0000000001", ch, "facts", "trig-facts", h.slack.ResponseURL("facts")), nil)
@@ -64,6 +65,8 @@ func TestFactsModalSetsOnlyChangedFacts(t *testing.T) {
 			tpl.FactBlockID("data_categories"): factInput("names, 電子メール, names"),
 			tpl.FactBlockID("affected"):        factInput("DE=40, US-CA: 600"),
 			tpl.FactBlockID("aware_at"):        {"type": "datetimepicker", "selected_date_time": int64(1772357400)},
+			// The picker shows discovered_at to the second: untouched, it is not a change.
+			tpl.FactBlockID("discovered_at"): {"type": "datetimepicker", "selected_date_time": int64(1772352000)},
 		})
 		require.NotContains(t, body, "errors")
 	}
