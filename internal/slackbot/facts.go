@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -178,7 +179,7 @@ func (b *Bot) setChangedFacts(ctx context.Context, actor workflows.Actor, id str
 		if err != nil {
 			continue // checked at submission
 		}
-		if cur, ok := st.Facts[name]; ok && sameJSON(cur, v) {
+		if cur, ok := st.Facts[name]; ok && (sameJSON(cur, v) || sameSecond(name, cur, v)) {
 			continue
 		}
 		a := workflows.Action{Type: workflows.ActionSetFact, Name: name, Value: values[name], RequestID: requestID + ":" + name, Source: "slack"}
@@ -189,6 +190,23 @@ func (b *Bot) setChangedFacts(ctx context.Context, actor workflows.Actor, id str
 		set = append(set, templates.FieldLabel(name))
 	}
 	return set, true
+}
+
+// sameSecond reports whether two values of a time fact are the same
+// second: Slack's date-time picker has no finer grain, so an untouched
+// picker must not move awareness by a fraction of a second.
+func sameSecond(name string, a, b any) bool {
+	if _, ok := workflows.TriggerFacts[name]; !ok {
+		return false
+	}
+	sa, ok1 := a.(string)
+	sb, ok2 := b.(string)
+	if !ok1 || !ok2 {
+		return false
+	}
+	ta, err1 := time.Parse(time.RFC3339Nano, sa)
+	tb, err2 := time.Parse(time.RFC3339Nano, sb)
+	return err1 == nil && err2 == nil && ta.Truncate(time.Second).Equal(tb.Truncate(time.Second))
 }
 
 func sameJSON(a, b any) bool {

@@ -25,7 +25,8 @@ func TestFactsModalSetsOnlyChangedFacts(t *testing.T) {
 	h := newHarness(t, nil)
 	id, ch := clockIncident(t, h)
 	h.svc.mu.Lock()
-	h.svc.states[id].Facts = map[string]any{"nature": "Bucket left open", "personal_data": "yes", "records_count": float64(15500)}
+	h.svc.states[id].Facts = map[string]any{"nature": "Bucket left open", "personal_data": "yes", "records_count": float64(15500),
+		"discovered_at": "2026-03-01T08:00:00.123456Z"}
 	h.svc.mu.Unlock()
 
 	code, _, took := signedPost(t, h.base+"/slack/commands", testSecret, time.Now(), slashBody("U0000000001", ch, "facts", "trig-facts", h.slack.ResponseURL("facts")), nil)
@@ -64,6 +65,8 @@ func TestFactsModalSetsOnlyChangedFacts(t *testing.T) {
 			tpl.FactBlockID("data_categories"): factInput("names, 電子メール, names"),
 			tpl.FactBlockID("affected"):        factInput("DE=40, US-CA: 600"),
 			tpl.FactBlockID("aware_at"):        {"type": "datetimepicker", "selected_date_time": int64(1772357400)},
+			// The picker shows discovered_at to the second: untouched, it is not a change.
+			tpl.FactBlockID("discovered_at"): {"type": "datetimepicker", "selected_date_time": int64(1772352000)},
 		})
 		require.NotContains(t, body, "errors")
 	}
@@ -185,4 +188,57 @@ func TestClockAlertsShareOneThreadPerClockAndSnooze(t *testing.T) {
 	require.Equal(t, "U0000000001", s.Actor.ID)
 	require.Equal(t, "eu-gdpr", s.Regime)
 	require.WithinDuration(t, before.Add(4*time.Hour), *s.Until, time.Minute)
+}
+
+// TestChannelTalksAndAnnouncementUpdatesInPlace: after the first publish,
+// each change people must notice is one short channel message, the new
+// commander hears their instructions privately, the announcement is edited
+// in place (never posted again), and a re-publish of the same state says
+// nothing.
+func TestChannelTalksAndAnnouncementUpdatesInPlace(t *testing.T) {
+	h := newHarness(t, nil)
+	st, err := h.svc.Declare(t.Context(), workflows.Actor{ID: "U0000000003", Name: "Rae", Roles: []string{"responder"}}, incidentReq("Customer DB exposed"))
+	require.NoError(t, err)
+	refs, err := h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	st.Slack = &refs
+	cardOnly := len(h.slack.Messages(refs.ChannelID))
+
+	next := *st
+	next.Severity = "critical"
+	next.Roles = []workflows.RoleAssignment{{Role: "commander", User: "U0000000005"}}
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: next})
+	require.NoError(t, err)
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: next}) // a retried activity
+	require.NoError(t, err)
+	var said []string
+	for _, m := range h.slack.Messages(refs.ChannelID)[cardOnly:] {
+		said = append(said, m.Text)
+	}
+	require.Len(t, said, 2, "%q", said)
+	require.Contains(t, said[0], "Severity is now *critical* (was high)")
+	require.Contains(t, said[1], "<@U0000000005> is now the incident commander")
+	var told bool
+	for _, e := range h.slack.Ephemerals() {
+		told = told || (e.User == "U0000000005" && strings.Contains(e.Text, "You are now the incident commander"))
+	}
+	require.True(t, told, "the new commander gets their instructions privately")
+	updates := h.slack.OKCalls("chat.update")
+	var annUpdates int
+	for _, c := range updates {
+		if c.Params["channel"] == "CANNOUNCE1" {
+			annUpdates++
+			require.Contains(t, c.Params["blocks"], "Severity critical")
+		}
+	}
+	require.Equal(t, 1, annUpdates, "the announcement is edited in place once")
+
+	closed := next
+	closed.Status = workflows.StatusClosed
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: closed})
+	require.NoError(t, err)
+	require.Len(t, h.slack.Messages("CANNOUNCE1"), 1, "never a second announcement")
+	require.Contains(t, h.slack.Messages("CANNOUNCE1")[0].Text, "Closed incident INC-2026-0001")
+	msgs := h.slack.Messages(refs.ChannelID)
+	require.Contains(t, msgs[len(msgs)-1].Text, "Incident INC-2026-0001 is closed.")
 }

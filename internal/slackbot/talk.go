@@ -22,6 +22,13 @@ func (b *Bot) talk(ctx context.Context, st workflows.IncidentState, p *published
 	if prev == nil || p.channelID == "" {
 		return
 	}
+	if b.announce != "" && p.announceTS != "" && (prev.Severity != st.Severity || prev.Status != st.Status || roleHolder(*prev, "commander") != roleHolder(st, "commander")) {
+		// The announcement is updated in place: severity, commander, closed.
+		blocks, fallback := tpl.Announcement(st, p.channelID, st.PublicChannel)
+		if err := b.api.Update(ctx, b.announce, p.announceTS, slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)); err != nil {
+			b.log.Warn("slack announcement update failed", "incident", st.ID, "code", ErrCode(err))
+		}
+	}
 	for _, msg := range tpl.Changes(*prev, st, b.now()) {
 		if _, err := b.api.Post(ctx, p.channelID, slack.MsgOptionText(msg, false)); err != nil {
 			b.log.Warn("slack channel update failed", "incident", st.ID, "code", ErrCode(err))

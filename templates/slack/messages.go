@@ -23,6 +23,15 @@ func Announcement(st workflows.IncidentState, channelID string, public bool) ([]
 	text := fmt.Sprintf("%s *New incident %s: %s*\nSeverity %s · declared by %s · commander %s",
 		severityIcon[st.Severity], st.ID, Escape(st.Title), st.Severity, Mention(st.DeclaredBy.ID), commander)
 	var blocks []goslack.Block
+	if st.Status == workflows.StatusClosed {
+		// The announcement is updated in place: once closed, it says so.
+		text = fmt.Sprintf(":lock: *Closed incident %s: %s*\nSeverity %s · declared by %s · commander %s",
+			st.ID, Escape(st.Title), st.Severity, Mention(st.DeclaredBy.ID), commander)
+		if st.ClosedAt != nil {
+			text += " · closed " + UTC(*st.ClosedAt)
+		}
+		return []goslack.Block{goslack.NewSectionBlock(mrkdwn(text), nil, nil)}, Truncate(fmt.Sprintf("Closed incident %s: %s", st.ID, st.Title), MaxFallbackText)
+	}
 	if public {
 		text += fmt.Sprintf("\nChannel: <#%s>", channelID)
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(text), nil,
