@@ -213,5 +213,5 @@ func TestLongIncidentContinuesAsNewWithNothingLost(t *testing.T) {
 	require.Equal(t, true, v["ok"], "%v", v)
 
 	writeHistoryRun(t, m, workflows.IncidentWorkflowID(e.id), runs[0], "incident-continued-as-new")
-	writeHistoryRun(t, m, workflows.IncidentWorkflowID(e.id), runs[len(runs)-1], "incident-resumed-closed")
+	writeHistoryRun(t, m, workflows.IncidentWorkflowID(e.id), runs[len(runs)-1], "incident-resumed-settled")
 }
