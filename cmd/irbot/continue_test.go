@@ -46,7 +46,7 @@ func incidentRuns(t *testing.T, c client.Client, id string) []string {
 
 // TestLongIncidentContinuesAsNewWithNothingLost works one incident with
 // hundreds of actions against a short history limit, so its workflow
-// continues as new, 
+// continues as new,
 // while a notice is being delivered (four temporary SMTP refusals, so it
 // reports attempts by signal across the boundaries) and callers retry with
 // the same request ID. Every action is on the timeline exactly once, the
