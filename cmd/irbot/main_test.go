@@ -295,7 +295,7 @@ func TestAPIErrorsNameTheProblem(t *testing.T) {
 		{"NUL in an ID", "GET", "/api/v1/incidents/" + id + "%00", responderToken, nil, 404, "no incident"},
 		{"non-ASCII ID", "GET", "/api/v1/incidents/INC-%C3%84/timeline", responderToken, nil, 404, "no incident"},
 		{"non-ASCII notice ID", "GET", "/api/v1/incidents/" + id + "/notices/%C3%84", responderToken, nil, 404, "no notice"},
-		{"register forbidden", "GET", "/api/v1/register", responderToken, nil, 403, "register is for"},
+		{"register forbidden", "GET", "/api/v1/register", responderToken, nil, 403, "registers are for"},
 		{"bad timeline format", "GET", "/api/v1/incidents/" + id + "/timeline?format=pdf", responderToken, nil, 400, "format must be"},
 		{"unknown endpoint", "GET", "/api/v1/nothing", responderToken, nil, 404, "no such endpoint"},
 	}
@@ -368,7 +368,7 @@ func TestCLIWorksAnIncident(t *testing.T) {
 
 	out, code = run(responderToken, "timeline", id, "--format", "csv")
 	require.Equal(t, 0, code, out)
-	require.True(t, strings.HasPrefix(out, "incident_id,seq,key,at,kind,actor,data,hash,prev_hash\r\n"), out)
+	require.True(t, strings.HasPrefix(out, "incident_id,seq,key,at,kind,actor,data,hash,prev_hash,sealed\r\n"), out)
 
 	out, code = run(responderToken, "verify", id)
 	require.Equal(t, 0, code, out)

@@ -13,9 +13,11 @@ import (
 // JSON export, enough to recompute the hash chain (cells through Restore).
 func WriteTimeline(w io.Writer, events []store.Event) error {
 	cw := NewWriter(w)
-	_ = cw.Write("incident_id", "seq", "key", "at", "kind", "actor", "data", "hash", "prev_hash")
+	// sealed is the data as stored when the store encrypts it: the hash
+	// covers it instead of data (empty when stored in clear).
+	_ = cw.Write("incident_id", "seq", "key", "at", "kind", "actor", "data", "hash", "prev_hash", "sealed")
 	for _, e := range events {
-		_ = cw.Write(e.IncidentID, strconv.FormatInt(e.Seq, 10), e.Key, e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, string(e.Data), e.Hash, e.PrevHash)
+		_ = cw.Write(e.IncidentID, strconv.FormatInt(e.Seq, 10), e.Key, e.At.UTC().Format(time.RFC3339Nano), e.Kind, e.Actor, string(e.Data), e.Hash, e.PrevHash, string(e.Sealed))
 	}
 	return cw.Flush()
 }

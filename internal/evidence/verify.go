@@ -214,8 +214,8 @@ func verifyTimelineCSV(files map[string][]byte, events []store.Event, bad func(s
 	}
 	var csvEvents []store.Event
 	for i, r := range rows[1:] {
-		if len(r) != 9 {
-			bad(TimelineCSVFile, "row %d has %d cells, want 9", i+2, len(r))
+		if len(r) != 9 && len(r) != 10 {
+			bad(TimelineCSVFile, "row %d has %d cells, want 10", i+2, len(r))
 			return
 		}
 		for j := range r {
@@ -227,7 +227,11 @@ func verifyTimelineCSV(files map[string][]byte, events []store.Event, bad func(s
 			bad(TimelineCSVFile, "row %d: seq or time unreadable", i+2)
 			return
 		}
-		csvEvents = append(csvEvents, store.Event{IncidentID: r[0], Seq: seq, Key: r[2], At: at, Kind: r[4], Actor: r[5], Data: json.RawMessage(r[6]), Hash: r[7], PrevHash: r[8]})
+		ev := store.Event{IncidentID: r[0], Seq: seq, Key: r[2], At: at, Kind: r[4], Actor: r[5], Data: json.RawMessage(r[6]), Hash: r[7], PrevHash: r[8]}
+		if len(r) == 10 && r[9] != "" {
+			ev.Sealed = json.RawMessage(r[9]) // the stored, encrypted form the hash covers
+		}
+		csvEvents = append(csvEvents, ev)
 	}
 	if p := ChainProblem(csvEvents); p != "" {
 		bad(TimelineCSVFile, "%s", p)

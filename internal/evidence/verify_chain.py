@@ -74,7 +74,8 @@ def at_string(s):
 
 
 def event_hash(e):
-    data = e.get("data")
+    # An encrypting store hashes the data as stored (sealed), not decrypted.
+    data = e.get("sealed") or e.get("data")
     if data is None:
         data = {}
     parts = [jstr(VERSION), jstr(e["incident_id"]), str(int(e["seq"])), jstr(e["key"]),
