@@ -135,7 +135,7 @@ var (
 func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
 	switch {
 	case t == rawJSONType:
-		*s = openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "any JSON object", Nullable: s.Nullable}
+		*s = openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "any JSON object or null", Nullable: true}
 	case t == spanType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Description: "a Go duration, e.g. 6h0m0s", Nullable: s.Nullable}
 	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:

@@ -342,7 +342,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 			plain, err := s.openEvent(ctx, q, Event{IncidentID: incidentID, Seq: seq, Key: snapshotKey(seq), Data: json.RawMessage(state)})
 			switch {
 			case err != nil:
-				out = append(out, VerifyItem{Item: item, Reason: "the sealed snapshot does not open: it was edited"})
+				out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the sealed snapshot after event %d does not open: it was edited", seq)})
 				continue
 			case string(plain) == `{"erased":true}` || string(plain) == state:
 				// Erased, or no keys here: the chain vouches for the hashes.
