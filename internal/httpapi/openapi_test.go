@@ -130,12 +130,12 @@ var (
 )
 
 // customize makes the generated schemas say what encoding/json writes:
-// raw JSON is an object, a Span is text, a nil slice or map is null, and a
+// raw JSON is any value, a Span is text, a nil slice or map is null, and a
 // field without omitempty is always present.
 func customize(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
 	switch {
 	case t == rawJSONType:
-		*s = openapi3.Schema{Type: &openapi3.Types{"object"}, Description: "any JSON object or null", Nullable: true}
+		*s = openapi3.Schema{Description: "any JSON value", Nullable: true}
 	case t == spanType:
 		*s = openapi3.Schema{Type: &openapi3.Types{"string"}, Description: "a Go duration, e.g. 6h0m0s", Nullable: s.Nullable}
 	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
