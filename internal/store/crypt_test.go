@@ -279,3 +279,29 @@ func TestSnapshotsAreSealedAndStillVerified(t *testing.T) {
 		require.Equal(t, "snapshot after event 1", res.Items[0].Item)
 	})
 }
+
+// The incidents list's regime filter reads inside the declaration, which an
+// encrypting store seals: it still finds the incidents, and pages them.
+func TestRegimeFilterSeesThroughSealedDeclarations(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		for i, regimes := range [][]string{{"eu-gdpr"}, {"us-ca"}, {"eu-gdpr", "us-ca"}} {
+			id := "INC-2026-000" + string(rune('1'+i))
+			data, _ := json.Marshal(map[string]any{"title": personal[0], "regimes": regimes})
+			_, _, err := st.Append(ctx, Event{IncidentID: id, Key: "declare", Kind: "incident.declared", Actor: "U1", Data: data})
+			require.NoError(t, err)
+			require.NoError(t, st.UpsertIncident(ctx, Incident{ID: id, Title: "t", Mode: "live", Status: "open", WorkflowID: id}))
+		}
+		var stored string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT data FROM timeline_events WHERE incident_id = 'INC-2026-0001'`).Scan(&stored))
+		require.NotContains(t, stored, "eu-gdpr", "the declaration is sealed")
+		page, err := st.ListIncidentsPage(ctx, IncidentFilter{Regime: "eu-gdpr"})
+		require.NoError(t, err)
+		require.Equal(t, 2, page.Total)
+		require.Len(t, page.Incidents, 2)
+		page, err = st.ListIncidentsPage(ctx, IncidentFilter{Regime: "us-ca", Limit: 1, Offset: 1})
+		require.NoError(t, err)
+		require.Equal(t, 2, page.Total)
+		require.Len(t, page.Incidents, 1)
+	})
+}
