@@ -25,8 +25,9 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// source is the real incident service on a real store (SQLite, or
-// PostgreSQL when IRBOT_TEST_POSTGRES_URL is set) for everything the store
+// source is the real incident service on a real SQLite store (a shared
+// PostgreSQL database would mix its rows with other packages' tests; the
+// store package covers both backends) for everything the store
 // answers; the incident's and notices' live state, which Temporal answers,
 // is given.
 type source struct {
@@ -59,7 +60,7 @@ var (
 // notify individuals, closed. It returns the source and the events.
 func seed(t *testing.T) (source, []store.Event) {
 	t.Helper()
-	st, err := store.Open(t.Context(), os.Getenv("IRBOT_TEST_POSTGRES_URL"), filepath.Join(t.TempDir(), "data"))
+	st, err := store.Open(t.Context(), "", filepath.Join(t.TempDir(), "data"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	ctx := t.Context()

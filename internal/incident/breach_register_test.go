@@ -3,7 +3,6 @@ package incident
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,7 +19,7 @@ import (
 // declaration on (settled or not), never a drill, outcomes and decisions
 // from the chain; filters honoured, bad ones refused; the HIPAA annual log.
 func TestBreachRegisterRowsFromTheTimeline(t *testing.T) {
-	st, err := store.Open(t.Context(), os.Getenv("IRBOT_TEST_POSTGRES_URL"), filepath.Join(t.TempDir(), "data"))
+	st, err := store.Open(t.Context(), "", filepath.Join(t.TempDir(), "data"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	ctx := t.Context()
