@@ -187,20 +187,30 @@ const (
 	BlockSnoozeFor = "snooze_for"
 )
 
-var snoozeFor = []struct {
+// durationChoice is one option of a "how long" select: its value is
+// minutes.
+type durationChoice struct {
 	minutes int
 	label   string
-}{{60, "1 hour"}, {240, "4 hours"}, {720, "12 hours"}, {1440, "24 hours"}}
+}
+
+var snoozeFor = []durationChoice{{60, "1 hour"}, {240, "4 hours"}, {720, "12 hours"}, {1440, "24 hours"}}
+
+// durationSelect is a static select of choices, the initial-th chosen.
+func durationSelect(choices []durationChoice, placeholder string, initial int) *goslack.SelectBlockElement {
+	var opts []*goslack.OptionBlockObject
+	for _, d := range choices {
+		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
+	}
+	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain(placeholder, MaxOptionText), InputAction, opts...)
+	sel.InitialOption = opts[initial]
+	return sel
+}
 
 // SnoozeModal asks how long to quiet a clock's routine reminders
 // (escalations always go out).
 func SnoozeModal(incidentID, regime, obligation string) goslack.ModalViewRequest {
-	var opts []*goslack.OptionBlockObject
-	for _, d := range snoozeFor {
-		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
-	}
-	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("For", MaxOptionText), InputAction, opts...)
-	sel.InitialOption = opts[0]
+	sel := durationSelect(snoozeFor, "For", 0)
 	return goslack.ModalViewRequest{
 		Type:       goslack.VTModal,
 		CallbackID: CallbackSnooze,

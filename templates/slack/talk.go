@@ -144,20 +144,12 @@ const (
 	BlockUpdateDue    = "update_due"
 )
 
-var updateDue = []struct {
-	minutes int
-	label   string
-}{{30, "In 30 minutes"}, {60, "In 1 hour"}, {240, "In 4 hours"}, {1440, "In 24 hours"}}
+var updateDue = []durationChoice{{30, "In 30 minutes"}, {60, "In 1 hour"}, {240, "In 4 hours"}, {1440, "In 24 hours"}}
 
 // UpdateModal asks for a status update: where things stand, the next
 // steps, and when the next update is due.
 func UpdateModal(incidentID string) goslack.ModalViewRequest {
-	var opts []*goslack.OptionBlockObject
-	for _, d := range updateDue {
-		opts = append(opts, goslack.NewOptionBlockObject(fmt.Sprint(d.minutes), plain(d.label, MaxOptionText), nil))
-	}
-	due := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("When", MaxOptionText), InputAction, opts...)
-	due.InitialOption = opts[1]
+	due := durationSelect(updateDue, "When", 1)
 	return goslack.ModalViewRequest{
 		Type:       goslack.VTModal,
 		CallbackID: CallbackUpdate,
