@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/checkpoint"
 	"github.com/irbot/irbot/internal/smtptest"
 )
 
@@ -39,7 +41,8 @@ func getRaw(t *testing.T, c apiClient, path, token string) (int, http.Header, []
 // breach with nothing settled, and never the drill.
 func TestEvidencePackOfABreachRunToCloseVerifiesOffline(t *testing.T) {
 	smtp := smtptest.Start(t)
-	m := startMainEnv(t, filepath.Join(t.TempDir(), "data"), smtpEnv(smtp))
+	dataDir := filepath.Join(t.TempDir(), "data")
+	m := startMainEnv(t, dataDir, smtpEnv(smtp))
 	t.Cleanup(func() { _ = m.Close() })
 	c := apiClient{t: t, base: "http://" + m.Addr()}
 	e := declareBreach(t, c, "live", time.Now().Add(-2*time.Hour), gdprFacts)
@@ -112,8 +115,19 @@ func TestEvidencePackOfABreachRunToCloseVerifiesOffline(t *testing.T) {
 		t.Log("pdftotext not installed: the PDF's text is not checked here (.ci/run installs poppler-utils)")
 	}
 
-	// The pack through the CLI, then checked offline: no server, no token.
+	// A checkpoint as the digest carries it, kept away from the server (it
+	// is signed before the pack is taken, so the pack holds every event it
+	// saw).
 	dir := t.TempDir()
+	key, err := checkpoint.LoadKey(func(string) string { return "" }, dataDir)
+	require.NoError(t, err)
+	cp, err := m.store.SignCheckpoint(t.Context(), key, time.Now())
+	require.NoError(t, err)
+	cpPath := filepath.Join(dir, "checkpoint.txt")
+	require.NoError(t, os.WriteFile(cpPath, []byte("From the daily digest:\n"+checkpoint.Summary(cp)), 0o600))
+	pub := cp.PublicKey
+
+	// The pack through the CLI, then checked offline: no server, no token.
 	t.Setenv("IRBOT_URL", "http://"+m.Addr())
 	t.Setenv("IRBOT_TOKEN", dpoToken)
 	zipPath := filepath.Join(dir, "pack.zip")
@@ -126,6 +140,13 @@ func TestEvidencePackOfABreachRunToCloseVerifiesOffline(t *testing.T) {
 	require.Equal(t, 0, code, "an intact pack verifies offline: %s%s", out, errOut)
 	require.Contains(t, out, "ok: "+e.id)
 	require.Contains(t, out, head)
+	out, errOut, code = runCmd("verify", "--evidence", zipPath, "--checkpoint", cpPath, "--public-key", pub)
+	require.Equal(t, 0, code, "the pack's chain is the one the held checkpoint saw: %s%s", out, errOut)
+	require.Contains(t, out, fmt.Sprintf("the chain is the one checkpoint %d saw", cp.ID))
+	other := strings.Repeat("ab", 32)
+	out, errOut, code = runCmd("verify", "--evidence", zipPath, "--checkpoint", cpPath, "--public-key", other)
+	require.Equal(t, 2, code, "a checkpoint signed by another key than the trusted one is refused: %s%s", out, errOut)
+	require.Contains(t, errOut, "not by the trusted key")
 
 	off, err := pdfFile.DataOffset()
 	require.NoError(t, err)
@@ -136,6 +157,16 @@ func TestEvidencePackOfABreachRunToCloseVerifiesOffline(t *testing.T) {
 	out, _, code = runCmd("verify", "--evidence", badPath)
 	require.Equal(t, 1, code, "a pack with one byte changed must fail: %s", out)
 	require.Contains(t, out, "report.pdf", "the failure names the changed file")
+
+	// Online: the chain recomputed here from what the server sends, against
+	// the held checkpoint.
+	t.Setenv("IRBOT_URL", "http://"+m.Addr())
+	t.Setenv("IRBOT_TOKEN", dpoToken)
+	out, errOut, code = runCmd("verify", e.id, "--checkpoint", cpPath)
+	require.Equal(t, 0, code, "%s%s", out, errOut)
+	require.Contains(t, out, "hash chain intact")
+	require.Contains(t, out, fmt.Sprintf("the chain is the one checkpoint %d saw", cp.ID))
+	require.Contains(t, out, "pass --public-key", "without a trusted key, the output says so")
 
 	// The breach register.
 	code, reg := c.do("GET", "/api/v1/breach-register", dpoToken, nil)

@@ -15,6 +15,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/irbot/irbot/internal/checkpoint"
+	"github.com/irbot/irbot/internal/evidence"
+	"github.com/irbot/irbot/internal/store"
 )
 
 // Usage documents the API client commands.
@@ -26,7 +30,7 @@ const Usage = `API client commands (IRBOT_URL, default http://127.0.0.1:8080; IR
                                          act INC-2026-0001 set_fact name=affected 'value={"US-CA":600}'
                                          act INC-2026-0001 approve gate=risk-assessment
   irbot timeline ID [--format json|csv|md]
-  irbot verify ID
+  irbot verify ID [--checkpoint FILE [--public-key HEX]]   with a checkpoint kept elsewhere (the digest's): the chain is recomputed here and must be the one it saw
   irbot register [--format json|csv] [--from DATE] [--to DATE] [--incident ID] [--regime R] [--status S]
 Every command takes --json to print the server's JSON answer as is.
 `
@@ -451,12 +455,17 @@ func (c *client) timeline(args []string) int {
 
 func (c *client) verify(args []string) int {
 	fs, asJSON := c.flags("verify")
+	cpFile, pubKey := checkpointFlags(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(rest) != 1 {
-		fmt.Fprintln(c.stderr, "usage: irbot verify ID")
+		fmt.Fprintln(c.stderr, "usage: irbot verify ID [--checkpoint FILE [--public-key HEX]]")
+		return 2
+	}
+	held, ok := readHeldCheckpoint(*cpFile, *pubKey, c.stderr)
+	if !ok {
 		return 2
 	}
 	var out struct {
@@ -472,12 +481,38 @@ func (c *client) verify(args []string) int {
 		}
 		return c.printRaw(raw, code, *asJSON)
 	}
-	if out.OK {
-		fmt.Fprintf(c.stdout, "ok: %d events, hash chain intact\n", out.Events)
+	if !out.OK {
+		fmt.Fprintf(c.stdout, "NOT OK: first bad event %d of %d: %s\n", out.FirstBadSeq, out.Events, out.Reason)
+		return 1
+	}
+	fmt.Fprintf(c.stdout, "ok: %d events, hash chain intact\n", out.Events)
+	if held == nil {
 		return 0
 	}
-	fmt.Fprintf(c.stdout, "NOT OK: first bad event %d of %d: %s\n", out.FirstBadSeq, out.Events, out.Reason)
-	return 1
+	return c.verifyHeld(rest[0], *held, *pubKey)
+}
+
+// verifyHeld recomputes the incident's chain here, from the events the
+// server sends, and checks it against a checkpoint kept elsewhere: a
+// server whose whole database was rewritten answers its own verify with
+// ok, but not with the chain the checkpoint saw.
+func (c *client) verifyHeld(id string, held store.Checkpoint, publicKey string) int {
+	var tl struct {
+		Events []store.Event `json:"events"`
+	}
+	if _, code := c.call(http.MethodGet, "/api/v1/incidents/"+url.PathEscape(id)+"/timeline", nil, &tl); code != 0 {
+		return code
+	}
+	if p := evidence.ChainProblem(tl.Events); p != "" {
+		fmt.Fprintf(c.stdout, "NOT OK: recomputed here, the timeline the server sends is not a sound chain: %s\n", p)
+		return 1
+	}
+	if err := checkpoint.CheckChain(held, id, tl.Events); err != nil {
+		fmt.Fprintf(c.stdout, "NOT OK: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(c.stdout, heldSummary(held, publicKey))
+	return 0
 }
 
 func (c *client) register(args []string) int {

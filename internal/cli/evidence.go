@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,14 +11,20 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/irbot/irbot/internal/checkpoint"
 	"github.com/irbot/irbot/internal/evidence"
+	"github.com/irbot/irbot/internal/store"
 )
 
 // EvidenceUsage documents the evidence and breach register commands.
 const EvidenceUsage = `Evidence:
   irbot evidence ID [-o FILE.zip]        the incident's evidence pack (default ID-evidence.zip), checked after download
-  irbot verify --evidence FILE.zip       check a pack offline: no server, no token
+  irbot verify --evidence FILE.zip [--checkpoint FILE [--public-key HEX]]
+                                         check a pack offline: no server, no token; with a
+                                         checkpoint kept away from the server (the digest's),
+                                         also that the chain is the one it saw
   irbot breach-register [--from DATE] [--to DATE] [--regime ID] [--hipaa-year YYYY] [--format table|json|csv]
 `
 
@@ -40,12 +47,17 @@ func VerifyEvidence(args []string, stdout, stderr io.Writer) int {
 	c := &client{stdout: stdout, stderr: stderr}
 	fs, asJSON := c.flags("verify")
 	file := fs.String("evidence", "", "the evidence pack (zip) to check")
+	cpFile, pubKey := checkpointFlags(fs)
 	rest, err := parse(fs, args)
 	if err != nil {
 		return 2
 	}
 	if *file == "" || len(rest) > 0 {
-		fmt.Fprintln(stderr, "usage: irbot verify --evidence FILE.zip")
+		fmt.Fprintln(stderr, "usage: irbot verify --evidence FILE.zip [--checkpoint FILE [--public-key HEX]]")
+		return 2
+	}
+	held, ok := readHeldCheckpoint(*cpFile, *pubKey, stderr)
+	if !ok {
 		return 2
 	}
 	f, err := os.Open(*file)
@@ -60,12 +72,18 @@ func VerifyEvidence(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	res := evidence.Verify(data)
+	if held != nil {
+		res = evidence.VerifyAgainst(data, *held)
+	}
 	if *asJSON {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	} else if res.OK {
 		fmt.Fprintf(stdout, "ok: %s: %d files match the manifest, %d events recompute to chain head %s, %d notices (%d messages) match their hashes\n",
 			res.IncidentID, res.Files, res.Events, res.ChainHead, res.Notices, res.EMLs)
+		if held != nil {
+			fmt.Fprintln(stdout, heldSummary(*held, *pubKey))
+		}
 	} else {
 		fmt.Fprintf(stdout, "NOT OK: %s\n", *file)
 		for _, p := range res.Problems {
@@ -216,4 +234,45 @@ func clip(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// checkpointFlags adds --checkpoint and --public-key to a verify command.
+func checkpointFlags(fs *flag.FlagSet) (file, publicKey *string) {
+	return fs.String("checkpoint", "", "a checkpoint kept away from the server (the daily digest's text, or its JSON): the chain must be the one it saw"),
+		fs.String("public-key", "", "hex Ed25519 key the checkpoint must be signed by (default: the key it names)")
+}
+
+// readHeldCheckpoint reads and checks --checkpoint FILE; nil without one.
+// ok is false after printing why the file cannot be used.
+func readHeldCheckpoint(file, publicKey string, stderr io.Writer) (*store.Checkpoint, bool) {
+	if file == "" {
+		if publicKey != "" {
+			fmt.Fprintln(stderr, "irbot: --public-key needs --checkpoint FILE")
+			return nil, false
+		}
+		return nil, true
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "irbot: %v\n", err)
+		return nil, false
+	}
+	c, err := checkpoint.ParseHeld(data)
+	if err == nil {
+		err = checkpoint.Trust(c, publicKey)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "irbot: %s: %v\n", file, err)
+		return nil, false
+	}
+	return &c, true
+}
+
+// heldSummary says what a held checkpoint vouched for.
+func heldSummary(c store.Checkpoint, publicKey string) string {
+	s := fmt.Sprintf("ok: the chain is the one checkpoint %d saw (signed %s by key %s", c.ID, c.At.UTC().Format(time.RFC3339), c.PublicKey)
+	if publicKey == "" {
+		s += "; pass --public-key to require that key"
+	}
+	return s + ")"
 }

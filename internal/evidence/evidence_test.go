@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -324,4 +325,34 @@ func TestPackNeedsARegisterReader(t *testing.T) {
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+func TestAPackIsCheckedAgainstACheckpointHeldElsewhere(t *testing.T) {
+	src, events := seed(t)
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	c, err := src.Store.(store.CheckpointStore).SignCheckpoint(t.Context(), key, t0.Add(time.Hour))
+	require.NoError(t, err)
+	pack := build(t, src, nil)
+	res := evidence.VerifyAgainst(pack, c)
+	require.True(t, res.OK, "%v", res.Problems)
+
+	// The whole database rewritten and the pack rebuilt from it: the pack
+	// recomputes cleanly on its own, but the checkpoint saw another chain.
+	var body store.CheckpointBody
+	require.NoError(t, json.Unmarshal(c.Body, &body))
+	for i, h := range body.Heads {
+		if h.IncidentID == src.state.ID {
+			require.Equal(t, events[len(events)-1].Hash, h.Hash)
+			body.Heads[i].Hash = strings.Repeat("0", 64)
+		}
+	}
+	raw, err := json.Marshal(body)
+	require.NoError(t, err)
+	forged := store.Checkpoint{ID: c.ID, At: c.At, Body: raw, PublicKey: c.PublicKey, Signature: hex.EncodeToString(ed25519.Sign(key, raw))}
+	require.True(t, evidence.Verify(pack).OK)
+	res = evidence.VerifyAgainst(pack, forged)
+	require.False(t, res.OK)
+	require.Len(t, res.Problems, 1)
+	require.Equal(t, "timeline.json", res.Problems[0].File)
+	require.Contains(t, res.Problems[0].Detail, fmt.Sprintf("event %d is not the event checkpoint %d", len(events), c.ID))
 }

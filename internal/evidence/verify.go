@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irbot/irbot/internal/checkpoint"
 	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/templates"
@@ -45,7 +46,25 @@ type Result struct {
 // timeline.csv, the chain head against the manifest and verify.json, and
 // each notice's content hash and .eml hash against its metadata and the
 // timeline. It needs nothing but the zip's bytes.
-func Verify(pack []byte) (res Result) {
+func Verify(pack []byte) Result {
+	res, _ := verify(pack)
+	return res
+}
+
+// VerifyAgainst is Verify, then the pack's chain checked against a
+// checkpoint held away from the server (checkpoint.ParseHeld): a pack
+// rebuilt from a rewritten database recomputes cleanly but is not the
+// chain the checkpoint saw.
+func VerifyAgainst(pack []byte, c store.Checkpoint) Result {
+	res, events := verify(pack)
+	if err := checkpoint.CheckChain(c, res.IncidentID, events); err != nil {
+		res.Problems = append(res.Problems, Problem{TimelineJSONFile, err.Error()})
+		res.OK = false
+	}
+	return res
+}
+
+func verify(pack []byte) (res Result, events []store.Event) {
 	res.Problems = []Problem{}
 	bad := func(file, format string, args ...any) {
 		res.Problems = append(res.Problems, Problem{file, fmt.Sprintf(format, args...)})
@@ -53,12 +72,12 @@ func Verify(pack []byte) (res Result) {
 	defer func() { res.OK = len(res.Problems) == 0 }()
 	if len(pack) > maxPackBytes {
 		bad("(pack)", "larger than %d MiB", maxPackBytes>>20)
-		return res
+		return res, nil
 	}
 	zr, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack)))
 	if err != nil {
 		bad("(pack)", "not a readable zip: %v", err)
-		return res
+		return res, nil
 	}
 	files := map[string][]byte{}
 	root := ""
@@ -93,12 +112,12 @@ func Verify(pack []byte) (res Result) {
 	mb, ok := files[ManifestName]
 	if !ok {
 		bad(ManifestName, "missing")
-		return res
+		return res, nil
 	}
 	var m Manifest
 	if err := json.Unmarshal(mb, &m); err != nil {
 		bad(ManifestName, "not valid JSON: %v", err)
-		return res
+		return res, nil
 	}
 	if m.Format != Format {
 		bad(ManifestName, "format %q, this irbot reads %q", m.Format, Format)
@@ -127,7 +146,7 @@ func Verify(pack []byte) (res Result) {
 			bad(name, "in the pack but not in the manifest: it was added")
 		}
 	}
-	events := verifyTimelineJSON(files, &res, bad)
+	events = verifyTimelineJSON(files, &res, bad)
 	res.Events = len(events)
 	verifyTimelineCSV(files, events, bad)
 	head := "" // an incident with no events has no head
@@ -154,7 +173,7 @@ func Verify(pack []byte) (res Result) {
 		bad(VerifyFile, "missing")
 	}
 	verifyNotices(files, names, events, &res, bad)
-	return res
+	return res, events
 }
 
 func verifyTimelineJSON(files map[string][]byte, res *Result, bad func(string, string, ...any)) []store.Event {

@@ -147,20 +147,65 @@ func (s *sqlStore) verifyCheckpoint(ctx context.Context, q querier, incidentID s
 	if err := c.CheckSignature(); err != nil {
 		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d cannot be trusted: %v", c.ID, err)}}, nil
 	}
+	p, err := c.HeadProblem(incidentID, len(events), func(seq int64) string { return events[seq-1].Hash })
+	if err != nil {
+		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d cannot be read: %v", c.ID, err)}}, nil
+	}
+	if p != "" {
+		return []VerifyItem{{Item: item, Reason: p}}, nil
+	}
+	return nil, nil
+}
+
+// Covers reports whether the checkpoint holds a head for the incident.
+func (c Checkpoint) Covers(incidentID string) (bool, error) {
+	body, err := c.ReadBody()
+	if err != nil {
+		return false, err
+	}
+	for _, h := range body.Heads {
+		if h.IncidentID == incidentID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ReadBody decodes the signed body.
+func (c Checkpoint) ReadBody() (CheckpointBody, error) {
 	var body CheckpointBody
 	if err := json.Unmarshal(c.Body, &body); err != nil {
-		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d's body is not a checkpoint", c.ID)}}, nil
+		return body, errors.New("its body is not a checkpoint body")
+	}
+	if body.Version != CheckpointVersion {
+		return body, fmt.Errorf("its body has version %q, this irbot reads %q", body.Version, CheckpointVersion)
+	}
+	return body, nil
+}
+
+// HeadProblem checks an incident's chain of count events (hashAt gives
+// event seq's hash) against the head this checkpoint saw for it: the event
+// at that seq must still exist and still have that hash. It answers ""
+// when the chain matches or the checkpoint holds no head for the incident
+// (see Covers). The one rule for the store's verify and for checks made
+// away from the server (irbot verify --checkpoint).
+func (c Checkpoint) HeadProblem(incidentID string, count int, hashAt func(seq int64) string) (string, error) {
+	body, err := c.ReadBody()
+	if err != nil {
+		return "", err
 	}
 	for _, h := range body.Heads {
 		if h.IncidentID != incidentID {
 			continue
 		}
 		switch {
-		case int64(len(events)) < h.Seq:
-			return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d (signed %s) saw %d events; %d remain: events were deleted", c.ID, body.At, h.Seq, len(events))}}, nil
-		case events[h.Seq-1].Hash != h.Hash:
-			return []VerifyItem{{Item: item, Reason: fmt.Sprintf("event %d is not the event checkpoint %d (signed %s) saw: the chain was rewritten", h.Seq, c.ID, body.At)}}, nil
+		case h.Seq < 1:
+			return fmt.Sprintf("checkpoint %d holds seq %d for %s, which no chain has", c.ID, h.Seq, incidentID), nil
+		case int64(count) < h.Seq:
+			return fmt.Sprintf("checkpoint %d (signed %s) saw %d events; %d remain: events were deleted", c.ID, body.At, h.Seq, count), nil
+		case hashAt(h.Seq) != h.Hash:
+			return fmt.Sprintf("event %d is not the event checkpoint %d (signed %s) saw: the chain was rewritten", h.Seq, c.ID, body.At), nil
 		}
 	}
-	return nil, nil
+	return "", nil
 }
