@@ -130,3 +130,44 @@ func MayDecodePayloads(roles []string) bool {
 	}
 	return false
 }
+
+// actionNotes narrow an action beyond its roles; the README's role table
+// shows them beside the action.
+var actionNotes = map[string]string{
+	"complete_task":        "also the task's own role (playbook)",
+	"approve":              "only the gate's roles (playbook); a notice gate only after the notice's two-person approval",
+	"assign_role":          "commander and responder to anyone; dpo, legal, manager, compliance only to who holds them in the users file; admin never",
+	"decide_not_to_notify": "two people: a second dpo, legal or admin confirms, as for a notice",
+	"note":                 "everyone",
+}
+
+// MarkdownTable renders who may do what as the README's role table: one row
+// per incident action, then the reading, drill and codec rights.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| action | " + strings.Join(Roles, " | ") + " | also |\n")
+	b.WriteString("|---|" + strings.Repeat("---|", len(Roles)) + "---|\n")
+	row := func(name string, allowed []string, note string) {
+		b.WriteString("| `" + name + "` |")
+		for _, r := range Roles {
+			if slices.Contains(allowed, r) {
+				b.WriteString(" yes |")
+			} else {
+				b.WriteString(" |")
+			}
+		}
+		b.WriteString(" " + note + " |\n")
+	}
+	names := make([]string, 0, len(Actions))
+	for a := range Actions {
+		names = append(names, a)
+	}
+	slices.Sort(names)
+	for _, a := range names {
+		row(a, Actions[a], actionNotes[a])
+	}
+	row("read registers and evidence packs", RegisterReaders, "")
+	row("start, steer, schedule drills; evaluator notes", DrillRoles, "")
+	row("decode workflow payloads (codec endpoint)", PayloadReaders, "")
+	return b.String()
+}

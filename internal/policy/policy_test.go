@@ -1,7 +1,10 @@
 package policy
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -64,5 +67,32 @@ func TestOnlyComplianceAndAdminDecodePayloads(t *testing.T) {
 	}
 	if MayDecodePayloads(nil) || MayDecodePayloads([]string{"Admin", ""}) {
 		t.Error("no roles, or a role spelled differently, decodes nothing")
+	}
+}
+
+const rolesBegin, rolesEnd = "<!-- roles:begin -->\n", "<!-- roles:end -->"
+
+// The README's role table is MarkdownTable, so "who may do X?" has one
+// answer (IRBOT_UPDATE_README=1 go test ./internal/policy rewrites it).
+func TestReadmeRoleTableIsThePolicy(t *testing.T) {
+	path := filepath.Join("..", "..", "README.md")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	s := string(b)
+	i, j := strings.Index(s, rolesBegin), strings.Index(s, rolesEnd)
+	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section", strings.TrimSpace(rolesBegin), rolesEnd)
+	want := MarkdownTable()
+	if got := s[i+len(rolesBegin) : j]; got != want {
+		if os.Getenv("IRBOT_UPDATE_README") == "1" {
+			require.NoError(t, os.WriteFile(path, []byte(s[:i+len(rolesBegin)]+want+s[j:]), 0o644))
+			return
+		}
+		t.Errorf("README.md's role table is out of date: run IRBOT_UPDATE_README=1 go test ./internal/policy\n--- want\n%s--- got\n%s", want, got)
+	}
+	for a := range Actions {
+		require.Contains(t, want, "| `"+a+"` |", "every action has a row")
+	}
+	for a := range actionNotes {
+		require.Contains(t, Actions, a, "a note for an action that does not exist")
 	}
 }
