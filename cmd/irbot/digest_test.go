@@ -42,4 +42,5 @@ func TestDigestScheduleRunsFromItsCron(t *testing.T) {
 	require.NoError(t, m.client.GetWorkflow(t.Context(), runID, "").Get(t.Context(), &res))
 	require.Equal(t, 1, res.Incidents)
 	require.GreaterOrEqual(t, res.Open, 1, "the GDPR supervisory-authority clock is open")
+	writeHistory(t, m, runID, "digest-run")
 }
