@@ -238,7 +238,7 @@ func scanEvent(row interface{ Scan(...any) error }) (storedEvent, error) {
 		return se, err
 	}
 	se.At = se.at.t
-	if json.Valid([]byte(se.rawData)) {
+	if raw := []byte(se.rawData); isCanonicalObject(raw) || json.Valid(raw) {
 		se.Data = json.RawMessage(se.rawData)
 	} else {
 		// Hand-edited into something that is not JSON: show it as a JSON
