@@ -243,7 +243,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 	// for may still be vouched for by one of them.
 	opaque := false
 	for _, e := range events {
-		raw := []byte(e.rawData)
+		raw := e.rawData
 		if _, sealed := parseSealed(raw); sealed {
 			plain, err := s.openEvent(ctx, q, Event{IncidentID: incidentID, Seq: e.Seq, Key: e.Key, Data: raw})
 			if err != nil {
@@ -283,7 +283,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 				Attempt   int    `json:"attempt"`
 				RawSHA256 string `json:"raw_sha256"`
 			}
-			if json.Unmarshal([]byte(e.rawData), &a) == nil && a.RawSHA256 != "" {
+			if json.Unmarshal(e.rawData, &a) == nil && a.RawSHA256 != "" {
 				raws[fmt.Sprintf("%s/%d", a.Notice, a.Attempt)] = a.RawSHA256
 			}
 		}

@@ -42,7 +42,7 @@ func verifyChain(rows []storedEvent, head *chainHead) VerifyResult {
 		if !r.at.exact {
 			return bad(want, "event %d was edited: its time %q is not as the store writes it", want, r.at.raw)
 		}
-		data := []byte(r.rawData)
+		data := r.rawData
 		if !isCanonicalObject(data) {
 			// The fast check is conservative; the encoding's definition
 			// decides.
