@@ -22,7 +22,7 @@ func TestBenchReportsEveryRow(t *testing.T) {
 	}
 	o := benchOpts{quick: true, slackLatency: 5 * time.Millisecond}
 	o.acks, o.slackDeclares, o.apiDeclares, o.openIncidents = 20, 3, 4, 6
-	o.notes, o.concurrent, o.loadActions, o.verifyEvents = 3, 4, 8, 200
+	o.notes, o.concurrent, o.loadActions, o.verifyEvents, o.reminders = 3, 4, 8, 200, 3
 	var log bytes.Buffer
 	rep, err := runBench(t.Context(), o, &log)
 	require.NoError(t, err, log.String())

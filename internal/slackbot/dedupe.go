@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -49,15 +50,29 @@ func (d *dedupe) sweep(now time.Time) {
 			delete(d.seen, k)
 		}
 	}
-	// Still full of live keys: drop the oldest half rather than grow forever.
-	for len(d.seen) >= d.max {
-		var oldestKey string
-		var oldest time.Time
+	// Still full of live keys: drop the oldest half rather than grow
+	// forever. Half, not one: dropping one would make every later request
+	// scan the whole map again (a flood of distinct keys would cost each
+	// acknowledgement O(max)); this way a sweep runs once per max/2 keys.
+	if len(d.seen) >= d.max {
+		ats := make([]time.Time, 0, len(d.seen))
+		for _, at := range d.seen {
+			ats = append(ats, at)
+		}
+		slices.SortFunc(ats, func(a, b time.Time) int { return a.Compare(b) })
+		cut := ats[len(ats)-d.max/2]
 		for k, at := range d.seen {
-			if oldestKey == "" || at.Before(oldest) {
-				oldestKey, oldest = k, at
+			if at.Before(cut) {
+				delete(d.seen, k)
 			}
 		}
-		delete(d.seen, oldestKey)
+		// Keys seen at one instant (a clock that does not move) tie at the
+		// cut; drop any of them to make room.
+		for k := range d.seen {
+			if len(d.seen) < d.max {
+				break
+			}
+			delete(d.seen, k)
+		}
 	}
 }

@@ -213,32 +213,36 @@ func canonObject(dec *json.Decoder, b *bytes.Buffer) error {
 // characters below U+0020 as \b \t \n \f \r or \u00xx (lower-case hex),
 // everything else as literal UTF-8 (no HTML escaping).
 func writeString(b *bytes.Buffer, s string) {
+	b.Write(appendString(b.AvailableBuffer(), s))
+}
+
+// appendString is writeString appending to a byte slice.
+func appendString(b []byte, s string) []byte {
 	const hexdigits = "0123456789abcdef"
-	b.WriteByte('"')
+	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case c == '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case c == '\b':
-			b.WriteString(`\b`)
+			b = append(b, `\b`...)
 		case c == '\t':
-			b.WriteString(`\t`)
+			b = append(b, `\t`...)
 		case c == '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case c == '\f':
-			b.WriteString(`\f`)
+			b = append(b, `\f`...)
 		case c == '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case c < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexdigits[c>>4])
-			b.WriteByte(hexdigits[c&0xf])
+			b = append(b, `\u00`...)
+			b = append(b, hexdigits[c>>4], hexdigits[c&0xf])
 		default:
-			b.WriteByte(c)
+			b = append(b, c)
 		}
 	}
-	b.WriteByte('"')
+	return append(b, '"')
 }

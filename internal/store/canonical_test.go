@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -57,4 +58,80 @@ func TestVerifyChainWithoutADatabase(t *testing.T) {
 	res = verifyChain(nil, &chainHead{lastSeq: 0, lastHash: "x"})
 	require.False(t, res.OK)
 	require.Equal(t, int64(1), res.FirstBadSeq)
+}
+
+// FuzzCanonicalCheckAgrees keeps Verify's fast check in step with the
+// encoding's definition: whenever isCanonicalObject says yes,
+// canonicalObject must give back the same bytes.
+func FuzzCanonicalCheckAgrees(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":1}`, `{"a":1,"b":[1,2,{"c":null}]}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`, `{ "a":1}`,
+		`{"s":"\u0000\u001f\b\f\n\r\t"}`, `{"s":"\u0008"}`, `{"s":"\u00e9"}`, `{"s":"\/"}`, `{"s":"é` + "\u2028" + `"}`,
+		`{"n":-0.5e+10,"m":1.0,"o":01}`, `{"\"":1,"\\":2}`, `{"\\":1,"\"":2}`, `{"a\n":1,"a":2}`, `{"a":1}x`, "{\"a\":\"\xff\"}",
+		`{"a":true,"b":false,"c":nul}`, `[1]`, `null`, ``, `{"z":{"y":1,"x":2}}`, `{"a":[]}`, `{"a":[,]}`, `{"A":1,"a":2,"é":3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !isCanonicalObject(raw) {
+			return
+		}
+		canon, err := canonicalObject(raw)
+		if err != nil {
+			t.Fatalf("fast check accepted %q, canonicalObject refused it: %v", raw, err)
+		}
+		if string(canon) != string(raw) {
+			t.Fatalf("fast check accepted %q, its canonical form is %q", raw, canon)
+		}
+	})
+}
+
+func TestCanonicalCheckAcceptsWhatTheStoreWrites(t *testing.T) {
+	for _, in := range []string{
+		`{}`, ` { "b" : 1 , "a" : [ 1.0 , -0 , 1e400 ] } `, `{"z":{"y":null,"x":true},"é":false,"E":""}`,
+		`{"s":"<tag> & \u00e9 \u2028 \/ \"q\" \\"}`, `{"c":"\u0000\u001f\b\f\n\r\t"}`, `{"emoji":"\ud83d\ude00"}`,
+		`{"\"":1,"\\":2,"a\n":3,"a":4}`,
+	} {
+		canon, err := CanonicalJSON([]byte(in))
+		require.NoError(t, err, in)
+		require.True(t, isCanonicalObject(canon), "canonical form %s", canon)
+		require.Equal(t, in == string(canon), isCanonicalObject([]byte(in)), in)
+	}
+	for _, bad := range []string{`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"s":"\u0008"}`, `{"s":"\u001F"}`, `{"a":01}`, `{"a":1}x`, `[1]`, `null`} {
+		require.False(t, isCanonicalObject([]byte(bad)), bad)
+	}
+}
+
+// TestCanonicalCheckAgreesOnMutations is FuzzCanonicalCheckAgrees without
+// the fuzzing engine: seeded mutations of canonical and near-canonical
+// data, so every ordinary test run checks the fast path against the
+// definition.
+func TestCanonicalCheckAgreesOnMutations(t *testing.T) {
+	seeds := []string{
+		`{"a":1,"b":[1,2,{"c":null}],"d":"x\"y\\z\n","e":{"f":true,"g":false},"é":-1.5e+3}`,
+		`{"c":"\u0000\u001f\b\f\n\r\t","s":"<tag> & é ` + "\u2028" + `"}`,
+		`{"\"":1,"\\":2,"a":3,"a\n":4}`,
+	}
+	alphabet := []byte(`{}[]":,\-+.0123456789eEabfnrtu lsx` + "\x00\x1f\x7f\xc3\xa9\xff")
+	rng := rand.New(rand.NewPCG(14, 14))
+	for i := 0; i < 50000; i++ {
+		b := []byte(seeds[rng.IntN(len(seeds))])
+		for m := 1 + rng.IntN(3); m > 0 && len(b) > 1; m-- {
+			p := rng.IntN(len(b))
+			switch rng.IntN(3) {
+			case 0:
+				b[p] = alphabet[rng.IntN(len(alphabet))]
+			case 1:
+				b = append(b[:p], b[p+1:]...)
+			default:
+				b = append(b[:p], append([]byte{alphabet[rng.IntN(len(alphabet))]}, b[p:]...)...)
+			}
+		}
+		if !isCanonicalObject(b) {
+			continue
+		}
+		canon, err := canonicalObject(b)
+		require.NoError(t, err, "fast check accepted %q", b)
+		require.Equal(t, string(b), string(canon), "fast check accepted %q", b)
+	}
 }

@@ -82,10 +82,19 @@ func eventAAD(incidentID, key string) []byte {
 	return []byte("irbot.event.v1\x00" + incidentID + "\x00" + key)
 }
 
+var sealedPrefix = []byte(`{"enc":"` + SealedEncoding + `","sealed":"`)
+
 // parseSealed reports whether raw is a sealed envelope and returns it.
 func parseSealed(raw []byte) (sealedData, bool) {
 	if !bytes.HasPrefix(raw, []byte(`{"enc":"`+SealedEncoding+`"`)) {
 		return sealedData{}, false
+	}
+	// Fast path: the exact form sealEvent writes (base64 holds no quote or
+	// backslash), without a JSON decode per event when a long timeline is read.
+	if rest, ok := bytes.CutPrefix(raw, sealedPrefix); ok {
+		if b64, ok := bytes.CutSuffix(rest, []byte(`"}`)); ok && bytes.IndexAny(b64, `"\\`) < 0 {
+			return sealedData{Enc: SealedEncoding, Sealed: string(b64)}, true
+		}
 	}
 	var sd sealedData
 	if err := json.Unmarshal(raw, &sd); err != nil || sd.Enc != SealedEncoding {

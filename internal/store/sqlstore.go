@@ -228,7 +228,7 @@ const eventColumns = "incident_id, seq, event_key, at, kind, actor, data, prev_h
 type storedEvent struct {
 	Event
 	at      dbTime
-	rawData string
+	rawData []byte // the data column as stored (Data shares it when it is JSON)
 }
 
 func scanEvent(row interface{ Scan(...any) error }) (storedEvent, error) {
@@ -238,12 +238,12 @@ func scanEvent(row interface{ Scan(...any) error }) (storedEvent, error) {
 		return se, err
 	}
 	se.At = se.at.t
-	if json.Valid([]byte(se.rawData)) {
+	if isCanonicalObject(se.rawData) || json.Valid(se.rawData) {
 		se.Data = json.RawMessage(se.rawData)
 	} else {
 		// Hand-edited into something that is not JSON: show it as a JSON
 		// string so the timeline still renders (Verify reports the edit).
-		b, _ := json.Marshal(se.rawData)
+		b, _ := json.Marshal(string(se.rawData))
 		se.Data = b
 	}
 	return se, nil
@@ -343,7 +343,7 @@ func (s *sqlStore) appendEvent(ctx context.Context, e Event, seal bool) (Event, 
 }
 
 func (s *sqlStore) Events(ctx context.Context, incidentID string) ([]Event, error) {
-	rows, err := s.readEvents(ctx, s.db, incidentID)
+	rows, err := s.readEvents(ctx, s.db, incidentID, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -366,13 +366,15 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (s *sqlStore) readEvents(ctx context.Context, q querier, incidentID string) ([]storedEvent, error) {
+// readEvents reads an incident's timeline in order; sizeHint (the chain
+// head's length, when known) saves growing the slice through a long one.
+func (s *sqlStore) readEvents(ctx context.Context, q querier, incidentID string, sizeHint int64) ([]storedEvent, error) {
 	rows, err := q.QueryContext(ctx, s.q(`SELECT `+eventColumns+` FROM timeline_events WHERE incident_id = ? ORDER BY seq`), incidentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: read timeline of %s: %w", incidentID, err)
 	}
 	defer rows.Close()
-	var out []storedEvent
+	out := make([]storedEvent, 0, max(0, min(sizeHint, 1<<20)))
 	for rows.Next() {
 		se, err := scanEvent(rows)
 		if err != nil {
@@ -407,7 +409,7 @@ func (s *sqlStore) Verify(ctx context.Context, incidentID string) (VerifyResult,
 	case !errors.Is(err, sql.ErrNoRows):
 		return VerifyResult{}, fmt.Errorf("store: verify: read chain head: %w", err)
 	}
-	rows, err := s.readEvents(ctx, tx, incidentID)
+	rows, err := s.readEvents(ctx, tx, incidentID, h.lastSeq)
 	if err != nil {
 		return VerifyResult{}, err
 	}
