@@ -31,6 +31,7 @@ FUZZERS=(
 	"./playbooks FuzzParseScenario"
 	"./playbooks FuzzParseRules"
 	"./internal/clockcmd FuzzParseAffected"
+	"./internal/store FuzzCanonicalCheckAgrees"
 )
 
 gosec() {
