@@ -184,10 +184,16 @@ func withDataKey(data json.RawMessage, key string, v any) json.RawMessage {
 // people. The timeline entry comes first so that an alert that cannot be
 // delivered is still on record.
 func (a *Activities) ClockAlert(ctx context.Context, al workflows.ClockAlert) error {
-	data, err := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"regime": al.Regime, "obligation": al.Obligation, "due_at": al.DueAt.UTC().Format(time.RFC3339),
 		"left": al.Left, "offset": al.Offset, "notify": al.Notify,
-	})
+	}
+	if al.LateBy > 0 {
+		// Fired late (every worker, or the server, was down at its time):
+		// the entry says by how much.
+		fields["late_by_seconds"] = int64(al.LateBy / time.Second)
+	}
+	data, err := json.Marshal(fields)
 	if err != nil {
 		return err
 	}

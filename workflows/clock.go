@@ -39,6 +39,9 @@ type clock struct {
 	// drillTime: a drill's clock that stands still while play is paused
 	// and spaces its routine reminders in real time (drillTimeChange).
 	drillTime bool
+	// since is when this run started or the due time last moved (real
+	// time): an alert whose time had passed before then is not late.
+	since time.Time
 }
 
 func newClock(ctx workflow.Context, in ClockInput) (*clock, error) {
@@ -119,6 +122,9 @@ type firing struct {
 	at     time.Time // incident time
 	kind   string
 	offset time.Duration
+	// due is when the alert was meant to fire (incident time): at, or
+	// earlier for escalations folded into one now.
+	due time.Time
 }
 
 // next returns the next thing the clock must do after incident time now.
@@ -136,16 +142,16 @@ func (c *clock) next(now time.Time) firing {
 			at := c.p.DueAt.Add(-d)
 			if at.After(now) {
 				if esc == nil {
-					esc = &firing{at: at, kind: "clock.escalation", offset: d}
+					esc = &firing{at: at, kind: "clock.escalation", offset: d, due: at}
 				}
 				break
 			}
-			esc = &firing{at: now, kind: "clock.escalation", offset: d}
+			esc = &firing{at: now, kind: "clock.escalation", offset: d, due: c.p.DueAt.Add(-d)}
 		}
 		if esc != nil {
 			candidates = append(candidates, *esc)
 		}
-		candidates = append(candidates, firing{at: maxTime(c.p.DueAt, now), kind: "clock.overdue"})
+		candidates = append(candidates, firing{at: maxTime(c.p.DueAt, now), kind: "clock.overdue", due: c.p.DueAt})
 	}
 	rem := c.schedule.Next(now.In(c.loc))
 	if c.p.SnoozedUntil != nil && rem.Before(*c.p.SnoozedUntil) && !c.p.Overdue {
@@ -159,7 +165,7 @@ func (c *clock) next(now time.Time) firing {
 			rem = c.schedule.Next(floor.In(c.loc))
 		}
 	}
-	candidates = append(candidates, firing{at: rem, kind: "clock.reminder"})
+	candidates = append(candidates, firing{at: rem, kind: "clock.reminder", due: rem})
 	best := candidates[0]
 	for _, f := range candidates[1:] {
 		if f.at.Before(best.at) {
@@ -190,6 +196,7 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
 	})
+	c.since = workflow.Now(ctx)
 	for c.p.Settled == "" {
 		now := c.virtual(workflow.Now(ctx))
 		f := c.next(now)
@@ -207,6 +214,7 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 			var r ClockReschedule
 			ch.Receive(ctx, &r)
 			if !r.DueAt.Equal(c.p.DueAt) {
+				c.since = workflow.Now(ctx)
 				c.p.DueAt = r.DueAt
 				c.p.Escalated = nil
 				c.p.Overdue = false
@@ -246,6 +254,10 @@ func (c *clock) run(ctx workflow.Context) (ClockResult, error) {
 	return ClockResult{Progress: c.p}, nil
 }
 
+// lateThreshold is how late an alert must fire to say so: below it the
+// delay is the ordinary latency of a timer and a workflow task.
+const lateThreshold = 2 * time.Second
+
 func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 	at := f.at
 	switch f.kind {
@@ -284,6 +296,18 @@ func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 	}
 	if f.kind == "clock.escalation" {
 		alert.Offset = f.offset.String()
+	}
+	// A timer fires when a worker takes its task: with every worker down at
+	// its time the alert fires once, when one is back, and says how late
+	// (counted from when it was due, or from when this run started or the
+	// due time moved, if later). Only the activity's input changes (no
+	// command), so replay is unaffected.
+	due := c.real(f.due)
+	if f.due.IsZero() || due.Before(c.since) {
+		due = c.since
+	}
+	if late := workflow.Now(ctx).Sub(due).Truncate(time.Second); late >= lateThreshold {
+		alert.LateBy = late
 	}
 	return workflow.ExecuteActivity(actx, ClockAlertActivityName, alert).Get(ctx, nil)
 }

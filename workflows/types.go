@@ -347,6 +347,10 @@ type ClockAlert struct {
 	Offset     string    `json:"offset,omitempty"`
 	Notify     []string  `json:"notify,omitempty"` // roles to tell
 	Key        string    `json:"key"`              // idempotency key for the timeline
+	// LateBy is how long after its time the alert fired (real time, whole
+	// seconds; 0 when on time): every worker was down, or the server was,
+	// when its timer came due.
+	LateBy time.Duration `json:"late_by,omitempty"`
 }
 
 // Record is one timeline entry and, optionally, a register entry, written

@@ -42,16 +42,19 @@ type Main struct {
 	// Out receives the few start-up lines that say where everything is.
 	Out io.Writer
 
-	temporal *embedtemporal.Server
-	client   client.Client
-	store    store.Store
-	ring     *keyring.Ring
-	worker   worker.Worker
-	http     *http.Server
-	listener net.Listener
-	ready    atomic.Bool
-	service  *incident.Service
-	slack    *slackbot.Bot // nil when Slack is off
+	temporal  *embedtemporal.Server
+	client    client.Client
+	store     store.Store
+	ring      *keyring.Ring
+	worker    worker.Worker
+	http      *http.Server
+	listener  net.Listener
+	ready     atomic.Bool
+	service   *incident.Service
+	slack     *slackbot.Bot // nil when Slack is off
+	health    incident.TemporalHealth
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // Run starts everything and returns once it is ready to serve; Close stops it.
@@ -140,6 +143,7 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 			return nil
 		},
+		Health: &m.health,
 	}
 
 	acts := &activities.Activities{Store: m.store, Logger: log, People: dir, Notices: m.store}
@@ -226,6 +230,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	m.watchTemporal(log)
 	m.ready.Store(true)
 
 	if m.Out != nil {
@@ -274,18 +279,69 @@ func (m *Main) readyCheck(ctx context.Context) error {
 		return errors.New("starting")
 	}
 	if err := m.store.Ping(ctx); err != nil {
-		return fmt.Errorf("store: %w", err)
+		return errors.New("store: the database cannot be reached")
 	}
-	if _, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		return fmt.Errorf("temporal: %w", err)
+	if err := m.checkTemporal(ctx); err != nil {
+		return errors.New("temporal: the workflow engine cannot be reached")
 	}
 	return nil
+}
+
+// checkTemporal asks the Temporal frontend whether it serves and records the
+// answer for the surfaces that must not wait (service.TemporalDown).
+func (m *Main) checkTemporal(ctx context.Context) error {
+	_, err := m.client.CheckHealth(ctx, &client.CheckHealthRequest{})
+	m.health.Observe(err, time.Now())
+	return err
+}
+
+// temporalWatchEvery is how often irbot checks that the Temporal frontend
+// answers, so Slack learns of an outage (and of its end) within seconds
+// even when no load balancer polls /readyz.
+const temporalWatchEvery = 2 * time.Second
+
+// watchTemporal checks Temporal's health in the background until Close,
+// and logs each change (down, back) once.
+func (m *Main) watchTemporal(log *slog.Logger) {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopWatch, m.watchDone = cancel, make(chan struct{})
+	go func() {
+		defer close(m.watchDone)
+		t := time.NewTicker(temporalWatchEvery)
+		defer t.Stop()
+		wasDown := false
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			cctx, ccancel := context.WithTimeout(ctx, temporalWatchEvery)
+			err := m.checkTemporal(cctx)
+			ccancel()
+			if ctx.Err() != nil {
+				return
+			}
+			if down := err != nil; down != wasDown {
+				if down {
+					log.Warn("temporal unreachable: API answers 503, Slack commands are refused until it is back", "error", err)
+				} else {
+					log.Info("temporal reachable again")
+				}
+				wasDown = down
+			}
+		}
+	}()
 }
 
 // Close stops the HTTP server, the worker, the client, the store and the
 // embedded server, in that order, so in-flight work finishes first.
 func (m *Main) Close() error {
 	m.ready.Store(false)
+	if m.stopWatch != nil {
+		m.stopWatch()
+		<-m.watchDone
+	}
 	var errs []error
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

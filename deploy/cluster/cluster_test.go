@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -32,6 +31,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/irbot/irbot/internal/pgtest"
 	"github.com/irbot/irbot/internal/smtptest"
 )
 
@@ -80,66 +80,6 @@ func binaries(t *testing.T) string {
 	cmd.Dir = repoRoot
 	run(cmd)
 	return abs
-}
-
-// postgres is a throwaway PostgreSQL cluster this test owns.
-type postgres struct {
-	t       *testing.T
-	data    string
-	port    int
-	bin     string
-	asOther []string // runuser prefix when running as root
-}
-
-func pgBin(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("initdb"); err == nil {
-		return filepath.Dir(p)
-	}
-	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-	if len(matches) == 0 {
-		t.Fatal("PostgreSQL is not installed: .ci/run installs Debian's postgresql package")
-	}
-	return filepath.Dir(matches[len(matches)-1])
-}
-
-func startPostgres(t *testing.T) *postgres {
-	t.Helper()
-	base, err := os.MkdirTemp("", "irbot-cluster-pg-")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	require.NoError(t, os.Chmod(base, 0o777))
-	pg := &postgres{t: t, data: filepath.Join(base, "data"), port: freePort(t), bin: pgBin(t)}
-	if os.Geteuid() == 0 {
-		// initdb refuses root: run the cluster as the postgres user.
-		u, err := user.Lookup("postgres")
-		require.NoError(t, err, "running as root needs the postgres user (Debian's postgresql package creates it)")
-		_ = u
-		pg.asOther = []string{"runuser", "-u", "postgres", "--"}
-	}
-	pg.run("initdb", "-D", pg.data, "-U", "postgres", "-A", "trust", "-E", "UTF8")
-	pg.start()
-	t.Cleanup(func() { pg.run("pg_ctl", "-D", pg.data, "-m", "immediate", "stop") })
-	pg.run("createdb", "-h", "127.0.0.1", "-p", strconv.Itoa(pg.port), "-U", "postgres", "irbot")
-	return pg
-}
-
-func (pg *postgres) run(name string, args ...string) {
-	pg.t.Helper()
-	argv := append(append(append([]string{}, pg.asOther...), filepath.Join(pg.bin, name)), args...)
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	require.NoError(pg.t, err, "%s: %s", strings.Join(argv, " "), out)
-}
-
-func (pg *postgres) start() {
-	pg.run("pg_ctl", "-D", pg.data, "-l", pg.data+".log", "-w", "-o",
-		fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", pg.port, filepath.Dir(pg.data)), "start")
-}
-
-func (pg *postgres) stop() { pg.run("pg_ctl", "-D", pg.data, "-m", "fast", "-w", "stop") }
-
-func (pg *postgres) url(db string) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, db)
 }
 
 // temporalServer is the official server process on pg.
@@ -207,9 +147,9 @@ dcRedirectionPolicy:
   policy: noop
 `
 
-func startTemporal(t *testing.T, bin string, pg *postgres) *temporalServer {
+func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer {
 	t.Helper()
-	pgPort := strconv.Itoa(pg.port)
+	pgPort := strconv.Itoa(pg.Port())
 	for _, db := range []struct{ name, dir string }{{"temporal", "temporal"}, {"temporal_visibility", "visibility"}} {
 		base := []string{"--plugin", "postgres12", "--ep", "127.0.0.1", "-p", pgPort, "-u", "postgres", "--db", db.name}
 		for _, args := range [][]string{
@@ -286,7 +226,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, pg *postgres, smtp *smtptest.Server) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Server, smtp *smtptest.Server) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -295,7 +235,7 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, pg *postgres, sm
 	r.cmd = exec.Command(filepath.Join(bin, "irbot"), "serve")
 	r.cmd.Env = append(os.Environ(),
 		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE=default",
-		"IRBOT_DATABASE_URL="+pg.url("irbot"),
+		"IRBOT_DATABASE_URL="+pg.URL("irbot"),
 		"IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"IRBOT_DATA_DIR="+t.TempDir(),
 		"IRBOT_USERS_FILE="+users,
@@ -367,7 +307,7 @@ var gdprFacts = map[string]any{
 }
 
 type cluster struct {
-	pg   *postgres
+	pg   *pgtest.Server
 	ts   *temporalServer
 	smtp *smtptest.Server
 	bin  string
@@ -377,7 +317,7 @@ type cluster struct {
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	c := &cluster{bin: binaries(t)}
-	c.pg = startPostgres(t)
+	c.pg = pgtest.Start(t, "irbot")
 	c.ts = startTemporal(t, c.bin, c.pg)
 	c.smtp = smtptest.Start(t)
 	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp)

@@ -3,10 +3,14 @@
 package apperr
 
 import (
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 )
 
 // Codes a surface understands. Anything else is an internal error: logged in
@@ -35,14 +39,22 @@ func New(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// CodeOf returns err's code, Internal for errors that are not domain errors.
+// CodeOf returns err's code: a domain error's own, Unavailable when a
+// connection to a backend failed (BackendDown), Internal for the rest.
 func CodeOf(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
 	}
+	if BackendDown(err) {
+		return Unavailable
+	}
 	return Internal
 }
+
+// backendDownMessage is what a person is told when the database is out of
+// reach: the API answers 503 with it (and Retry-After).
+const backendDownMessage = "irbot's database cannot be reached right now; try again in a few seconds (work already accepted is kept and finishes when it is back)"
 
 // MessageOf returns the message safe to show a person.
 func MessageOf(err error) string {
@@ -50,7 +62,37 @@ func MessageOf(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	if BackendDown(err) {
+		return backendDownMessage
+	}
 	return "internal error"
+}
+
+// BackendDown reports whether err says a connection to a backend failed:
+// refused, reset or cut (the database stopped, restarting, or unreachable).
+// It is the one place that tells an outage of the database from a bug, so
+// every surface answers "unavailable, try again" (HTTP 503) for it.
+// Temporal's client errors are mapped by the incident service.
+func BackendDown(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return true
+	}
+	// PostgreSQL's own words for it (pgconn.PgError has SQLState):
+	// class 08 connection exceptions, 57P01-57P03 shutdown and start-up.
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		code := pg.SQLState()
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+	}
+	return false
 }
 
 // JSONProblem says what is wrong with a JSON body in words a person can act

@@ -101,6 +101,9 @@ func (s *Service) Notice(ctx context.Context, actor workflows.Actor, id, noticeI
 }
 
 func (s *Service) queryNotice(ctx context.Context, id, noticeID string) (*workflows.NoticeState, error) {
+	if s.TemporalDown() {
+		return nil, s.temporalError(id, errTemporalDown)
+	}
 	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.NoticeWorkflowID(id, noticeID), "", workflows.QueryNotice)
 	if err != nil {
 		var nf *serviceerror.NotFound

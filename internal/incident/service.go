@@ -58,6 +58,9 @@ type Service struct {
 	// Record answers for incidents whose workflow is gone: snapshots and
 	// the notice archive (record.go). Nil: only the index is left.
 	Record Record
+	// Health is Temporal's reachability as the last health check saw it
+	// (outage.go); nil: unknown, every call is tried.
+	Health *TemporalHealth
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -113,6 +116,10 @@ func (s *Service) Declare(ctx context.Context, actor workflows.Actor, req Declar
 // workflow: the second half of Declare, shared with drills, which build
 // their input from a scenario.
 func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in workflows.IncidentInput, requestKey string) (*workflows.IncidentState, error) {
+	if s.TemporalDown() {
+		// Reserve no ID for an incident that cannot start now.
+		return nil, temporalOutage(errTemporalDown)
+	}
 	prefix := fmt.Sprintf("INC-%d", in.DeclaredAt.Year())
 	if in.Mode == workflows.ModeDrill {
 		prefix = fmt.Sprintf("DRILL-%d", in.DeclaredAt.Year())
@@ -138,8 +145,11 @@ func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in wo
 	if errors.As(err, &started) {
 		return s.query(ctx, id)
 	}
+	if out := temporalOutage(err); out != nil {
+		return nil, apperr.New(apperr.Unavailable, "could not start incident %s: %s (the same request key returns the same incident)", id, out.Message)
+	}
 	if err != nil {
-		return nil, apperr.New(apperr.Unavailable, "could not start incident %s: the workflow engine did not answer; try again (the same request key returns the same incident)", id)
+		return nil, fmt.Errorf("start incident %s: %w", id, err)
 	}
 	// Index the incident at once so it lists even before its first timeline
 	// entry is written.
@@ -267,6 +277,9 @@ func (s *Service) Get(ctx context.Context, actor workflows.Actor, id string) (*w
 
 // query asks the incident's workflow for its state.
 func (s *Service) query(ctx context.Context, id string) (*workflows.IncidentState, error) {
+	if s.TemporalDown() {
+		return nil, s.temporalError(id, errTemporalDown)
+	}
 	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.QueryState)
 	if err != nil {
 		return nil, s.temporalError(id, err)
@@ -336,6 +349,9 @@ func (s *Service) refuse(ctx context.Context, id string, actor workflows.Actor, 
 // update sends one Update, waits for its result within UpdateTimeout, and
 // decodes it into out. Callers map errors for their workflow kind.
 func (s *Service) update(ctx context.Context, workflowID, updateID, name string, arg, out any) error {
+	if s.TemporalDown() {
+		return errTemporalDown
+	}
 	timeout := s.UpdateTimeout
 	if timeout == 0 {
 		timeout = 20 * time.Second
@@ -494,8 +510,11 @@ func (s *Service) temporalError(id string, err error) error {
 	if errors.As(err, &nf) {
 		return apperr.New(apperr.NotFound, "no incident %s", id)
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return apperr.New(apperr.Unavailable, "the workflow engine did not answer in time; try again")
+	if out := temporalOutage(err); out != nil {
+		return out
+	}
+	if errors.Is(err, context.Canceled) {
+		return apperr.New(apperr.Unavailable, "the request was cancelled before the workflow engine answered; try again")
 	}
 	return fmt.Errorf("incident %s: %w", id, err)
 }
@@ -511,9 +530,8 @@ func (s *Service) updateError(id string, err error) error {
 		}
 		return apperr.New(apperr.NotFound, "no incident %s", id)
 	}
-	var dl *serviceerror.DeadlineExceeded
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &dl) {
-		return apperr.New(apperr.Unavailable, "incident %s did not answer in time; the action may still be applied: check its state before retrying", id)
+	if out := temporalOutage(err); out != nil {
+		return apperr.New(apperr.Unavailable, "incident %s: %s", id, out.Message)
 	}
 	var closed *serviceerror.WorkflowNotReady
 	if errors.As(err, &closed) {

@@ -50,6 +50,15 @@ type OpenLister interface {
 	OpenList(ctx context.Context, actor workflows.Actor) (incident.OpenListResult, error)
 }
 
+// OutageReporter says whether the workflow engine is known to be down, so a
+// slash command can be answered "not run, repeat it" inside Slack's 3 s
+// instead of a minute later. The incident service implements it.
+type OutageReporter interface {
+	TemporalDown() bool
+}
+
+var _ OutageReporter = (*incident.Service)(nil)
+
 // Directory resolves Slack users to the people in the users file.
 type Directory interface {
 	BySlackID(id string) (auth.User, bool)
@@ -94,6 +103,7 @@ type Bot struct {
 	denials   DenialRecorder
 	notices   NoticeService
 	drills    DrillService
+	outage    OutageReporter
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -160,6 +170,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if ds, ok := cfg.Service.(DrillService); ok {
 		b.drills = ds
+	}
+	if or, ok := cfg.Service.(OutageReporter); ok {
+		b.outage = or
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {
@@ -308,6 +321,10 @@ func ephemeral(text string) map[string]any {
 }
 
 const busyText = "irbot is busy right now; nothing was done. Try again in a few seconds."
+
+// temporalDownText answers a command while the workflow engine is down. The
+// command is not queued, so the promise holds even if irbot restarts.
+const temporalDownText = ":warning: irbot cannot reach its workflow engine (Temporal) right now, so this command was *not run* and nothing changed. Repeat it when irbot is back (usually within a minute); irbot will not retry it for you."
 
 func errorText(err error) string {
 	return fmt.Sprintf(":warning: %s", userMessage(err))

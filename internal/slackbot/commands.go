@@ -32,6 +32,12 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
 	}
 	to := reply{responseURL: cmd.ResponseURL, channelID: cmd.ChannelID, userID: cmd.UserID}
+	if c.Name != "help" && c.Name != "list" && b.outage != nil && b.outage.TemporalDown() {
+		// Every other command needs the workflow engine: say so now rather
+		// than after a timeout, and run nothing.
+		b.seen.forget(key)
+		return ephemeral(temporalDownText)
+	}
 	switch c.Name {
 	case "help":
 		return ephemeral(tpl.HelpText())
@@ -292,6 +298,9 @@ func userMessage(err error) string {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return ae.Message
+	}
+	if apperr.CodeOf(err) == apperr.Unavailable {
+		return apperr.MessageOf(err)
 	}
 	var ref refError
 	if errors.As(err, &ref) {
