@@ -14,13 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/config"
+	"github.com/irbot/irbot/internal/evidence"
 )
+
+func ptrTo[T any](v T) *T { return &v }
 
 // axe-core (MPL-2.0, licence header kept in the file; testdata/axe/LICENSE).
 //
@@ -105,6 +109,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		return err
 	})
 
+	var incidentID string
 	t.Run("sign in with the printed link", func(t *testing.T) {
 		require.NoError(t, do(bypassCSP, chromedp.Navigate(link[1]), chromedp.WaitVisible(chromedp.ID("sign-in"))))
 		shot(t, "link")
@@ -126,6 +131,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		id, _, _ := strings.Cut(title, ":")
 		require.Regexp(t, `^INC-\d{4}-\d{4}$`, id)
+		incidentID = id
 		var first string
 		require.Eventually(t, func() bool {
 			first, err = text("time.countdown")
@@ -151,14 +157,45 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.Contains(t, res, "Chain head")
 		shot(t, "verify")
 	})
+	t.Run("download the evidence pack", func(t *testing.T) {
+		dir := t.TempDir()
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		progress := chromedp.Events(dctx, browser.DownloadProgress)
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
+		})
+		require.NoError(t, err)
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
+		var file string
+		for ev, err := range progress {
+			require.NoError(t, err, "waiting for the evidence pack's download")
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatal("the browser canceled the evidence pack's download")
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				file = filepath.Join(dir, ev.GUID)
+				break
+			}
+		}
+		pack, err := os.ReadFile(file)
+		require.NoError(t, err)
+		res := evidence.Verify(pack)
+		require.True(t, res.OK, "the downloaded evidence pack must verify offline: %v", res.Problems)
+		require.Equal(t, incidentID, res.IncidentID)
+		require.Positive(t, res.Events)
+		require.NoError(t, os.WriteFile(filepath.Join(arts, "console-evidence.zip"), pack, 0o644))
+	})
 	t.Run("register", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/register"), chromedp.WaitVisible(chromedp.ID("r-from"))))
 		shot(t, "register")
 		axe(t, "register")
 	})
 	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
-		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/incidents?mode=drill"), chromedp.WaitVisible(chromedp.ID("scenario"))))
-		require.NoError(t, do(chromedp.Click(chromedp.CSS(`form[action="/drills"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))
+		shot(t, "drills")
+		axe(t, "drills")
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#start-drill button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
 		shot(t, "drill")
 		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/report"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`))))
 		var report string

@@ -55,6 +55,8 @@ type Service interface {
 	RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error
 	MayReviewSignIns(actor workflows.Actor) error
 	ClockZone(regime, obligation string) string
+	// Offers says which action forms the incident page shows a person.
+	Offers(actor workflows.Actor, st *workflows.IncidentState, notices []workflows.NoticeState) workflows.Offers
 }
 
 var _ Service = (*incident.Service)(nil)
@@ -80,10 +82,13 @@ var _ BreachRegister = (*incident.Service)(nil)
 
 // DrillScenario is one drill scenario as the console lists it.
 type DrillScenario struct {
-	ID       string
-	Title    string
-	Regimes  []string
-	Autoplay bool
+	ID         string
+	Title      string
+	Summary    string
+	Regimes    []string
+	Duration   string
+	Objectives []string
+	Autoplay   bool
 }
 
 // Drills runs drills. Nil means the drills tab says
@@ -95,6 +100,16 @@ type Drills interface {
 	StartDrill(ctx context.Context, actor workflows.Actor, scenario string, autoplay bool) (incidentID string, err error)
 	// WriteReportHTML writes the drill's report with its improvement plan.
 	WriteReportHTML(ctx context.Context, actor workflows.Actor, w io.Writer, incidentID string) error
+	// Drill is a drill's live state (status, injects, improvement plan).
+	Drill(ctx context.Context, actor workflows.Actor, incidentID string) (*workflows.DrillState, error)
+	// Control applies a facilitator control (workflows.DrillActionTypes).
+	Control(ctx context.Context, actor workflows.Actor, incidentID, action string) error
+	// Improve replaces the drill's improvement plan; final makes the report
+	// final.
+	Improve(ctx context.Context, actor workflows.Actor, incidentID string, items []workflows.Improvement, final bool) error
+	// MayRunDrills says whether actor may start and steer drills; the page
+	// shows the start form and the facilitator controls only then.
+	MayRunDrills(actor workflows.Actor) error
 }
 
 // LocalAdminID is the identity of the first-run local administrator that
@@ -235,6 +250,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /breach-register", c.authed(c.breachRegister))
 	mux.HandleFunc("GET /drills", c.authed(c.drillsPage))
 	mux.HandleFunc("POST /drills", c.authed(c.startDrill))
+	mux.HandleFunc("POST /drills/{id}/control", c.authed(c.drillControl))
+	mux.HandleFunc("POST /drills/{id}/improvements", c.authed(c.drillImprove))
 	mux.HandleFunc("GET /drills/{id}/report", c.authed(c.drillReport))
 	mux.HandleFunc("GET /sign-ins", c.authed(c.signInsPage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

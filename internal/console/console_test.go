@@ -126,6 +126,12 @@ func (f *fakeService) MayReviewSignIns(a workflows.Actor) error {
 
 func (f *fakeService) ClockZone(regime, obligation string) string { return "Europe/Brussels" }
 
+// Offers is the real service's: the workflow's own role rules on the
+// state Get answers.
+func (f *fakeService) Offers(a workflows.Actor, st *workflows.IncidentState, ns []workflows.NoticeState) workflows.Offers {
+	return (&incident.Service{}).Offers(a, st, ns)
+}
+
 var testRules = func() *playbooks.RuleSet {
 	r, err := playbooks.LoadRules()
 	if err != nil {
@@ -144,6 +150,7 @@ type fixture struct {
 const (
 	complianceToken = "compliance-token-0123456789"
 	responderToken  = "responder-token-0123456789"
+	managerToken    = "manager-token-0123456789"
 )
 
 func newFixture(t testing.TB, mutate func(*Config)) *fixture {
@@ -154,6 +161,7 @@ func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 	dir, err := auth.NewDirectory([]auth.User{
 		{Name: "Cora Compliance", Email: "cora@example.com", Roles: []string{"compliance"}, TokenSHA256: auth.HashToken(complianceToken)},
 		{Name: "Rui Responder", Email: "rui@example.com", Roles: []string{"responder"}, TokenSHA256: auth.HashToken(responderToken)},
+		{Name: "Mia Manager", Email: "mia@example.com", Roles: []string{"manager"}, TokenSHA256: auth.HashToken(managerToken)},
 	}, "")
 	require.NoError(t, err)
 	svc := &fakeService{st: st}
@@ -542,4 +550,60 @@ func mustPrefixes(s ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(p))
 	}
 	return out
+}
+
+// TestActionFormsFollowTheRoles: the incident page shows a person the forms
+// the rules offer them and no others; a form posted anyway is refused with
+// 403 by the service and the refusal is recorded; without a session or with
+// a bad CSRF token nothing reaches the service.
+func TestActionFormsFollowTheRoles(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "x"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	page := f.srv.URL + "/incidents/INC-2026-0001"
+	actions := page + "/actions"
+
+	r, rcsrf := f.signIn(t, responderToken)
+	status, body, _ := get(t, r, page)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `name="task" value="isolate"`, "the responder may complete the responder's task")
+	require.Contains(t, body, `id="set-fact"`)
+	require.Contains(t, body, `id="add-note"`)
+	require.NotContains(t, body, `id="draft-notice"`, "drafting a notice is for dpo, legal, commander or admin")
+	require.NotContains(t, body, `id="read-only"`)
+
+	c, ccsrf := f.signIn(t, complianceToken)
+	status, body, _ = get(t, c, page)
+	require.Equal(t, http.StatusOK, status)
+	require.NotContains(t, body, `name="task"`, "compliance sees no task form for another role's task")
+	require.NotContains(t, body, `id="set-fact"`)
+	require.NotContains(t, body, `id="draft-notice"`)
+	require.NotContains(t, body, `/notices/`)
+	require.Contains(t, body, "for responder", "the page says whose task it is instead")
+
+	for name, form := range map[string]url.Values{
+		"complete another role's task": {"type": {"complete_task"}, "task": {"isolate"}},
+		"set a fact":                   {"type": {"set_fact"}, "name": {"measures"}, "value": {"x"}},
+	} {
+		form.Set("csrf", ccsrf)
+		status, body, _ = post(t, c, actions, form)
+		require.Equal(t, http.StatusForbidden, status, name)
+		require.Contains(t, body, "Refused: ", name)
+	}
+	require.Len(t, f.svc.denials, 2, "each refusal goes on the timeline through the service")
+	require.Empty(t, f.svc.acts, "compliance changed nothing")
+
+	status, _, _ = post(t, r, actions, url.Values{"csrf": {ccsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusForbidden, status, "another session's CSRF token is refused")
+	status, _, h := post(t, f.browser(t), actions, url.Values{"csrf": {rcsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusForbidden, status, "no session: no CSRF token to match")
+	status, _, h = get(t, f.browser(t), page)
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/login", h.Get("Location"))
+	require.Empty(t, f.svc.acts)
+
+	status, _, _ = post(t, r, actions, url.Values{"csrf": {rcsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Len(t, f.svc.acts, 1)
+	require.Equal(t, workflows.Action{Type: "complete_task", Task: "isolate", Source: "console"}, f.svc.acts[0])
 }
