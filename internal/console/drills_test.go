@@ -32,7 +32,9 @@ type fakeDrills struct {
 
 var _ Drills = (*fakeDrills)(nil)
 
-func (d *fakeDrills) MayRunDrills(a workflows.Actor) error { return (&incident.Service{}).MayRunDrills(a) }
+func (d *fakeDrills) MayRunDrills(a workflows.Actor) error {
+	return (&incident.Service{}).MayRunDrills(a)
+}
 
 func (d *fakeDrills) Scenarios(ctx context.Context, a workflows.Actor) ([]DrillScenario, error) {
 	return []DrillScenario{{ID: "ransomware-eu", Title: "Ransomware at an EU retailer", Regimes: []string{"eu-gdpr"}, Duration: "72h0m0s", Objectives: []string{"Notify the authority within 72 hours"}, Autoplay: true}}, nil
