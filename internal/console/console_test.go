@@ -607,3 +607,41 @@ func TestActionFormsFollowTheRoles(t *testing.T) {
 	require.Len(t, f.svc.acts, 1)
 	require.Equal(t, workflows.Action{Type: "complete_task", Task: "isolate", Source: "console"}, f.svc.acts[0])
 }
+
+// TestStaticAssetsAreVersionedAndCachedWithoutTheSession: pages link the
+// CSS and JS by content version; that URL is cacheable for a year, any
+// other must revalidate; no static answer touches the session.
+func TestStaticAssetsAreVersionedAndCachedWithoutTheSession(t *testing.T) {
+	f := newFixture(t, nil)
+	c, _ := f.signIn(t, responderToken)
+	_, body, h := get(t, c, f.srv.URL+"/incidents")
+	require.Equal(t, "no-store", h.Get("Cache-Control"), "signed-in pages are never stored")
+	for _, name := range []string{"console.css", "console.js"} {
+		m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]{16}))"`).FindStringSubmatch(body)
+		require.NotNil(t, m, "the page links %s by version", name)
+		status, content, h := get(t, c, f.srv.URL+m[1])
+		require.Equal(t, http.StatusOK, status)
+		require.NotEmpty(t, content)
+		require.Equal(t, "public, max-age=31536000, immutable", h.Get("Cache-Control"), name)
+		require.Equal(t, `"`+m[2]+`"`, h.Get("ETag"))
+		require.Empty(t, h.Values("Set-Cookie"), "a static file sets no cookie")
+		require.NotContains(t, h.Values("Vary"), "Cookie", "a static file does not vary by session")
+		require.NotEmpty(t, h.Get("Content-Security-Policy"), "security headers on static files too")
+
+		for _, stale := range []string{"/static/" + name, "/static/" + name + "?v=0000000000000000"} {
+			status, _, h = get(t, c, f.srv.URL+stale)
+			require.Equal(t, http.StatusOK, status, stale)
+			require.Equal(t, "no-cache", h.Get("Cache-Control"), "%s: an unversioned or old URL revalidates", stale)
+		}
+		req, _ := http.NewRequest("GET", f.srv.URL+"/static/"+name, nil)
+		req.Header.Set("If-None-Match", `"`+m[2]+`"`)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotModified, resp.StatusCode, "revalidation of an unchanged file")
+	}
+	status, _, _ := get(t, c, f.srv.URL+"/static/nope.js")
+	require.Equal(t, http.StatusNotFound, status)
+	status, _, _ = get(t, c, f.srv.URL+"/static/../console.go")
+	require.NotEqual(t, http.StatusOK, status, "nothing outside the static files is served")
+}

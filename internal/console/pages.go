@@ -81,6 +81,7 @@ var funcs = template.FuncMap{
 	"improvementRows": func(items []workflows.Improvement) []workflows.Improvement {
 		return append(slices.Clone(items), workflows.Improvement{}, workflows.Improvement{})
 	},
+	"asset": assetURL,
 	"has":   slices.Contains[[]string],
 	"add":   func(a, b int) int { return a + b },
 	"deref": func(b *bool) bool { return b != nil && *b },
