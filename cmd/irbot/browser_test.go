@@ -57,7 +57,10 @@ func artifactsDir(t *testing.T) string {
 
 // TestConsoleInBrowser drives the console in headless Chromium as a
 // newcomer would: open the link serve printed, sign in, declare, watch a
-// clock count down, run Verify; axe-core checks each main page.
+// clock count down, run Verify, download the evidence pack (verified
+// offline), use the incident page on a phone and by keyboard, open the
+// registers, start a drill and read its report; axe-core checks each main
+// page.
 func TestConsoleInBrowser(t *testing.T) {
 	bin := chromiumPath(t)
 	arts := artifactsDir(t)
@@ -199,10 +202,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "Skip to content|solid", focus, "the first Tab reaches the skip link, with a visible focus outline")
 	})
-	t.Run("register", func(t *testing.T) {
+	t.Run("registers", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/register"), chromedp.WaitVisible(chromedp.ID("r-from"))))
 		shot(t, "register")
 		axe(t, "register")
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/breach-register"), chromedp.WaitVisible(chromedp.ID("b-from"))))
+		body, err := text("main")
+		require.NoError(t, err)
+		require.Contains(t, body, incidentID, "the live incident has its row in the breach register")
+		shot(t, "breach-register")
+		axe(t, "breach register")
 	})
 	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))
