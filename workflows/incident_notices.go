@@ -27,6 +27,23 @@ var noticeGates = map[string]string{
 	"individuals": "customer-notice-approval",
 }
 
+// noticeApprovers are the roles that may approve a notice to recipient:
+// the notice approvers plus the roles of the playbook's gate for that kind
+// of recipient.
+func noticeApprovers(st IncidentState, recipient string) []string {
+	out := slices.Clone(noticeApproverRoles)
+	for _, g := range st.Gates {
+		if g.ID == noticeGates[recipient] {
+			for _, r := range g.Roles {
+				if !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // maxNoticeAddresses bounds a notice's To list; larger audiences are campaigns.
 const maxNoticeAddresses = 50
 
@@ -130,7 +147,7 @@ func (inc *incident) createNotice(ctx workflow.Context, a Action, actor string, 
 		IncidentID: inc.state.ID, IncidentTitle: inc.state.Title, NoticeID: id, Mode: inc.state.Mode,
 		Regime: c.Regime, RegimeName: c.Regime, Obligation: c.Obligation, ObligationName: c.Name, Recipient: c.Recipient,
 		Source: c.Source, To: a.To, DueAt: c.DueAt, DraftedBy: a.Actor, DraftedAt: workflow.Now(ctx).UTC(),
-		ApproverRoles: slices.Clone(noticeApproverRoles), Facts: inc.state.Facts, Required: []string{},
+		ApproverRoles: noticeApprovers(inc.state, c.Recipient), Facts: inc.state.Facts, Required: []string{},
 	}
 	if in.ObligationName == "" {
 		in.ObligationName = c.Obligation
@@ -140,15 +157,6 @@ func (inc *incident) createNotice(ctx workflow.Context, a Action, actor string, 
 		if rule, ok := r.Rule(c.Obligation); ok {
 			in.Required = slices.Clone(rule.RequiredContent)
 			in.RecipientDetail = rule.RecipientDetail
-		}
-	}
-	for _, g := range inc.state.Gates {
-		if g.ID == noticeGates[c.Recipient] {
-			for _, r := range g.Roles {
-				if !slices.Contains(in.ApproverRoles, r) {
-					in.ApproverRoles = append(in.ApproverRoles, r)
-				}
-			}
 		}
 	}
 	if a.Follows != "" {

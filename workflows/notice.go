@@ -258,11 +258,34 @@ func (n *notice) validateApprove(_ workflow.Context, a NoticeAction) error {
 	if len(n.st.Missing) > 0 {
 		return rejection("notice %s cannot be approved: required content is missing (%s); set it with set_fact and the draft updates", n.st.ID, strings.Join(n.st.Missing, ", "))
 	}
-	if a.Actor.ID == n.st.DraftedBy {
-		return denied("two-person rule: you drafted notice %s, so someone else with the role %s must approve it", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
+	return mayApproveNotice(n.st.NoticeSummary, n.in.ApproverRoles, a.Actor)
+}
+
+// mayApproveNotice is the role rule for approving a notice: someone other
+// than its drafter (two-person rule) who holds an approver role.
+func mayApproveNotice(n NoticeSummary, approvers []string, a Actor) error {
+	if a.ID == n.DraftedBy {
+		return denied("two-person rule: you drafted notice %s, so someone else with the role %s must approve it", n.ID, strings.Join(approvers, " or "))
 	}
-	if !holds(a.Actor, n.in.ApproverRoles...) {
-		return denied("notice %s must be approved by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
+	if !holds(a, approvers...) {
+		return denied("notice %s must be approved by someone with the role %s", n.ID, strings.Join(approvers, " or "))
+	}
+	return nil
+}
+
+// mayRejectNotice is the role rule for rejecting a notice: its drafter or
+// an approver.
+func mayRejectNotice(n NoticeSummary, approvers []string, a Actor) error {
+	if a.ID != n.DraftedBy && !holds(a, approvers...) {
+		return denied("notice %s can be rejected by its drafter or by someone with the role %s", n.ID, strings.Join(approvers, " or "))
+	}
+	return nil
+}
+
+// maySendNotice is the role rule for sending a notice.
+func maySendNotice(a Actor) error {
+	if !holds(a, noticeSendRoles...) {
+		return needRoles("sending a notice", noticeSendRoles...)
 	}
 	return nil
 }
@@ -276,10 +299,7 @@ func (n *notice) validateReject(_ workflow.Context, a NoticeAction) error {
 	if strings.TrimSpace(a.Reason) == "" {
 		return rejection("a rejection needs a reason, so the drafter knows what to change")
 	}
-	if a.Actor.ID != n.st.DraftedBy && !holds(a.Actor, n.in.ApproverRoles...) {
-		return denied("notice %s can be rejected by its drafter or by someone with the role %s", n.st.ID, strings.Join(n.in.ApproverRoles, " or "))
-	}
-	return nil
+	return mayRejectNotice(n.st.NoticeSummary, n.in.ApproverRoles, a.Actor)
 }
 
 func (n *notice) validateSend(ctx workflow.Context, a NoticeAction) error {
@@ -290,8 +310,8 @@ func (n *notice) validateSend(ctx workflow.Context, a NoticeAction) error {
 	default:
 		return rejection("notice %s is %s and cannot be sent", n.st.ID, n.st.Status)
 	}
-	if !holds(a.Actor, noticeSendRoles...) {
-		return needRoles("sending a notice", noticeSendRoles...)
+	if err := maySendNotice(a.Actor); err != nil {
+		return err
 	}
 	if a.Campaign == "" && len(n.st.To) == 0 {
 		return rejection("notice %s has no addresses: start a campaign with the recipients' CSV file instead", n.st.ID)

@@ -14,13 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/config"
+	"github.com/irbot/irbot/internal/evidence"
 )
+
+func ptrTo[T any](v T) *T { return &v }
 
 // axe-core (MPL-2.0, licence header kept in the file; testdata/axe/LICENSE).
 //
@@ -53,7 +57,10 @@ func artifactsDir(t *testing.T) string {
 
 // TestConsoleInBrowser drives the console in headless Chromium as a
 // newcomer would: open the link serve printed, sign in, declare, watch a
-// clock count down, run Verify; axe-core checks each main page.
+// clock count down, run Verify, download the evidence pack (verified
+// offline), use the incident page on a phone and by keyboard, open the
+// registers, start a drill and read its report; axe-core checks each main
+// page.
 func TestConsoleInBrowser(t *testing.T) {
 	bin := chromiumPath(t)
 	arts := artifactsDir(t)
@@ -105,6 +112,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		return err
 	})
 
+	var incidentID string
 	t.Run("sign in with the printed link", func(t *testing.T) {
 		require.NoError(t, do(bypassCSP, chromedp.Navigate(link[1]), chromedp.WaitVisible(chromedp.ID("sign-in"))))
 		shot(t, "link")
@@ -126,6 +134,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		id, _, _ := strings.Cut(title, ":")
 		require.Regexp(t, `^INC-\d{4}-\d{4}$`, id)
+		incidentID = id
 		var first string
 		require.Eventually(t, func() bool {
 			first, err = text("time.countdown")
@@ -151,14 +160,64 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.Contains(t, res, "Chain head")
 		shot(t, "verify")
 	})
-	t.Run("register", func(t *testing.T) {
+	t.Run("download the evidence pack", func(t *testing.T) {
+		dir := t.TempDir()
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		progress := chromedp.Events(dctx, browser.DownloadProgress)
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
+		})
+		require.NoError(t, err)
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
+		var file string
+		for ev, err := range progress {
+			require.NoError(t, err, "waiting for the evidence pack's download")
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatal("the browser canceled the evidence pack's download")
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				file = filepath.Join(dir, ev.GUID)
+				break
+			}
+		}
+		pack, err := os.ReadFile(file)
+		require.NoError(t, err)
+		res := evidence.Verify(pack)
+		require.True(t, res.OK, "the downloaded evidence pack must verify offline: %v", res.Problems)
+		require.Equal(t, incidentID, res.IncidentID)
+		require.Positive(t, res.Events)
+		require.NoError(t, os.WriteFile(filepath.Join(arts, "console-evidence.zip"), pack, 0o644))
+	})
+	t.Run("on a phone and by keyboard", func(t *testing.T) {
+		require.NoError(t, do(chromedp.EmulateViewport(390, 844), chromedp.Navigate("http://"+m.Addr()+"/incidents/"+incidentID), chromedp.WaitVisible(chromedp.CSS("time.countdown"))))
+		defer func() { _ = do(chromedp.EmulateViewport(1280, 900)) }()
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth + 1`))
+		require.NoError(t, err)
+		shot(t, "phone")
+		axe(t, "incident on a phone")
+		require.True(t, fits, "the incident page must not scroll sideways on a 390-pixel phone (wide tables scroll in their own box)")
+		require.NoError(t, do(chromedp.KeyEvent("\t")))
+		focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(e => e.textContent.trim() + "|" + getComputedStyle(e).outlineStyle)(document.activeElement)`))
+		require.NoError(t, err)
+		require.Equal(t, "Skip to content|solid", focus, "the first Tab reaches the skip link, with a visible focus outline")
+	})
+	t.Run("registers", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/register"), chromedp.WaitVisible(chromedp.ID("r-from"))))
 		shot(t, "register")
 		axe(t, "register")
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/breach-register"), chromedp.WaitVisible(chromedp.ID("b-from"))))
+		body, err := text("main")
+		require.NoError(t, err)
+		require.Contains(t, body, incidentID, "the live incident has its row in the breach register")
+		shot(t, "breach-register")
+		axe(t, "breach register")
 	})
 	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
-		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/incidents?mode=drill"), chromedp.WaitVisible(chromedp.ID("scenario"))))
-		require.NoError(t, do(chromedp.Click(chromedp.CSS(`form[action="/drills"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))
+		shot(t, "drills")
+		axe(t, "drills")
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#start-drill button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
 		shot(t, "drill")
 		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/report"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`))))
 		var report string

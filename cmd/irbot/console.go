@@ -130,7 +130,11 @@ func (d consoleDrills) Scenarios(ctx context.Context, actor workflows.Actor) ([]
 	}
 	out := make([]console.DrillScenario, 0, len(list))
 	for _, s := range list {
-		out = append(out, console.DrillScenario{ID: s.ID, Title: s.Title, Regimes: s.Regimes, Autoplay: true})
+		objectives := make([]string, 0, len(s.Objectives))
+		for _, o := range s.Objectives {
+			objectives = append(objectives, o.Title)
+		}
+		out = append(out, console.DrillScenario{ID: s.ID, Title: s.Title, Summary: s.Summary, Regimes: s.Regimes, Duration: s.Duration, Objectives: objectives, Autoplay: true})
 	}
 	return out, nil
 }
@@ -174,3 +178,19 @@ func (d consoleDrills) WriteReportHTML(ctx context.Context, actor workflows.Acto
 	_, err = w.Write(body)
 	return err
 }
+
+func (d consoleDrills) Drill(ctx context.Context, actor workflows.Actor, incidentID string) (*workflows.DrillState, error) {
+	return d.svc.Drill(ctx, actor, incidentID)
+}
+
+func (d consoleDrills) Control(ctx context.Context, actor workflows.Actor, incidentID, action string) error {
+	_, err := d.svc.DrillAct(ctx, actor, incidentID, action, "")
+	return err
+}
+
+func (d consoleDrills) Improve(ctx context.Context, actor workflows.Actor, incidentID string, items []workflows.Improvement, final bool) error {
+	_, err := d.svc.DrillImprove(ctx, actor, incidentID, items, final)
+	return err
+}
+
+func (d consoleDrills) MayRunDrills(actor workflows.Actor) error { return d.svc.MayRunDrills(actor) }

@@ -36,18 +36,8 @@ func TestReadmeFirstCommandOpensTheConsole(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	read := func(resp *http.Response, err error) (int, string) {
-		t.Helper()
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	csrf := func(body string) string {
-		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
-		require.NotNil(t, m, "no CSRF token in the page")
-		return m[1]
-	}
+	read := pageReader(t)
+	csrf := func(body string) string { return formCSRF(t, body) }
 	status, body := read(c.Get(link[1]))
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "Local admin")
@@ -72,4 +62,67 @@ func TestReadmeFirstCommandOpensTheConsole(t *testing.T) {
 	require.Equal(t, http.StatusGone, status, "the printed link works once")
 	status, body = read(c.Get(base + "/api/v1/incidents"))
 	require.Equal(t, http.StatusUnauthorized, status, "the API still wants a bearer token: %s", body)
+}
+
+// TestConsoleFormsAreTheRealServicesOffers signs in two people from the
+// users file on the real server: each sees the forms the workflow's role
+// rules offer them; an offered form succeeds, and a form another role holds,
+// posted anyway, is refused with 403 and recorded on the timeline.
+func TestConsoleFormsAreTheRealServicesOffers(t *testing.T) {
+	m := startMain(t, t.TempDir())
+	readAll := pageReader(t)
+	base := "http://" + m.Addr()
+	signIn := func(token string) (*http.Client, string) {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+		_, body := readAll(c.Get(base + "/login"))
+		status, body := readAll(c.PostForm(base+"/login", url.Values{"csrf": {formCSRF(t, body)}, "token": {token}}))
+		require.Equal(t, http.StatusOK, status, body)
+		return c, formCSRF(t, body)
+	}
+	dpo, dcsrf := signIn(dpoToken)
+	status, body := readAll(dpo.PostForm(base+"/incidents", url.Values{"csrf": {dcsrf}, "title": {"Laptop stolen"}, "regime": {"eu-gdpr"}}))
+	require.Equal(t, http.StatusOK, status, body)
+	id := regexp.MustCompile(`<h1>(INC-\d{4}-\d{4}):`).FindStringSubmatch(body)
+	require.NotNil(t, id)
+	require.Contains(t, body, `id="draft-notice"`, "the dpo may draft a notice")
+	page := base + "/incidents/" + id[1]
+
+	rae, rcsrf := signIn(responderToken)
+	status, body = readAll(rae.Get(page))
+	require.Equal(t, http.StatusOK, status)
+	require.NotContains(t, body, `id="draft-notice"`, "a responder drafts no notice")
+	require.Contains(t, body, `id="set-fact"`)
+	task := regexp.MustCompile(`name="task" value="([^"]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, task, "the responder is offered a task of theirs in the first phase")
+
+	status, body = readAll(rae.PostForm(page+"/notices", url.Values{"csrf": {rcsrf}, "clock": {"eu-gdpr/supervisory-authority"}, "to": {"dpa@example.org"}}))
+	require.Equal(t, http.StatusForbidden, status, body)
+	require.Contains(t, body, "Refused: ")
+	status, body = readAll(rae.PostForm(page+"/actions", url.Values{"csrf": {rcsrf}, "type": {"complete_task"}, "task": {task[1]}}))
+	require.Equal(t, http.StatusOK, status, "an offered task completes: %s", body)
+	require.Contains(t, body, "Done: complete task")
+	require.Eventually(t, func() bool {
+		_, b := readAll(dpo.Get(page + "?kind=action.denied"))
+		return strings.Contains(b, "<td>U0000000003</td>") && strings.Contains(b, "create_notice needs one of the roles dpo, legal, commander, admin")
+	}, 30*time.Second, 200*time.Millisecond, "the refused draft is on the timeline, by the responder, with the workflow's reason")
+}
+
+// pageReader reads a console answer: its status and body.
+func pageReader(t *testing.T) func(*http.Response, error) (int, string) {
+	return func(resp *http.Response, err error) (int, string) {
+		t.Helper()
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+}
+
+// formCSRF is the CSRF token of the page's forms.
+func formCSRF(t *testing.T, body string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	require.NotNil(t, m, "no CSRF token in the page")
+	return m[1]
 }

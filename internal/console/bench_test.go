@@ -47,7 +47,7 @@ func BenchmarkIncidentsPage(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/page")
 	}
-	b.Run("static-css", func(b *testing.B) { serve(b, "/static/console.css") })
+	b.Run("static-css", func(b *testing.B) { serve(b, assetURL("console.css")) })
 	b.Run("incidents-first-page", func(b *testing.B) { serve(b, "/incidents?mode=live") })
 	b.Run("incidents-filtered-deep-page", func(b *testing.B) {
 		serve(b, "/incidents?mode=live&severity=high&from=2026-01-02&to=2026-01-20&offset=500")

@@ -10,9 +10,11 @@ package console
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"html/template"
 	"io"
@@ -55,6 +57,8 @@ type Service interface {
 	RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error
 	MayReviewSignIns(actor workflows.Actor) error
 	ClockZone(regime, obligation string) string
+	// Offers says which action forms the incident page shows a person.
+	Offers(actor workflows.Actor, st *workflows.IncidentState, notices []workflows.NoticeState) workflows.Offers
 }
 
 var _ Service = (*incident.Service)(nil)
@@ -80,10 +84,13 @@ var _ BreachRegister = (*incident.Service)(nil)
 
 // DrillScenario is one drill scenario as the console lists it.
 type DrillScenario struct {
-	ID       string
-	Title    string
-	Regimes  []string
-	Autoplay bool
+	ID         string
+	Title      string
+	Summary    string
+	Regimes    []string
+	Duration   string
+	Objectives []string
+	Autoplay   bool
 }
 
 // Drills runs drills. Nil means the drills tab says
@@ -95,6 +102,16 @@ type Drills interface {
 	StartDrill(ctx context.Context, actor workflows.Actor, scenario string, autoplay bool) (incidentID string, err error)
 	// WriteReportHTML writes the drill's report with its improvement plan.
 	WriteReportHTML(ctx context.Context, actor workflows.Actor, w io.Writer, incidentID string) error
+	// Drill is a drill's live state (status, injects, improvement plan).
+	Drill(ctx context.Context, actor workflows.Actor, incidentID string) (*workflows.DrillState, error)
+	// Control applies a facilitator control (workflows.DrillActionTypes).
+	Control(ctx context.Context, actor workflows.Actor, incidentID, action string) error
+	// Improve replaces the drill's improvement plan; final makes the report
+	// final.
+	Improve(ctx context.Context, actor workflows.Actor, incidentID string, items []workflows.Improvement, final bool) error
+	// MayRunDrills says whether actor may start and steer drills; the page
+	// shows the start form and the facilitator controls only then.
+	MayRunDrills(actor workflows.Actor) error
 }
 
 // LocalAdminID is the identity of the first-run local administrator that
@@ -215,8 +232,6 @@ func (c *Console) Routes() map[string]http.Handler {
 // Handler is the whole console, with sessions, CSRF and security headers.
 func (c *Console) Handler() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(staticFiles, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /login", c.loginPage)
 	mux.HandleFunc("POST /login", c.loginToken)
 	mux.HandleFunc("GET /login/link/{token}", c.linkPage)
@@ -235,6 +250,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /breach-register", c.authed(c.breachRegister))
 	mux.HandleFunc("GET /drills", c.authed(c.drillsPage))
 	mux.HandleFunc("POST /drills", c.authed(c.startDrill))
+	mux.HandleFunc("POST /drills/{id}/control", c.authed(c.drillControl))
+	mux.HandleFunc("POST /drills/{id}/improvements", c.authed(c.drillImprove))
 	mux.HandleFunc("GET /drills/{id}/report", c.authed(c.drillReport))
 	mux.HandleFunc("GET /sign-ins", c.authed(c.signInsPage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +261,65 @@ func (c *Console) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
-	return securityHeaders(c.secure(), cop.Handler(c.sessions.LoadAndSave(c.checkCSRF(mux))))
+	// Static files are the same for everyone: no session is loaded for
+	// them (no store read, no cookie, no Vary: Cookie), so browsers and
+	// shared caches may keep them.
+	outer := http.NewServeMux()
+	outer.Handle("GET /static/", staticHandler())
+	outer.Handle("/", cop.Handler(c.sessions.LoadAndSave(c.checkCSRF(mux))))
+	return securityHeaders(c.secure(), outer)
+}
+
+// assetVersions maps each static file to the start of its SHA-256: the
+// pages link /static/NAME?v=VERSION, so a new build's files get new URLs
+// and the old ones can be cached for good.
+var assetVersions = func() map[string]string {
+	out := map[string]string{}
+	_ = fs.WalkDir(staticFiles, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFiles.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:8])
+		return nil
+	})
+	return out
+}()
+
+// assetURL is the versioned URL of a static file.
+func assetURL(name string) string {
+	if v, ok := assetVersions[name]; ok {
+		return "/static/" + name + "?v=" + v
+	}
+	return "/static/" + name
+}
+
+// staticHandler serves the embedded files with an ETag; a request for the
+// current version (?v=) may be cached for a year as immutable, any other
+// must revalidate (304 when unchanged).
+func staticHandler() http.Handler {
+	static, _ := fs.Sub(staticFiles, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		v, ok := assetVersions[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("ETag", `"`+v+`"`)
+		if r.URL.Query().Get("v") == v {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			h.Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
 }
 
 func (c *Console) secure() bool { return c.sessions.Cookie.Secure }

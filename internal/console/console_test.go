@@ -126,6 +126,12 @@ func (f *fakeService) MayReviewSignIns(a workflows.Actor) error {
 
 func (f *fakeService) ClockZone(regime, obligation string) string { return "Europe/Brussels" }
 
+// Offers is the real service's: the workflow's own role rules on the
+// state Get answers.
+func (f *fakeService) Offers(a workflows.Actor, st *workflows.IncidentState, ns []workflows.NoticeState) workflows.Offers {
+	return (&incident.Service{}).Offers(a, st, ns)
+}
+
 var testRules = func() *playbooks.RuleSet {
 	r, err := playbooks.LoadRules()
 	if err != nil {
@@ -144,6 +150,7 @@ type fixture struct {
 const (
 	complianceToken = "compliance-token-0123456789"
 	responderToken  = "responder-token-0123456789"
+	managerToken    = "manager-token-0123456789"
 )
 
 func newFixture(t testing.TB, mutate func(*Config)) *fixture {
@@ -154,6 +161,7 @@ func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 	dir, err := auth.NewDirectory([]auth.User{
 		{Name: "Cora Compliance", Email: "cora@example.com", Roles: []string{"compliance"}, TokenSHA256: auth.HashToken(complianceToken)},
 		{Name: "Rui Responder", Email: "rui@example.com", Roles: []string{"responder"}, TokenSHA256: auth.HashToken(responderToken)},
+		{Name: "Mia Manager", Email: "mia@example.com", Roles: []string{"manager"}, TokenSHA256: auth.HashToken(managerToken)},
 	}, "")
 	require.NoError(t, err)
 	svc := &fakeService{st: st}
@@ -542,4 +550,98 @@ func mustPrefixes(s ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(p))
 	}
 	return out
+}
+
+// TestActionFormsFollowTheRoles: the incident page shows a person the forms
+// the rules offer them and no others; a form posted anyway is refused with
+// 403 by the service and the refusal is recorded; without a session or with
+// a bad CSRF token nothing reaches the service.
+func TestActionFormsFollowTheRoles(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "x"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	page := f.srv.URL + "/incidents/INC-2026-0001"
+	actions := page + "/actions"
+
+	r, rcsrf := f.signIn(t, responderToken)
+	status, body, _ := get(t, r, page)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `name="task" value="isolate"`, "the responder may complete the responder's task")
+	require.Contains(t, body, `id="set-fact"`)
+	require.Contains(t, body, `id="add-note"`)
+	require.NotContains(t, body, `id="draft-notice"`, "drafting a notice is for dpo, legal, commander or admin")
+	require.NotContains(t, body, `id="read-only"`)
+
+	c, ccsrf := f.signIn(t, complianceToken)
+	status, body, _ = get(t, c, page)
+	require.Equal(t, http.StatusOK, status)
+	require.NotContains(t, body, `name="task"`, "compliance sees no task form for another role's task")
+	require.NotContains(t, body, `id="set-fact"`)
+	require.NotContains(t, body, `id="draft-notice"`)
+	require.NotContains(t, body, `/notices/`)
+	require.Contains(t, body, "for responder", "the page says whose task it is instead")
+
+	for name, form := range map[string]url.Values{
+		"complete another role's task": {"type": {"complete_task"}, "task": {"isolate"}},
+		"set a fact":                   {"type": {"set_fact"}, "name": {"measures"}, "value": {"x"}},
+	} {
+		form.Set("csrf", ccsrf)
+		status, body, _ = post(t, c, actions, form)
+		require.Equal(t, http.StatusForbidden, status, name)
+		require.Contains(t, body, "Refused: ", name)
+	}
+	require.Len(t, f.svc.denials, 2, "each refusal goes on the timeline through the service")
+	require.Empty(t, f.svc.acts, "compliance changed nothing")
+
+	status, _, _ = post(t, r, actions, url.Values{"csrf": {ccsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusForbidden, status, "another session's CSRF token is refused")
+	status, _, h := post(t, f.browser(t), actions, url.Values{"csrf": {rcsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusForbidden, status, "no session: no CSRF token to match")
+	status, _, h = get(t, f.browser(t), page)
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/login", h.Get("Location"))
+	require.Empty(t, f.svc.acts)
+
+	status, _, _ = post(t, r, actions, url.Values{"csrf": {rcsrf}, "type": {"complete_task"}, "task": {"isolate"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Len(t, f.svc.acts, 1)
+	require.Equal(t, workflows.Action{Type: "complete_task", Task: "isolate", Source: "console"}, f.svc.acts[0])
+}
+
+// TestStaticAssetsAreVersionedAndCachedWithoutTheSession: pages link the
+// CSS and JS by content version; that URL is cacheable for a year, any
+// other must revalidate; no static answer touches the session.
+func TestStaticAssetsAreVersionedAndCachedWithoutTheSession(t *testing.T) {
+	f := newFixture(t, nil)
+	c, _ := f.signIn(t, responderToken)
+	_, body, h := get(t, c, f.srv.URL+"/incidents")
+	require.Equal(t, "no-store", h.Get("Cache-Control"), "signed-in pages are never stored")
+	for _, name := range []string{"console.css", "console.js"} {
+		m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(name) + `\?v=([0-9a-f]{16}))"`).FindStringSubmatch(body)
+		require.NotNil(t, m, "the page links %s by version", name)
+		status, content, h := get(t, c, f.srv.URL+m[1])
+		require.Equal(t, http.StatusOK, status)
+		require.NotEmpty(t, content)
+		require.Equal(t, "public, max-age=31536000, immutable", h.Get("Cache-Control"), name)
+		require.Equal(t, `"`+m[2]+`"`, h.Get("ETag"))
+		require.Empty(t, h.Values("Set-Cookie"), "a static file sets no cookie")
+		require.NotContains(t, h.Values("Vary"), "Cookie", "a static file does not vary by session")
+		require.NotEmpty(t, h.Get("Content-Security-Policy"), "security headers on static files too")
+
+		for _, stale := range []string{"/static/" + name, "/static/" + name + "?v=0000000000000000"} {
+			status, _, h = get(t, c, f.srv.URL+stale)
+			require.Equal(t, http.StatusOK, status, stale)
+			require.Equal(t, "no-cache", h.Get("Cache-Control"), "%s: an unversioned or old URL revalidates", stale)
+		}
+		req, _ := http.NewRequest("GET", f.srv.URL+"/static/"+name, nil)
+		req.Header.Set("If-None-Match", `"`+m[2]+`"`)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusNotModified, resp.StatusCode, "revalidation of an unchanged file")
+	}
+	status, _, _ := get(t, c, f.srv.URL+"/static/nope.js")
+	require.Equal(t, http.StatusNotFound, status)
+	status, _, _ = get(t, c, f.srv.URL+"/static/../console.go")
+	require.NotEqual(t, http.StatusOK, status, "nothing outside the static files is served")
 }

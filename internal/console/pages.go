@@ -64,6 +64,24 @@ var funcs = template.FuncMap{
 		}
 		return h
 	},
+	"delivered": func(d *workflows.DrillState) int {
+		n := 0
+		for _, e := range d.Events {
+			if e.DeliveredAt != nil {
+				n++
+			}
+		}
+		return n
+	},
+	"controlLabel": func(a string) string {
+		return map[string]string{workflows.DrillPause: "Pause", workflows.DrillResume: "Resume", workflows.DrillInjectNow: "Inject the next one now",
+			workflows.DrillSkip: "Skip the next one", workflows.DrillEnd: "End the drill"}[a]
+	},
+	// improvementRows are the plan's rows and two blank ones to add.
+	"improvementRows": func(items []workflows.Improvement) []workflows.Improvement {
+		return append(slices.Clone(items), workflows.Improvement{}, workflows.Improvement{})
+	},
+	"asset": assetURL,
 	"has":   slices.Contains[[]string],
 	"add":   func(a, b int) int { return a + b },
 	"deref": func(b *bool) bool { return b != nil && *b },
@@ -128,6 +146,7 @@ type incidentsView struct {
 	Regimes                                  []string
 	Severities                               []string
 	Drills                                   bool
+	MayRunDrills                             bool
 	Scenarios                                []DrillScenario
 }
 
@@ -179,7 +198,9 @@ func (c *Console) incidentsPage(w http.ResponseWriter, r *http.Request, actor wo
 	filtered := v.Status != "" || v.Severity != "" || v.Regime != "" || v.From != "" || v.To != "" || v.Offset > 0
 	v.Empty = v.Page.Total == 0 && !filtered
 	if v.Empty && c.cfg.Drills != nil {
-		v.Scenarios, _ = c.cfg.Drills.Scenarios(r.Context(), actor)
+		if v.MayRunDrills = c.cfg.Drills.MayRunDrills(actor) == nil; v.MayRunDrills {
+			v.Scenarios, _ = c.cfg.Drills.Scenarios(r.Context(), actor)
+		}
 	}
 	link := func(off int) string {
 		u := url.Values{}
@@ -240,6 +261,7 @@ type incidentView struct {
 	Regimes   []string
 	Evidence  bool
 	Error     string
+	Offers    workflows.Offers
 }
 
 func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -261,6 +283,7 @@ func (c *Console) showIncident(w http.ResponseWriter, r *http.Request, actor wor
 	if ns, err := c.cfg.Service.Notices(ctx, actor, id); err == nil {
 		v.Notices = ns
 	}
+	v.Offers = c.cfg.Service.Offers(actor, st, v.Notices)
 	events, err := c.cfg.Service.Timeline(ctx, actor, id)
 	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
 		c.fail(w, r, err)
@@ -501,8 +524,137 @@ func (c *Console) breachRegister(w http.ResponseWriter, r *http.Request, actor w
 
 // ---- drills ----
 
+// drillRow is one drill on the drills page: its incident from the index and,
+// for drills played from a scenario, the drill's live state.
+type drillRow struct {
+	store.Incident
+	State    *workflows.DrillState
+	Controls []string
+}
+
+type drillsView struct {
+	Available bool
+	MayRun    bool
+	Scenarios []DrillScenario
+	Running   []drillRow
+	Finished  []drillRow
+	MoreURL   string
+}
+
+// drillRowsShown bounds the drills whose live state the page asks for, per
+// list: each is one query to the workflow engine.
+const drillRowsShown = 20
+
+// drillControls are the facilitator controls that fit a drill's status (the
+// workflow still decides each one).
+func drillControls(st *workflows.DrillState) []string {
+	switch {
+	case st == nil || st.Status == workflows.DrillEnded:
+		return nil
+	case st.Status == workflows.DrillPaused:
+		return []string{workflows.DrillResume, workflows.DrillEnd}
+	}
+	out := []string{workflows.DrillPause}
+	if slices.ContainsFunc(st.Events, func(e workflows.DrillEvent) bool { return e.DeliveredAt == nil && !e.Skipped }) {
+		out = append(out, workflows.DrillInjectNow, workflows.DrillSkip)
+	}
+	return append(out, workflows.DrillEnd)
+}
+
+// drillsPage lists the scenarios (with a start form for those who run
+// drills), the drills in play with their facilitator controls, and the
+// finished drills with their reports and improvement plans.
 func (c *Console) drillsPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
-	http.Redirect(w, r, "/incidents?mode=drill", http.StatusSeeOther)
+	ctx := r.Context()
+	v := drillsView{Available: c.cfg.Drills != nil, MoreURL: "/incidents?mode=drill"}
+	if v.Available {
+		v.MayRun = c.cfg.Drills.MayRunDrills(actor) == nil
+		var err error
+		if v.Scenarios, err = c.cfg.Drills.Scenarios(ctx, actor); err != nil {
+			c.fail(w, r, err)
+			return
+		}
+	}
+	for _, list := range []struct {
+		status string
+		rows   *[]drillRow
+	}{{workflows.StatusOpen, &v.Running}, {workflows.StatusClosed, &v.Finished}} {
+		page, err := c.cfg.Service.ListPage(ctx, actor, store.IncidentFilter{Mode: workflows.ModeDrill, Status: list.status, Limit: drillRowsShown})
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		for _, inc := range page.Incidents {
+			row := drillRow{Incident: inc}
+			if v.Available {
+				// A drill declared by hand has no play: no state, no controls.
+				if st, err := c.cfg.Drills.Drill(ctx, actor, inc.ID); err == nil {
+					row.State = st
+					if v.MayRun {
+						row.Controls = drillControls(st)
+					}
+				}
+			}
+			*list.rows = append(*list.rows, row)
+		}
+	}
+	c.render(w, r, http.StatusOK, "drills", page{Title: "Drills", Actor: actor, Nav: "drill", Data: v})
+}
+
+// drillControl applies one facilitator control through the drill service.
+func (c *Console) drillControl(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Drills == nil {
+		c.notAvailable(w, r, actor, "Drills are")
+		return
+	}
+	id, action := r.PathValue("id"), r.PostFormValue("action")
+	if err := c.cfg.Drills.Control(r.Context(), actor, id, action); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Drill "+id+": "+strings.ReplaceAll(action, "_", " ")+" done.")
+	http.Redirect(w, r, "/drills", http.StatusSeeOther)
+}
+
+// maxImprovements bounds the rows of one improvement plan form.
+const maxImprovements = 50
+
+// drillImprove replaces a drill's improvement plan from the form's rows
+// (issue, action, owner, due repeated); blank rows are left out.
+func (c *Console) drillImprove(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Drills == nil {
+		c.notAvailable(w, r, actor, "Drills are")
+		return
+	}
+	f := r.PostForm
+	issues, actions, owners, dues := f["issue"], f["action"], f["owner"], f["due"]
+	if len(actions) != len(issues) || len(owners) != len(issues) || len(dues) != len(issues) {
+		c.fail(w, r, apperr.New(apperr.Invalid, "each improvement row needs an issue, an action, an owner and a due date field"))
+		return
+	}
+	if len(issues) > maxImprovements {
+		c.fail(w, r, apperr.New(apperr.Invalid, "an improvement plan holds at most %d rows, got %d", maxImprovements, len(issues)))
+		return
+	}
+	items := []workflows.Improvement{}
+	for i := range issues {
+		it := workflows.Improvement{Issue: strings.TrimSpace(issues[i]), Action: strings.TrimSpace(actions[i]), Owner: strings.TrimSpace(owners[i]), Due: strings.TrimSpace(dues[i])}
+		if it != (workflows.Improvement{}) {
+			items = append(items, it)
+		}
+	}
+	final := f.Get("final") != ""
+	id := r.PathValue("id")
+	if err := c.cfg.Drills.Improve(r.Context(), actor, id, items, final); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	msg := "Drill " + id + ": improvement plan saved."
+	if final {
+		msg = "Drill " + id + ": improvement plan saved and the report made final."
+	}
+	c.sessions.Put(r.Context(), keyFlash, msg)
+	http.Redirect(w, r, "/drills#drill-"+url.PathEscape(id), http.StatusSeeOther)
 }
 
 func (c *Console) startDrill(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {

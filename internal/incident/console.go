@@ -74,3 +74,26 @@ func (s *Service) ClockZone(regime, obligation string) string {
 	}
 	return "UTC"
 }
+
+// Offers is what actor may be offered on the incident st: the actions
+// whose role rules they pass now (workflows.OffersFor), with notices as
+// fresh as the caller has them (nil: the incident's own summaries).
+// Surfaces show a form only when it is offered; the workflow still
+// decides each action.
+func (s *Service) Offers(actor workflows.Actor, st *workflows.IncidentState, notices []workflows.NoticeState) workflows.Offers {
+	if st == nil || needAnyRole(actor) != nil {
+		return workflows.Offers{}
+	}
+	var ns []workflows.NoticeSummary
+	if notices != nil {
+		ns = make([]workflows.NoticeSummary, 0, len(notices))
+		for _, n := range notices {
+			ns = append(ns, n.NoticeSummary)
+		}
+	}
+	return workflows.OffersFor(*st, actor, ns)
+}
+
+// MayRunDrills says whether actor may start and steer drills (facilitator
+// controls, the improvement plan).
+func (s *Service) MayRunDrills(actor workflows.Actor) error { return mayRunDrills(actor) }
