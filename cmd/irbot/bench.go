@@ -820,30 +820,39 @@ func (e *benchEnv) verifyAndExport(ctx context.Context) []BenchRow {
 			return []BenchRow{failedRow("verify_events", what, err), failedRow("timeline_export", "timeline export", err)}
 		}
 	}
-	t0 := time.Now()
-	res, err := e.m.store.Verify(ctx, id)
-	vd := time.Since(t0)
-	if err == nil && !res.OK {
-		err = errors.New("verify: " + res.Reason)
+	// Best of five for both sides: one walk is short enough that a busy
+	// machine's scheduling alone can multiply it.
+	const tries = 5
+	var vd, bd time.Duration
+	var res store.VerifyResult
+	for try := 0; try < tries; try++ {
+		t0 := time.Now()
+		res, err = e.m.store.Verify(ctx, id)
+		if d := time.Since(t0); try == 0 || d < vd {
+			vd = d
+		}
+		if err == nil && !res.OK {
+			err = errors.New("verify: " + res.Reason)
+		}
+		if err != nil {
+			return []BenchRow{failedRow("verify_events", what, err), failedRow("timeline_export", "timeline export", err)}
+		}
+		// Baseline: SHA-256 over the same number of events of the same
+		// size, in memory: the floor any verify must pay.
+		t1 := time.Now()
+		buf := make([]byte, payload/max(n, 1)+200)
+		for i := 0; i < n; i++ {
+			_ = sha256.Sum256(buf)
+		}
+		if d := time.Since(t1); try == 0 || d < bd {
+			bd = d
+		}
 	}
-	if err != nil {
-		return []BenchRow{failedRow("verify_events", what, err), failedRow("timeline_export", "timeline export", err)}
-	}
-	// Baseline: SHA-256 over the same number of events of the same size,
-	// in memory: the floor any verify must pay.
-	t1 := time.Now()
-	h := sha256.New()
-	buf := make([]byte, payload/max(n, 1)+200)
-	for i := 0; i < n; i++ {
-		h.Write(buf)
-		_ = h.Sum(nil)
-	}
-	bd := time.Since(t1)
-	v := ratioRow(BenchRow{Name: "verify_events", What: what, Unit: "ms", Budget: "100,000 events ≤ 1000 ms", Baseline: "SHA-256 of as many events in memory"}, ms(vd), ms(bd), 0)
+	v := ratioRow(BenchRow{Name: "verify_events", What: what, Unit: "ms", Budget: "100,000 events ≤ 1000 ms", Baseline: "SHA-256 of as many events in memory, best of 5"}, ms(vd), ms(bd), 0)
 	scaled := vd * time.Duration(100000) / time.Duration(max(res.Events, 1))
 	ok := scaled <= time.Second
 	v.Pass = &ok
-	v.Note = fmt.Sprintf("%d events; %.0f ms per 100,000 at this rate", res.Events, ms(scaled))
+	v.Note = fmt.Sprintf("best of %d walks; %d events; %.0f ms per 100,000 at this rate", tries, res.Events, ms(scaled))
 
 	t2 := time.Now()
 	raw, xerr := e.request("GET", "/api/v1/incidents/"+id+"/timeline?format=csv", nil, http.StatusOK)
@@ -917,7 +926,9 @@ func (e *benchEnv) reminders(ctx context.Context) []BenchRow {
 	target := time.Now().Add(10*time.Second + time.Duration(n)*120*time.Millisecond).Truncate(time.Minute).Add(time.Minute)
 	policy := playbooks.ClockPolicy{ReminderCron: fmt.Sprintf("%d %d * * *", target.UTC().Minute(), target.UTC().Hour()), TimeZone: "UTC", EscalateBefore: []string{"1h"}}
 	due := time.Now().Add(30 * 24 * time.Hour)
-	wid := func(i int) string { return workflows.ClockWorkflowID(ids[i%len(ids)], "bench", fmt.Sprintf("reminder-%04d", i)) }
+	wid := func(i int) string {
+		return workflows.ClockWorkflowID(ids[i%len(ids)], "bench", fmt.Sprintf("reminder-%04d", i))
+	}
 	t0 := time.Now()
 	_, failed, err := runN(n, 16, func(i int) error {
 		_, err := e.m.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wid(i), TaskQueue: workflows.TaskQueue}, workflows.ClockWorkflowName,
