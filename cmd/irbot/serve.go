@@ -154,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		acts.Publisher, acts.Alerter = m.slack, m.slack
+		acts.Publisher, acts.Alerter, acts.Nudger = m.slack, m.slack, m.slack
 	}
 	// --- end Slack
 	digest := &activities.Digest{Incidents: m.service, Logger: log}

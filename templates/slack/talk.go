@@ -208,3 +208,46 @@ func UpdateMessage(incidentID, by string, u StatusUpdate) ([]goslack.Block, stri
 	}
 	return blocks, Truncate(fmt.Sprintf("Status update on %s: %s", incidentID, u.Status), MaxFallbackText)
 }
+
+// NudgeText is what the commander (or, without one, the channel) is told
+// when a status update is overdue, or when the incident still has no
+// commander or severity.
+func NudgeText(n workflows.Nudge, channelID string, now time.Time) string {
+	where := ""
+	if channelID != "" {
+		where = " in <#" + channelID + ">"
+	}
+	if n.Kind == workflows.NudgeUnowned {
+		var todo []string
+		for _, m := range n.Missing {
+			switch m {
+			case "commander":
+				todo = append(todo, "no commander (`/incident role commander @person`)")
+			case "severity":
+				todo = append(todo, "no severity (`/incident severity high`)")
+			}
+		}
+		return fmt.Sprintf(":warning: *%s* still has %s, %s after it was declared. Someone must own it.",
+			n.IncidentID, strings.Join(todo, " and "), humanDuration(n.Cadence))
+	}
+	due := ""
+	if n.DueAt != nil {
+		due = " (due " + UTC(*n.DueAt) + ", " + Left(*n.DueAt, now) + ")"
+	}
+	return fmt.Sprintf(":hourglass: A status update on *%s* is overdue%s: at %s severity one is due every %s. Post it with `/incident update`%s.",
+		n.IncidentID, due, n.Severity, humanDuration(n.Cadence), where)
+}
+
+// humanDuration writes a Go duration ("1h0m0s") as people do ("1h").
+func humanDuration(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	out := d.String()
+	out = strings.TrimSuffix(out, "0s")
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
+}
