@@ -46,7 +46,7 @@ func (b *Bot) onEvent(body []byte) {
 	if env.EventID != "" && !b.seen.first("event:"+env.EventID) {
 		return
 	}
-	if b.onResumeEvent(env.Event) || b.onMention(env.Event, env.EventID) {
+	if b.onResumeEvent(env.Event) || b.onMention(env.Event, env.EventID) || b.onAppHome(env.Event) {
 		return
 	}
 	var ev channelEvent

@@ -588,7 +588,16 @@ func (s *Server) checkPayload(method string, p map[string]string) []string {
 		if p["view"] == "" {
 			return []string{"view: required"}
 		}
-		return CheckView([]byte(p["view"]))
+		errs := CheckView([]byte(p["view"]))
+		var v struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal([]byte(p["view"]), &v)
+		// views.publish shows an App Home tab; the others, modals.
+		if want := map[bool]string{true: "home", false: "modal"}[method == "views.publish"]; v.Type != want {
+			errs = append(errs, fmt.Sprintf("view.type: %s takes a %s view, got %q", method, want, v.Type))
+		}
+		return errs
 	}
 	return nil
 }
