@@ -565,6 +565,12 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 	case ActionNote:
 		inc.state.Notes++
 		data := with("text", a.Text)
+		if a.Author != "" {
+			data["author"] = a.Author
+		}
+		if a.PinnedBy != "" {
+			data["pinned_by"] = a.PinnedBy
+		}
 		if a.StatusUpdate {
 			data["status_update"] = true
 			data["next_update_due"] = timeString(a.Until)

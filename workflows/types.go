@@ -72,6 +72,10 @@ type Action struct {
 	// AssigneeRoles are the roles the users file gives User (assign_role),
 	// looked up by the incident service; never taken from a request body.
 	AssigneeRoles []string `json:"assignee_roles,omitempty"`
+	// Author and PinnedBy: a note captured from a pinned Slack message
+	// keeps the message's author and who pinned it, beside At (its time).
+	Author   string `json:"author,omitempty"`
+	PinnedBy string `json:"pinned_by,omitempty"`
 	// StatusUpdate marks a note as the commander's status update
 	// (/incident update): it resets the update cadence, and Until, when
 	// set, is when the next one is due.

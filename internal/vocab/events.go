@@ -27,7 +27,7 @@ var EventKinds = []EventKind{
 	{"task.completed", "A playbook task was completed.", "task, title, phase"},
 	{"gate.approved", "A gate (a two-person or role-bound check) was approved.", "gate, notice"},
 	{"fact.set", "A fact (nature, data categories, counts, affected jurisdictions, awareness, ...) was set or corrected; the old value is kept.", "name, value, previous, defaulted"},
-	{"note.added", "A note was added; a status update (/incident update) resets the update cadence.", "text, status_update, next_update_due"},
+	{"note.added", "A note was added; a status update (/incident update) resets the update cadence.", "text, status_update, next_update_due; a pinned Slack message: occurred_at (its own time), author, pinned_by"},
 	{"update.nudged", "A status update was overdue at the severity's cadence; the commander was nudged (once per cadence period, never after close).", "due_at, cadence, severity, commander, last_update_at"},
 	{"incident.unowned", "The incident still had no commander or no severity some minutes after its declaration; it was pointed out once.", "missing, after, declared_by"},
 	{"clock.added", "A regulatory clock started for an obligation.", "regime, obligation, recipient, trigger, due_at, basis, source, waiting_for, why"},

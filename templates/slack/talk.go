@@ -251,3 +251,49 @@ func humanDuration(s string) string {
 	}
 	return out
 }
+
+// CommanderInstructions is what a commander is told privately: on taking
+// the role, and on joining the incident channel.
+const CommanderInstructions = "You coordinate: keep the severity right, hand out roles (`/incident role ROLE @person`), " +
+	"watch the clocks on the pinned card, and close with `/incident close` when done."
+
+// Welcome is what a person who joins an incident channel is told privately:
+// the incident, a link to its card, and what their roles ask of them (the
+// commander's instructions; the open tasks of their other roles in the
+// current phase), or how to get a role.
+func Welcome(st workflows.IncidentState, user, cardLink string) string {
+	card := "the pinned card"
+	if cardLink != "" {
+		card = "<" + cardLink + "|the incident card>"
+	}
+	s := fmt.Sprintf(":wave: Welcome to *%s*: %s (severity %s, phase %s). Everything is on %s; `/incident status` sums it up.",
+		st.ID, Escape(Truncate(st.Title, 200)), st.Severity, Escape(phaseTitle(st, st.Phase)), card)
+	var roles []string
+	for _, r := range st.Roles {
+		if r.User == user {
+			roles = append(roles, r.Role)
+		}
+	}
+	if len(roles) == 0 {
+		return s + "\nYou hold no role in it yet: the commander gives one with `/incident role ROLE @you`; `/incident help` lists the commands."
+	}
+	s += "\nYou are *" + strings.Join(roles, ", ") + "*."
+	for _, role := range roles {
+		if role == "commander" {
+			s += "\n" + CommanderInstructions
+			continue
+		}
+		var tasks []string
+		for _, t := range st.Tasks {
+			if t.Role == role && t.Phase == st.Phase && !t.Done {
+				tasks = append(tasks, "`"+t.ID+"` "+Escape(Truncate(t.Title, 150)))
+			}
+		}
+		if len(tasks) == 0 {
+			s += fmt.Sprintf("\nAs %s you have no open task in this phase.", role)
+			continue
+		}
+		s += fmt.Sprintf("\nAs %s, your open tasks now: %s. Mark one done with `/incident task done ID`.", role, strings.Join(tasks, "; "))
+	}
+	return Truncate(s, MaxFallbackText)
+}

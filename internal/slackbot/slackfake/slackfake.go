@@ -468,6 +468,17 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 			}
 		}
 		return nil, "message_not_found"
+	case "chat.getPermalink":
+		c := s.channel(p["channel"])
+		if c == nil {
+			return nil, "channel_not_found"
+		}
+		for _, m := range s.messages {
+			if m.Channel == c.ID && m.TS == p["message_ts"] {
+				return map[string]any{"channel": c.ID, "permalink": "https://fake.slack.test/archives/" + c.ID + "/p" + strings.ReplaceAll(m.TS, ".", "")}, ""
+			}
+		}
+		return nil, "message_not_found"
 	case "chat.postEphemeral":
 		c := s.channel(p["channel"])
 		if c == nil {
