@@ -43,7 +43,6 @@ func (b *Bot) talk(ctx context.Context, st workflows.IncidentState, p *published
 	}
 }
 
-
 func roleHolder(st workflows.IncidentState, role string) string {
 	who := ""
 	for _, r := range st.Roles {
