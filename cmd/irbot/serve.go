@@ -52,6 +52,9 @@ type Main struct {
 	ready    atomic.Bool
 	service  *incident.Service
 	slack    *slackbot.Bot // nil when Slack is off
+	// playbooks finds a playbook by id; nil: the embedded ones (tests
+	// set it to shorten the status-update cadence).
+	playbooks func(id string) (*playbooks.Playbook, bool)
 }
 
 // Run starts everything and returns once it is ready to serve; Close stops it.
@@ -127,12 +130,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
 	}
 
+	findPlaybook := m.playbooks
+	if findPlaybook == nil {
+		findPlaybook = playbooks.EmbeddedPlaybook
+	}
 	m.service = &incident.Service{
 		Temporal:  m.client,
 		Store:     m.store,
 		Record:    m.store,
 		Rules:     rules,
-		Playbooks: playbooks.EmbeddedPlaybook,
+		Playbooks: findPlaybook,
 		TaskQueue: workflows.TaskQueue,
 		RolesOf: func(id string) []string {
 			if u, ok := dir.ByID(id); ok {
