@@ -41,11 +41,18 @@ type Publisher interface {
 	Publish(ctx context.Context, in workflows.PublishInput) (workflows.SlackRefs, error)
 }
 
+// Nudger reminds people of an incident's status updates (Slack). Nil means
+// the nudge is only on the timeline.
+type Nudger interface {
+	Nudge(ctx context.Context, n workflows.Nudge) error
+}
+
 // Activities are irbot's activities; the fields are their dependencies.
 type Activities struct {
 	Store     Timeline
 	Alerter   Alerter
 	Publisher Publisher
+	Nudger    Nudger
 	Logger    *slog.Logger
 	// Mailer delivers notices (nil: email is off, a notice fails and a
 	// person is asked). DrillSink receives every drill message instead of
@@ -68,6 +75,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	w.RegisterActivityWithOptions(a.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
 	a.registerNotices(w)
 }
 
@@ -81,6 +89,17 @@ func (a *Activities) Publish(ctx context.Context, in workflows.PublishInput) (wo
 		return workflows.SlackRefs{}, nil
 	}
 	return a.Publisher.Publish(ctx, in)
+}
+
+// Nudge tells the commander (or the channel) about a status update that is
+// overdue, or an incident without a commander or severity; the workflow
+// has already put it on the timeline.
+func (a *Activities) Nudge(ctx context.Context, n workflows.Nudge) error {
+	if a.Nudger == nil {
+		a.logger().Info("incident nudge", "incident", n.IncidentID, "kind", n.Kind)
+		return nil
+	}
+	return a.Nudger.Nudge(ctx, n)
 }
 
 func (a *Activities) logger() *slog.Logger {

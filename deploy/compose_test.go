@@ -441,6 +441,9 @@ func TestComposeDatabaseIsCreatedByInitScript(t *testing.T) {
 
 type slackManifest struct {
 	Features struct {
+		AppHome struct {
+			HomeTabEnabled bool `yaml:"home_tab_enabled"`
+		} `yaml:"app_home"`
 		BotUser struct {
 			DisplayName string `yaml:"display_name"`
 		} `yaml:"bot_user"`
@@ -513,10 +516,14 @@ func TestSlackManifestMatchesIrbot(t *testing.T) {
 		"app_mention":           {"app_mentions:read"},
 		"channel_unarchive":     {"channels:read"},
 		"group_unarchive":       {"groups:read"},
+		"app_home_opened":       {},
 	}
 	for _, ev := range []string{"pin_added", "reaction_added"} {
 		require.Contains(t, m.Settings.EventSubscriptions.BotEvents, ev, "timeline capture needs the %s event", ev)
 	}
+	require.Contains(t, m.Settings.EventSubscriptions.BotEvents, "member_joined_channel", "newcomers get the card link and their role privately")
+	require.Contains(t, m.Settings.EventSubscriptions.BotEvents, "app_home_opened", "the App Home is published when it is opened")
+	require.True(t, m.Features.AppHome.HomeTabEnabled, "the App Home tab lists the incidents")
 	for _, ev := range m.Settings.EventSubscriptions.BotEvents {
 		scopes, known := eventScopes[ev]
 		require.True(t, known, "bot event %s is subscribed but irbot does not handle it; drop it or teach this test its scope", ev)

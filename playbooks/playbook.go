@@ -4,9 +4,11 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Playbook is one response plan: its phases in order, the tasks and approval
@@ -22,9 +24,12 @@ type Playbook struct {
 	Description string      `yaml:"description" json:"description,omitempty"`
 	Regimes     []string    `yaml:"regimes" json:"regimes,omitempty"` // regimes considered when the declarer names none
 	Clocks      ClockPolicy `yaml:"clocks" json:"clocks"`
-	Phases      []Phase     `yaml:"phases" json:"phases"` // in order
-	Tasks       []Task      `yaml:"tasks" json:"tasks"`
-	Gates       []Gate      `yaml:"gates" json:"gates"`
+	// Updates is the status-update cadence; nil (omitted) means the
+	// defaults (DefaultUpdateCadence, DefaultUnownedAfter).
+	Updates *UpdatePolicy `yaml:"updates" json:"updates,omitempty"`
+	Phases  []Phase       `yaml:"phases" json:"phases"` // in order
+	Tasks   []Task        `yaml:"tasks" json:"tasks"`
+	Gates   []Gate        `yaml:"gates" json:"gates"`
 }
 
 // Phase is one stage of a response. An incident moves through the phases in
@@ -61,6 +66,49 @@ type ClockPolicy struct {
 	TimeZone       string   `yaml:"time_zone" json:"time_zone"`             // IANA name; the cron runs in it; default "UTC"
 	EscalateBefore []string `yaml:"escalate_before" json:"escalate_before"` // Go durations before due: ["24h","6h","1h"]
 	EscalateTo     []string `yaml:"escalate_to" json:"escalate_to"`         // roles: ["commander","dpo","legal"]
+}
+
+// UpdatePolicy says how often the commander owes the channel a status
+// update, by severity, and when an incident without a commander or a
+// severity is pointed out. Durations are Go durations ("30m", "4h").
+type UpdatePolicy struct {
+	Cadence      map[string]string `yaml:"cadence" json:"cadence,omitempty"`             // severity -> duration; a severity left out keeps its default
+	UnownedAfter string            `yaml:"unowned_after" json:"unowned_after,omitempty"` // default 15m
+}
+
+// DefaultUpdateCadence is the status-update cadence by severity when a
+// playbook does not say.
+var DefaultUpdateCadence = map[string]time.Duration{
+	"critical": 30 * time.Minute,
+	"high":     time.Hour,
+	"medium":   4 * time.Hour,
+	"low":      24 * time.Hour,
+}
+
+// DefaultUnownedAfter is how long an incident may go without a commander or
+// a severity before irbot points it out.
+const DefaultUnownedAfter = 15 * time.Minute
+
+// UpdateCadence is how often a status update is due at severity: the
+// playbook's setting, else the default; 0 for an unknown or empty severity.
+func (p *Playbook) UpdateCadence(severity string) time.Duration {
+	if p != nil && p.Updates != nil {
+		if d, err := time.ParseDuration(p.Updates.Cadence[severity]); err == nil && d > 0 {
+			return d
+		}
+	}
+	return DefaultUpdateCadence[severity]
+}
+
+// UnownedAfter is how long after declaration an incident with no
+// commander or no severity is pointed out.
+func (p *Playbook) UnownedAfter() time.Duration {
+	if p != nil && p.Updates != nil {
+		if d, err := time.ParseDuration(p.Updates.UnownedAfter); err == nil && d > 0 {
+			return d
+		}
+	}
+	return DefaultUnownedAfter
 }
 
 // Roles are the valid roles, as listed in CONTRACT.md. Playbooks may name
@@ -152,6 +200,11 @@ func (p *Playbook) Clone() *Playbook {
 	c.Regimes = slices.Clone(p.Regimes)
 	c.Clocks.EscalateBefore = slices.Clone(p.Clocks.EscalateBefore)
 	c.Clocks.EscalateTo = slices.Clone(p.Clocks.EscalateTo)
+	if p.Updates != nil {
+		u := *p.Updates
+		u.Cadence = maps.Clone(p.Updates.Cadence)
+		c.Updates = &u
+	}
 	c.Phases = slices.Clone(p.Phases)
 	c.Tasks = slices.Clone(p.Tasks)
 	c.Gates = slices.Clone(p.Gates)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -124,11 +125,13 @@ func playbookPlainFileError(err error) string {
 // Keys each part of a playbook file may use, in the order the messages list
 // them.
 var (
-	playbookTopKeys   = []string{"id", "name", "version", "description", "regimes", "clocks", "phases", "tasks", "gates"}
-	playbookClockKeys = []string{"reminder_cron", "time_zone", "escalate_before", "escalate_to"}
-	playbookPhaseKeys = []string{"id", "title", "description"}
-	playbookTaskKeys  = []string{"id", "phase", "title", "role", "required", "regime", "help"}
-	playbookGateKeys  = []string{"id", "phase", "title", "roles", "two_person"}
+	playbookTopKeys    = []string{"id", "name", "version", "description", "regimes", "clocks", "updates", "phases", "tasks", "gates"}
+	playbookClockKeys  = []string{"reminder_cron", "time_zone", "escalate_before", "escalate_to"}
+	playbookUpdateKeys = []string{"cadence", "unowned_after"}
+	playbookSeverities = []string{"critical", "high", "medium", "low"}
+	playbookPhaseKeys  = []string{"id", "title", "description"}
+	playbookTaskKeys   = []string{"id", "phase", "title", "role", "required", "regime", "help"}
+	playbookGateKeys   = []string{"id", "phase", "title", "roles", "two_person"}
 )
 
 // playbookIDPattern is the shape of playbook, phase, task and gate ids: people
@@ -587,6 +590,10 @@ func (ps *playbookParser) parse(data []byte) *Playbook {
 		ps.errorAt(root, "the playbook has no clocks section; it says when open regulatory clocks send reminders and whom they escalate to (see data-breach.yaml)")
 	}
 
+	if e, ok := top["updates"]; ok {
+		pb.Updates = ps.updates(e.value)
+	}
+
 	phases := ps.items(top["phases"], "phase", "phases", playbookPhaseKeys)
 	tasks := ps.items(top["tasks"], "task", "tasks", playbookTaskKeys)
 	gates := ps.items(top["gates"], "gate", "gates", playbookGateKeys)
@@ -797,6 +804,42 @@ func (ps *playbookParser) clocks(n *yaml.Node) ClockPolicy {
 		ps.errorAt(item.pos("escalate_to"), "clocks has escalate_before but escalate_to names nobody to escalate to; list roles such as [commander, dpo, legal]")
 	}
 	return c
+}
+
+// updates reads the status-update cadence: durations by severity, and
+// when an incident without a commander or severity is pointed out.
+func (ps *playbookParser) updates(n *yaml.Node) *UpdatePolicy {
+	fields := ps.mapping(n, "updates", "updates keys", playbookUpdateKeys)
+	if fields == nil {
+		return nil
+	}
+	u := &UpdatePolicy{}
+	duration := func(at *yaml.Node, what, s string) {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			ps.errorAt(at, "%s %q is not a duration; write hours and minutes such as 30m, 4h or 24h", what, s)
+		case d < time.Minute:
+			ps.errorAt(at, "%s %q is too short: at least 1m", what, s)
+		}
+	}
+	if e, ok := fields["cadence"]; ok {
+		sev := ps.mapping(e.value, "cadence in updates", "severities", playbookSeverities)
+		if len(sev) > 0 {
+			u.Cadence = map[string]string{}
+		}
+		for _, name := range slices.Sorted(maps.Keys(sev)) {
+			v := sev[name]
+			s := strings.TrimSpace(ps.text(v, "cadence "+name+" in updates"))
+			duration(v.value, "cadence "+name, s)
+			u.Cadence[name] = s
+		}
+	}
+	if e, ok := fields["unowned_after"]; ok {
+		u.UnownedAfter = strings.TrimSpace(ps.text(e, "unowned_after in updates"))
+		duration(e.value, "unowned_after", u.UnownedAfter)
+	}
+	return u
 }
 
 func (ps *playbookParser) checkCron(at *yaml.Node, spec string, loc *time.Location) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -318,4 +319,46 @@ func FuzzParsePlaybook(f *testing.F) {
 		require.NoError(t, json.Unmarshal(js, &back))
 		require.Equal(t, pb, &back, fmt.Sprintf("JSON round trip changed the playbook: %s", js))
 	})
+}
+
+// TestUpdateCadenceByPlaybookWithDefaults: a playbook may set the
+// status-update cadence per severity and when an unowned incident is
+// pointed out; what it leaves out keeps the defaults; a typo or a duration
+// that is not one is reported where it is.
+func TestUpdateCadenceByPlaybookWithDefaults(t *testing.T) {
+	base := `
+id: cadence
+name: Cadence
+version: 1
+clocks: {reminder_cron: "@daily"}
+phases: [{id: contain, title: Contain}]
+tasks: [{id: isolate, phase: contain, title: Isolate, role: responder, required: true}]
+`
+	pb, problems := ParsePlaybook("c.yaml", []byte(base+"updates: {cadence: {critical: 15m, low: 48h}, unowned_after: 10m}\n"), nil)
+	require.Empty(t, problems)
+	require.Equal(t, 15*time.Minute, pb.UpdateCadence("critical"))
+	require.Equal(t, time.Hour, pb.UpdateCadence("high"), "a severity left out keeps its default")
+	require.Equal(t, 48*time.Hour, pb.UpdateCadence("low"))
+	require.Equal(t, 10*time.Minute, pb.UnownedAfter())
+	require.Zero(t, pb.UpdateCadence(""), "no severity, no cadence")
+
+	pb, problems = ParsePlaybook("c.yaml", []byte(base), nil)
+	require.Empty(t, problems)
+	require.Nil(t, pb.Updates)
+	require.Equal(t, 4*time.Hour, pb.UpdateCadence("medium"))
+	require.Equal(t, DefaultUnownedAfter, pb.UnownedAfter())
+	raw, err := json.Marshal(pb)
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), "updates", "a playbook without updates pins the same JSON as before")
+
+	_, problems = ParsePlaybook("c.yaml", []byte(base+"updates: {cadence: {critcal: 15m, high: soon}, unowned_after: 10s}\n"), nil)
+	var msgs []string
+	for _, p := range problems {
+		msgs = append(msgs, p.String())
+	}
+	all := strings.Join(msgs, "\n")
+	require.Contains(t, all, `unknown key "critcal"`)
+	require.Contains(t, all, `did you mean "critical"?`)
+	require.Contains(t, all, `cadence high "soon" is not a duration`)
+	require.Contains(t, all, `unowned_after "10s" is too short`)
 }

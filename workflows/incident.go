@@ -62,6 +62,10 @@ type incident struct {
 	// waits until both are empty (quiet).
 	inbox []workflow.ReceiveChannel
 	busy  int
+	// cadenceOn: this run nudges about status updates (statusCadenceChange);
+	// cadenceGen moves whenever the next nudge may have moved.
+	cadenceOn  bool
+	cadenceGen int
 }
 
 // continueAsNewDrainChange is the GetVersion change ID of continuing as new
@@ -126,6 +130,10 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.state.PublicChannel = in.PublicChannel
 	}
 	workflow.Go(ctx, inc.publisher)
+	if workflow.GetVersion(ctx, statusCadenceChange, workflow.DefaultVersion, 1) >= 1 {
+		inc.cadenceOn = true
+		inc.startCadence(ctx)
+	}
 	if inc.drillTime {
 		workflow.Go(ctx, inc.drillPauses)
 	}
@@ -428,6 +436,7 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 			}
 		}
 		idx := inc.apply(ctx, a)
+		inc.cadenceChanged(a, workflow.Now(ctx))
 		inc.advance(ctx)
 		if auditRecord(ctx) {
 			// The change (a clock.changed) is written before any clock hears
@@ -555,7 +564,18 @@ func (inc *incident) apply(ctx workflow.Context, a Action) int {
 		return idx
 	case ActionNote:
 		inc.state.Notes++
-		return inc.recordEvent(ctx, "note.added", actor, with("text", a.Text), nil)
+		data := with("text", a.Text)
+		if a.Author != "" {
+			data["author"] = a.Author
+		}
+		if a.PinnedBy != "" {
+			data["pinned_by"] = a.PinnedBy
+		}
+		if a.StatusUpdate {
+			data["status_update"] = true
+			data["next_update_due"] = timeString(a.Until)
+		}
+		return inc.recordEvent(ctx, "note.added", actor, data, nil)
 	case ActionApprove:
 		for i := range inc.state.Gates {
 			g := &inc.state.Gates[i]

@@ -30,9 +30,10 @@ var (
 )
 
 type incidentEnv struct {
-	env   *testsuite.TestWorkflowEnvironment
-	store store.Store
-	start time.Time
+	env    *testsuite.TestWorkflowEnvironment
+	store  store.Store
+	start  time.Time
+	nudges *nudgeLog
 }
 
 // newIncidentEnv runs workflows in the SDK's test environment with skipped
@@ -47,11 +48,13 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
 	workflows.Register(env)
-	acts := &activities.Activities{Store: st}
+	nudges := &nudgeLog{}
+	acts := &activities.Activities{Store: st, Nudger: nudges}
+	env.RegisterActivityWithOptions(acts.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
 	env.RegisterActivityWithOptions(acts.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
 	env.RegisterActivityWithOptions(acts.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
-	return &incidentEnv{env: env, store: st, start: start}
+	return &incidentEnv{env: env, store: st, start: start, nudges: nudges}
 }
 
 func breachInput(t *testing.T, start time.Time) workflows.IncidentInput {

@@ -26,6 +26,9 @@ const (
 	RecordActivityName     = "Record"
 	ClockAlertActivityName = "ClockAlert"
 	PublishActivityName    = "PublishIncident"
+	// NudgeActivityName tells the commander (or the channel) that a status
+	// update is overdue, or that the incident has no commander or severity.
+	NudgeActivityName = "NudgeIncident"
 )
 
 // QueryState returns the incident's full IncidentState.

@@ -72,6 +72,14 @@ type Action struct {
 	// AssigneeRoles are the roles the users file gives User (assign_role),
 	// looked up by the incident service; never taken from a request body.
 	AssigneeRoles []string `json:"assignee_roles,omitempty"`
+	// Author and PinnedBy: a note captured from a pinned Slack message
+	// keeps the message's author and who pinned it, beside At (its time).
+	Author   string `json:"author,omitempty"`
+	PinnedBy string `json:"pinned_by,omitempty"`
+	// StatusUpdate marks a note as the commander's status update
+	// (/incident update): it resets the update cadence, and Until, when
+	// set, is when the next one is due.
+	StatusUpdate bool `json:"status_update,omitempty"`
 	// Source says where the action came from (api, slack, cli) for the timeline.
 	Source string `json:"source,omitempty"`
 	// At is when the person acted, if the surface knows better than the
@@ -163,7 +171,37 @@ type IncidentState struct {
 	// error code that paused publishing to the channel until SignalSlackResume.
 	SlackFailures []string `json:"slack_failures,omitempty"`
 	SlackPaused   string   `json:"slack_paused,omitempty"`
+	// Status-update cadence (cadence.go): when the last status update was
+	// posted, when the next is due, when the commander was last nudged
+	// about an overdue one, and whether the "no commander or severity"
+	// nudge went out. Carried over by continue-as-new with the rest.
+	UpdatedAt      *time.Time `json:"updated_at,omitempty"`
+	UpdateDueAt    *time.Time `json:"update_due_at,omitempty"`
+	UpdateNudgedAt *time.Time `json:"update_nudged_at,omitempty"`
+	UnownedNudged  bool       `json:"unowned_nudged,omitempty"`
 }
+
+// Nudge asks the Nudge activity to remind people of an incident's status
+// updates: Kind is NudgeUpdateOverdue or NudgeUnowned.
+type Nudge struct {
+	IncidentID string     `json:"incident_id"`
+	Kind       string     `json:"kind"`
+	At         time.Time  `json:"at"` // when the workflow nudged: with Kind, the nudge's identity
+	Mode       string     `json:"mode"`
+	Commander  string     `json:"commander,omitempty"`
+	DeclaredBy string     `json:"declared_by,omitempty"`
+	ChannelID  string     `json:"channel_id,omitempty"`
+	Severity   string     `json:"severity,omitempty"`
+	DueAt      *time.Time `json:"due_at,omitempty"`
+	Cadence    string     `json:"cadence,omitempty"` // e.g. "1h0m0s"
+	Missing    []string   `json:"missing,omitempty"` // commander, severity
+}
+
+// Nudge kinds.
+const (
+	NudgeUpdateOverdue = "update_overdue"
+	NudgeUnowned       = "unowned"
+)
 
 // SlackRefs are where an incident lives in Slack.
 type SlackRefs struct {

@@ -78,6 +78,13 @@ func startMainEnv(t *testing.T, dataDir string, extra map[string]string) *Main {
 // and returns it with what it printed at start.
 func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main, string) {
 	t.Helper()
+	return startMainHook(t, dataDir, extra, nil)
+}
+
+// startMainHook is startMainWith with hook run on the Main before it
+// starts (e.g. to give it other playbooks).
+func startMainHook(t *testing.T, dataDir string, extra map[string]string, hook func(*Main)) (*Main, string) {
+	t.Helper()
 	env := map[string]string{
 		"IRBOT_DATA_DIR":      dataDir,
 		"IRBOT_HTTP_ADDR":     "127.0.0.1:0",
@@ -93,6 +100,9 @@ func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main
 	require.NoError(t, err)
 	var out bytes.Buffer
 	m := &Main{Config: cfg, Out: &out, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if hook != nil {
+		hook(m)
+	}
 	require.NoError(t, m.Run(t.Context()))
 	require.Contains(t, out.String(), "ready in")
 	require.Eventually(t, func() bool {

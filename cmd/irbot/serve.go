@@ -55,6 +55,9 @@ type Main struct {
 	health    incident.TemporalHealth
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
+	// playbooks finds a playbook by id; nil: the embedded ones (tests
+	// set it to shorten the status-update cadence).
+	playbooks func(id string) (*playbooks.Playbook, bool)
 }
 
 // Run starts everything and returns once it is ready to serve; Close stops it.
@@ -130,12 +133,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
 	}
 
+	findPlaybook := m.playbooks
+	if findPlaybook == nil {
+		findPlaybook = playbooks.EmbeddedPlaybook
+	}
 	m.service = &incident.Service{
 		Temporal:  m.client,
 		Store:     m.store,
 		Record:    m.store,
 		Rules:     rules,
-		Playbooks: playbooks.EmbeddedPlaybook,
+		Playbooks: findPlaybook,
 		TaskQueue: workflows.TaskQueue,
 		RolesOf: func(id string) []string {
 			if u, ok := dir.ByID(id); ok {
@@ -158,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		acts.Publisher, acts.Alerter = m.slack, m.slack
+		acts.Publisher, acts.Alerter, acts.Nudger = m.slack, m.slack, m.slack
 	}
 	// --- end Slack
 	digest := &activities.Digest{Incidents: m.service, Logger: log}

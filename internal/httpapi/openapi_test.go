@@ -304,7 +304,8 @@ func loadOpenAPI(t *testing.T, b []byte) *openapi3.T {
 // workflow's own bookkeeping, so a new state field is a decision, not an
 // accident.
 func TestIncidentViewShowsEveryStateField(t *testing.T) {
-	internal := map[string]bool{"recent_requests": true, "slack_failures": true, "drill_pause": true}
+	internal := map[string]bool{"recent_requests": true, "slack_failures": true, "drill_pause": true,
+		"update_nudged_at": true, "unowned_nudged": true}
 	fields := func(t reflect.Type) map[string]bool {
 		out := map[string]bool{}
 		for _, f := range reflect.VisibleFields(t) {

@@ -52,6 +52,10 @@ type Incident struct {
 	// SlackPaused is the permanent Slack error (e.g. is_archived) that
 	// paused publishing to the incident's channel, until it is resolved.
 	SlackPaused string `json:"slack_paused,omitempty"`
+	// UpdatedAt is the last status update (/incident update); UpdateDueAt
+	// when the next is due at the severity's cadence.
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	UpdateDueAt *time.Time `json:"update_due_at,omitempty"`
 }
 
 // incidentView is st as the API shows it.
@@ -63,7 +67,7 @@ func incidentView(st *workflows.IncidentState) Incident {
 		Gates: st.Gates, Roles: st.Roles, Facts: st.Facts, FactsBy: st.FactsBy, Clocks: st.Clocks, Delays: st.Delays,
 		Defaulted: st.Defaulted, Notes: st.Notes, Events: st.Events, NextAction: st.NextAction, Speed: st.Speed,
 		PublicChannel: st.PublicChannel, Slack: st.Slack, Archived: st.Archived, Notices: st.Notices,
-		SlackPaused: st.SlackPaused,
+		SlackPaused: st.SlackPaused, UpdatedAt: st.UpdatedAt, UpdateDueAt: st.UpdateDueAt,
 	}
 }
 

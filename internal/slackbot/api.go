@@ -289,6 +289,25 @@ func (a *API) OpenView(ctx context.Context, triggerID string, view slack.ModalVi
 	return nil
 }
 
+// Permalink is a message's link (the incident card's, for newcomers).
+func (a *API) Permalink(ctx context.Context, channelID, ts string) (string, error) {
+	var link string
+	err := a.call(ctx, "chat.getPermalink", func(ctx context.Context) (err error) {
+		link, err = a.c.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+		return err
+	})
+	return link, err
+}
+
+// PublishHome publishes a person's App Home tab (retried like the others:
+// unlike a modal, it has no trigger ID to expire).
+func (a *API) PublishHome(ctx context.Context, userID string, view slack.HomeTabViewRequest) error {
+	return a.call(ctx, "views.publish", func(ctx context.Context) error {
+		_, err := a.c.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view})
+		return err
+	})
+}
+
 // DM opens (or finds) the direct conversation with a user and posts to it.
 func (a *API) DM(ctx context.Context, userID string, opts ...slack.MsgOption) error {
 	var ch *slack.Channel

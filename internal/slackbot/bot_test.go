@@ -261,6 +261,8 @@ func TestEventRetriesAndBothPinPathsMakeOneNote(t *testing.T) {
 	require.Contains(t, n.Text, "<@U0000000001>", "the note names the message's author")
 	require.Contains(t, n.Text, "203.0.113.9")
 	require.Equal(t, "U0000000003", n.Actor.ID, "the person who pinned it acts")
+	require.Equal(t, "U0000000001", n.Author, "the timeline keeps the message's author")
+	require.Equal(t, "U0000000003", n.PinnedBy, "and who pinned it, beside")
 
 	// The URL verification handshake is answered with the challenge.
 	h2 := newHarness(t, nil)

@@ -161,7 +161,8 @@ func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command,
 		if c.Name == "status" {
 			b.tell(ctx, to, tpl.StatusText(*st, ch, b.now()))
 		} else {
-			b.tell(ctx, to, tpl.ClocksText(*st, b.now()))
+			blocks, text := tpl.ClocksPage(*st, b.now(), 0)
+			b.tellBlocks(ctx, to, text, blocks, false)
 		}
 		return
 	}

@@ -46,7 +46,7 @@ func (b *Bot) onEvent(body []byte) {
 	if env.EventID != "" && !b.seen.first("event:"+env.EventID) {
 		return
 	}
-	if b.onResumeEvent(env.Event) || b.onMention(env.Event, env.EventID) {
+	if b.onResumeEvent(env.Event) || b.onMention(env.Event, env.EventID) || b.onAppHome(env.Event) {
 		return
 	}
 	var ev channelEvent
@@ -105,7 +105,7 @@ func (b *Bot) capture(ctx context.Context, channel, ts, pinner string, msg *slac
 		tpl.Mention(author), tpl.UTC(at), tpl.Mention(pinner), msg.Text)
 	a := workflows.Action{
 		Type: workflows.ActionNote, Text: tpl.Truncate(text, 9000), At: &at, Source: "slack",
-		RequestID: "pin:" + channel + ":" + ts,
+		RequestID: "pin:" + channel + ":" + ts, Author: author, PinnedBy: pinner,
 	}
 	actor := b.actor(pinner, "")
 	if len(actor.Roles) == 0 {

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,14 @@ func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction)
 		ok = b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, view, to) })
 	case tpl.ActionClockMenu:
 		ok = b.onClockMenu(act, cb.TriggerID, b.actor(user, userName(cb.User)), to)
+	case tpl.ActionClocksPage:
+		id, page := tpl.SplitValue(act.Value)
+		n, _ := strconv.Atoi(page)
+		actor := b.actor(user, userName(cb.User))
+		// Paging within the private list replaces it; from the card, a
+		// new private list.
+		replace := cb.Container.IsEphemeral
+		ok = b.work.submit(func(ctx context.Context) { b.clocksPage(ctx, actor, id, n, to, replace) })
 	case tpl.ActionNotify:
 		id, key := tpl.SplitValue(act.Value)
 		regime, obligation := tpl.SplitClockKey(key)
@@ -146,6 +155,18 @@ func userName(u slack.User) string {
 		return u.Name
 	}
 	return u.Profile.RealName
+}
+
+// clocksPage shows the person one page of the incident's clocks, each open
+// one with its menu.
+func (b *Bot) clocksPage(ctx context.Context, actor workflows.Actor, id string, page int, to reply, replace bool) {
+	st, err := b.svc.Get(ctx, actor, id)
+	if err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "clocks")))
+		return
+	}
+	blocks, text := tpl.ClocksPage(*st, b.now(), page)
+	b.tellBlocks(ctx, to, text, blocks, replace)
 }
 
 // join invites the person who pressed Join into a public incident channel.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/slack-go/slack"
+
+	tpl "github.com/irbot/irbot/templates/slack"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -40,13 +43,43 @@ func (b *Bot) onResumeEvent(raw json.RawMessage) bool {
 	}
 	b.work.submit(func(ctx context.Context) {
 		if ev.Type == "member_joined_channel" {
-			if botUser, _ := b.self(ctx); botUser == "" || ev.User != botUser {
+			botUser, _ := b.self(ctx)
+			if botUser == "" {
+				return
+			}
+			if ev.User != botUser {
+				b.welcome(ctx, ev.Channel, ev.User)
 				return
 			}
 		}
 		b.resume(ctx, ev.Channel, ev.Type)
 	})
 	return true
+}
+
+// welcome tells a person who joined an incident channel, privately, what
+// the incident is, where its card is, and what their roles ask of them.
+func (b *Bot) welcome(ctx context.Context, channel, user string) {
+	if !tpl.LooksLikeSlackUser(user) {
+		return
+	}
+	id, err := b.incidentFor(ctx, channel)
+	if err != nil || id == "" {
+		return
+	}
+	st, err := b.svc.Get(ctx, SystemActor, id)
+	if err != nil || st.Status == workflows.StatusClosed {
+		return
+	}
+	link := ""
+	if st.Slack != nil && st.Slack.CardTS != "" {
+		if link, err = b.api.Permalink(ctx, channel, st.Slack.CardTS); err != nil {
+			b.log.Warn("card permalink failed", "incident", id, "code", ErrCode(err))
+		}
+	}
+	if err := b.api.PostEphemeral(ctx, channel, user, slack.MsgOptionText(tpl.Welcome(*st, user, link), false)); err != nil {
+		b.log.Warn("slack welcome failed", "incident", id, "code", ErrCode(err))
+	}
 }
 
 // resume asks the incident of channel to publish again.

@@ -36,16 +36,12 @@ func (b *Bot) talk(ctx context.Context, st workflows.IncidentState, p *published
 		}
 	}
 	if c := roleHolder(st, "commander"); c != "" && c != roleHolder(*prev, "commander") && tpl.LooksLikeSlackUser(c) {
-		text := fmt.Sprintf("You are now the incident commander of *%s* (<#%s>). %s", st.ID, p.channelID, commanderInstructions)
+		text := fmt.Sprintf("You are now the incident commander of *%s* (<#%s>). %s", st.ID, p.channelID, tpl.CommanderInstructions)
 		if err := b.api.PostEphemeral(ctx, p.channelID, c, slack.MsgOptionText(text, false)); err != nil {
 			b.log.Warn("slack commander instructions failed", "incident", st.ID, "code", ErrCode(err))
 		}
 	}
 }
-
-// commanderInstructions is what a new commander is told privately.
-const commanderInstructions = "You coordinate: keep the severity right, hand out roles (`/incident role ROLE @person`), " +
-	"watch the clocks on the pinned card, and close with `/incident close` when done."
 
 func roleHolder(st workflows.IncidentState, role string) string {
 	who := ""

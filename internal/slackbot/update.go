@@ -25,7 +25,10 @@ func (b *Bot) openUpdate(ctx context.Context, triggerID string, actor workflows.
 // postUpdate records the update on the timeline, then shows it.
 func (b *Bot) postUpdate(ctx context.Context, actor workflows.Actor, id string, u tpl.StatusUpdate, requestID string) {
 	to := b.incidentReply(ctx, id, actor.ID)
-	a := workflows.Action{Type: workflows.ActionNote, Text: u.UpdateNote(), RequestID: requestID, Source: "slack"}
+	// A status update: the workflow counts the next one from it (the
+	// update cadence), due when the person said.
+	due := u.Due
+	a := workflows.Action{Type: workflows.ActionNote, Text: u.UpdateNote(), StatusUpdate: true, Until: &due, RequestID: requestID, Source: "slack"}
 	if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
 		b.refused(ctx, to, id, actor, a, err)
 		return

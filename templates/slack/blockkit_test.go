@@ -130,6 +130,26 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now),
 		"notify/huge":         NotifyModal(withHugeFacts(extreme, now), extreme.Clocks[0], hugeRequired(), hugeSetters(now), now),
 	}
+	// The App Home with the most incidents a list holds, every one the
+	// viewer's, and for someone without a role.
+	var many incident.OpenListResult
+	for i := range 200 {
+		st := extremeIncident(now)
+		st.Roles = []workflows.RoleAssignment{{Role: "commander", User: "U0000000001"}, {Role: "dpo", User: "U0000000001"}}
+		st.ID = fmt.Sprintf("INC-2026-%04d", i)
+		many.Incidents = append(many.Incidents, incident.OpenSummary{State: st, Next: incident.NearestClock(st)})
+	}
+	many.Rest = 9999
+	homes := map[string]goslack.HomeTabViewRequest{
+		"200-mine": AppHome("U0000000001", many, "", now),
+		"none":     AppHome("U0000000001", incident.OpenListResult{}, "", now),
+		"no-role":  AppHome("U0000000001", incident.OpenListResult{}, strings.Repeat("<no role> ", 400), now),
+	}
+	for name, v := range homes {
+		t.Run("home/"+name, func(t *testing.T) {
+			require.Empty(t, slackfake.CheckView(blocksJSON(t, v)))
+		})
+	}
 	for name, v := range modals {
 		t.Run("modal/"+name, func(t *testing.T) {
 			require.Empty(t, slackfake.CheckView(blocksJSON(t, v)))

@@ -221,16 +221,16 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	case len(rest) > 0:
 		clocksText += "\n" + clockLines(rest, clockNow)
 	}
+	var allClocks *goslack.Accessory
 	if hidden > 0 {
-		clocksText += "\nFor the clocks without a menu: `/incident notified REGIME/OBLIGATION [REFERENCE]` or `/incident not-notify REGIME/OBLIGATION REASON` in this channel."
+		// Every clock stays reachable: the others, each with its menu, a
+		// page at a time, privately.
+		clocksText += fmt.Sprintf("\n%d open clock(s) have no menu here: *All clocks…* lists them all with theirs (or `/incident clocks`).", hidden)
+		allClocks = goslack.NewAccessory(button(ActionClocksPage, Value(st.ID, "0"), fmt.Sprintf("All %d clocks…", len(st.Clocks)), ""))
 	}
-	b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, nil))
+	b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, allClocks))
 	for _, c := range menuClocks {
-		menu := goslack.NewOverflowBlockElement(ActionClockMenu,
-			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotify, st.ID, c.Regime, c.Obligation), plain("Draft notice…", MaxOptionText), nil),
-			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotified, st.ID, c.Regime, c.Obligation), plain("Notified…", MaxOptionText), nil),
-			goslack.NewOptionBlockObject(ClockValue(ClockOptionNotNotify, st.ID, c.Regime, c.Obligation), plain("Not notifying…", MaxOptionText), nil))
-		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, clockNow)), nil, goslack.NewAccessory(menu)))
+		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, clockNow)), nil, goslack.NewAccessory(clockMenu(st.ID, c))))
 	}
 
 	if !closed {
@@ -309,6 +309,61 @@ func clockLines(clocks []workflows.ClockState, now time.Time) string {
 		lines = append(lines, clockLine(c, now))
 	}
 	return joinLines(lines, MaxSectionText-200)
+}
+
+// clockMenu is an open clock's overflow menu: draft a notice, record the
+// notification, or a decision not to notify.
+func clockMenu(incidentID string, c workflows.ClockState) *goslack.OverflowBlockElement {
+	return goslack.NewOverflowBlockElement(ActionClockMenu,
+		goslack.NewOptionBlockObject(ClockValue(ClockOptionNotify, incidentID, c.Regime, c.Obligation), plain("Draft notice…", MaxOptionText), nil),
+		goslack.NewOptionBlockObject(ClockValue(ClockOptionNotified, incidentID, c.Regime, c.Obligation), plain("Notified…", MaxOptionText), nil),
+		goslack.NewOptionBlockObject(ClockValue(ClockOptionNotNotify, incidentID, c.Regime, c.Obligation), plain("Not notifying…", MaxOptionText), nil))
+}
+
+// ClocksPageSize is how many clocks one page of ClocksPage shows.
+const ClocksPageSize = 20
+
+// ClocksPage is one page of the incident's clocks for one person: the open
+// ones first, most urgent first, each with its menu, then the settled ones;
+// ‹ and › buttons page through them all. page is clamped to the pages
+// there are.
+func ClocksPage(st workflows.IncidentState, now time.Time, page int) ([]goslack.Block, string) {
+	clockNow := workflows.IncidentNow(st, now)
+	clocks := openClocks(st)
+	for _, c := range st.Clocks {
+		if !c.Open() {
+			clocks = append(clocks, c)
+		}
+	}
+	pages := max(1, (len(clocks)+ClocksPageSize-1)/ClocksPageSize)
+	page = min(max(page, 0), pages-1)
+	head := fmt.Sprintf("*Clocks of %s* (now %s)", st.ID, UTC(now))
+	if pages > 1 {
+		head += fmt.Sprintf(" · page %d of %d, clocks %d–%d of %d", page+1, pages, page*ClocksPageSize+1, min(len(clocks), (page+1)*ClocksPageSize), len(clocks))
+	}
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(head), nil, nil)}
+	if len(clocks) == 0 {
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn("_No regulatory clocks._"), nil, nil))
+	}
+	closed := st.Status == workflows.StatusClosed
+	for _, c := range clocks[min(len(clocks), page*ClocksPageSize):min(len(clocks), (page+1)*ClocksPageSize)] {
+		var menu *goslack.Accessory
+		if c.Open() && !closed {
+			menu = goslack.NewAccessory(clockMenu(st.ID, c))
+		}
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(Truncate(clockLine(c, clockNow), MaxSectionText)), nil, menu))
+	}
+	if pages > 1 {
+		var nav []goslack.BlockElement
+		if page > 0 {
+			nav = append(nav, button(ElementID(ActionClocksPage, 0), Value(st.ID, fmt.Sprint(page-1)), "‹ Previous", ""))
+		}
+		if page < pages-1 {
+			nav = append(nav, button(ElementID(ActionClocksPage, 1), Value(st.ID, fmt.Sprint(page+1)), "Next ›", ""))
+		}
+		blocks = append(blocks, goslack.NewActionBlock("clocks_page", nav...))
+	}
+	return blocks, ClocksText(st, now)
 }
 
 // maxClockBlocks bounds the clocks that get a block and a menu on the card;

@@ -166,11 +166,13 @@ func TestCardClockMenus(t *testing.T) {
 	o, i, r, ob := SplitClockValue(ClockValue(ClockOptionNotNotify, "INC-2026-0001", "eu-gdpr", "supervisory-authority"))
 	require.Equal(t, []string{ClockOptionNotNotify, "INC-2026-0001", "eu-gdpr", "supervisory-authority"}, []string{o, i, r, ob})
 
-	// Many open clocks: ten menus, the rest listed with the commands.
+	// Many open clocks: ten menus, the rest listed, and a button to page
+	// through them all with their menus.
 	blocks, _ = Card(bigState(now), now)
 	js = checkLimits(t, blocks)
 	require.Equal(t, maxClockBlocks, strings.Count(js, `"overflow"`))
-	require.True(t, strings.Contains(js, "without a menu: `/incident notified REGIME/OBLIGATION"))
+	require.True(t, strings.Contains(js, "have no menu here: *All clocks…* lists them all"))
+	require.True(t, strings.Contains(js, `"action_id":"`+ActionClocksPage+`"`))
 	require.True(t, strings.Contains(js, "r20/authority") && strings.Contains(js, "…and 3 more"), "clocks without a menu are still listed or counted")
 }
 

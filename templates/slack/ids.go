@@ -31,6 +31,10 @@ const (
 	// option values are ClockValue(ClockOptionNotified or
 	// ClockOptionNotNotify, incident, regime, obligation).
 	ActionClockMenu = "irbot.clock"
+	// ActionClocksPage shows a page of the incident's clocks privately,
+	// each open one with its menu: no clock is out of reach when they do
+	// not all fit on the card. Its value is Value(incident, page).
+	ActionClocksPage = "irbot.clocks_page"
 
 	// Notice buttons in the /incident notices list; the value is
 	// Value(incident, notice). Reject and SendLate open a modal asking the

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	goslack "github.com/slack-go/slack"
@@ -64,4 +65,63 @@ func nextDeadline(s incident.OpenSummary, now time.Time) string {
 		name = Escape(Truncate(c.Name, 80))
 	}
 	return fmt.Sprintf("next deadline %s %s (%s)", name, Left(*c.DueAt, workflows.IncidentNow(s.State, now)), UTC(*c.DueAt))
+}
+
+// maxHomeIncidents bounds each list on the App Home (a home tab holds at
+// most 100 blocks).
+const maxHomeIncidents = 40
+
+// AppHome is a person's App Home tab: the open incidents they hold a role
+// in (with their roles), then every open incident, each with its phase and
+// nearest deadline. refusal, when set, is why the person sees no list (no
+// role in irbot).
+func AppHome(viewer string, list incident.OpenListResult, refusal string, now time.Time) goslack.HomeTabViewRequest {
+	blocks := []goslack.Block{goslack.NewHeaderBlock(plain("Incidents", MaxHeaderText))}
+	if refusal != "" {
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(Truncate(Escape(refusal), MaxSectionText)), nil, nil))
+	} else {
+		var mine []string
+		for _, s := range list.Incidents {
+			var roles []string
+			for _, r := range s.State.Roles {
+				if r.User == viewer {
+					roles = append(roles, r.Role)
+				}
+			}
+			if len(roles) > 0 {
+				mine = append(mine, Truncate(OpenLine(s, now)+"\nYou are "+strings.Join(roles, ", ")+".", MaxSectionText))
+			}
+		}
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("*Your incidents (%d)*: those you hold a role in.", len(mine))), nil, nil))
+		if len(mine) == 0 {
+			blocks = append(blocks, goslack.NewContextBlock("", mrkdwn("You hold no role in an open incident.")))
+		}
+		for i, line := range mine {
+			if i == maxHomeIncidents {
+				blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more.", len(mine)-i))))
+				break
+			}
+			blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(line), nil, nil))
+		}
+		blocks = append(blocks, goslack.NewDividerBlock())
+		total := len(list.Incidents) + list.Rest
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("*Open incidents (%d)*", total)), nil, nil))
+		if total == 0 {
+			blocks = append(blocks, goslack.NewContextBlock("", mrkdwn("No open incidents.")))
+		}
+		rest := list.Rest
+		for i, s := range list.Incidents {
+			if i == maxHomeIncidents {
+				rest += len(list.Incidents) - i
+				break
+			}
+			blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(Truncate(OpenLine(s, now), MaxSectionText)), nil, nil))
+		}
+		if rest > 0 {
+			blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(fmt.Sprintf("…and %d more; the console lists them all.", rest))))
+		}
+	}
+	blocks = append(blocks, goslack.NewDividerBlock(),
+		goslack.NewContextBlock("", mrkdwn("Declare with `/incident declare`; `/incident help` lists the commands. Updated "+UTC(now)+".")))
+	return goslack.HomeTabViewRequest{Type: goslack.VTHomeTab, Blocks: goslack.Blocks{BlockSet: blocks}}
 }

@@ -208,3 +208,92 @@ func UpdateMessage(incidentID, by string, u StatusUpdate) ([]goslack.Block, stri
 	}
 	return blocks, Truncate(fmt.Sprintf("Status update on %s: %s", incidentID, u.Status), MaxFallbackText)
 }
+
+// NudgeText is what the commander (or, without one, the channel) is told
+// when a status update is overdue, or when the incident still has no
+// commander or severity.
+func NudgeText(n workflows.Nudge, channelID string, now time.Time) string {
+	where := ""
+	if channelID != "" {
+		where = " in <#" + channelID + ">"
+	}
+	if n.Kind == workflows.NudgeUnowned {
+		var todo []string
+		for _, m := range n.Missing {
+			switch m {
+			case "commander":
+				todo = append(todo, "no commander (`/incident role commander @person`)")
+			case "severity":
+				todo = append(todo, "no severity (`/incident severity high`)")
+			}
+		}
+		return fmt.Sprintf(":warning: *%s* still has %s, %s after it was declared. Someone must own it.",
+			n.IncidentID, strings.Join(todo, " and "), humanDuration(n.Cadence))
+	}
+	due := ""
+	if n.DueAt != nil {
+		due = " (due " + UTC(*n.DueAt) + ", " + Left(*n.DueAt, now) + ")"
+	}
+	return fmt.Sprintf(":hourglass: A status update on *%s* is overdue%s: at %s severity one is due every %s. Post it with `/incident update`%s.",
+		n.IncidentID, due, n.Severity, humanDuration(n.Cadence), where)
+}
+
+// humanDuration writes a Go duration ("1h0m0s") as people do ("1h").
+func humanDuration(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return s
+	}
+	out := d.String()
+	out = strings.TrimSuffix(out, "0s")
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
+}
+
+// CommanderInstructions is what a commander is told privately: on taking
+// the role, and on joining the incident channel.
+const CommanderInstructions = "You coordinate: keep the severity right, hand out roles (`/incident role ROLE @person`), " +
+	"watch the clocks on the pinned card, and close with `/incident close` when done."
+
+// Welcome is what a person who joins an incident channel is told privately:
+// the incident, a link to its card, and what their roles ask of them (the
+// commander's instructions; the open tasks of their other roles in the
+// current phase), or how to get a role.
+func Welcome(st workflows.IncidentState, user, cardLink string) string {
+	card := "the pinned card"
+	if cardLink != "" {
+		card = "<" + cardLink + "|the incident card>"
+	}
+	s := fmt.Sprintf(":wave: Welcome to *%s*: %s (severity %s, phase %s). Everything is on %s; `/incident status` sums it up.",
+		st.ID, Escape(Truncate(st.Title, 200)), st.Severity, Escape(phaseTitle(st, st.Phase)), card)
+	var roles []string
+	for _, r := range st.Roles {
+		if r.User == user {
+			roles = append(roles, r.Role)
+		}
+	}
+	if len(roles) == 0 {
+		return s + "\nYou hold no role in it yet: the commander gives one with `/incident role ROLE @you`; `/incident help` lists the commands."
+	}
+	s += "\nYou are *" + strings.Join(roles, ", ") + "*."
+	for _, role := range roles {
+		if role == "commander" {
+			s += "\n" + CommanderInstructions
+			continue
+		}
+		var tasks []string
+		for _, t := range st.Tasks {
+			if t.Role == role && t.Phase == st.Phase && !t.Done {
+				tasks = append(tasks, "`"+t.ID+"` "+Escape(Truncate(t.Title, 150)))
+			}
+		}
+		if len(tasks) == 0 {
+			s += fmt.Sprintf("\nAs %s you have no open task in this phase.", role)
+			continue
+		}
+		s += fmt.Sprintf("\nAs %s, your open tasks now: %s. Mark one done with `/incident task done ID`.", role, strings.Join(tasks, "; "))
+	}
+	return Truncate(s, MaxFallbackText)
+}

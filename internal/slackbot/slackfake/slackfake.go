@@ -468,6 +468,17 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 			}
 		}
 		return nil, "message_not_found"
+	case "chat.getPermalink":
+		c := s.channel(p["channel"])
+		if c == nil {
+			return nil, "channel_not_found"
+		}
+		for _, m := range s.messages {
+			if m.Channel == c.ID && m.TS == p["message_ts"] {
+				return map[string]any{"channel": c.ID, "permalink": "https://fake.slack.test/archives/" + c.ID + "/p" + strings.ReplaceAll(m.TS, ".", "")}, ""
+			}
+		}
+		return nil, "message_not_found"
 	case "chat.postEphemeral":
 		c := s.channel(p["channel"])
 		if c == nil {
@@ -588,7 +599,16 @@ func (s *Server) checkPayload(method string, p map[string]string) []string {
 		if p["view"] == "" {
 			return []string{"view: required"}
 		}
-		return CheckView([]byte(p["view"]))
+		errs := CheckView([]byte(p["view"]))
+		var v struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal([]byte(p["view"]), &v)
+		// views.publish shows an App Home tab; the others, modals.
+		if want := map[bool]string{true: "home", false: "modal"}[method == "views.publish"]; v.Type != want {
+			errs = append(errs, fmt.Sprintf("view.type: %s takes a %s view, got %q", method, want, v.Type))
+		}
+		return errs
 	}
 	return nil
 }
