@@ -134,6 +134,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Rules:     rules,
 		Playbooks: playbooks.EmbeddedPlaybook,
 		TaskQueue: workflows.TaskQueue,
+		Payloads:  opts.DataConverter,
 		RolesOf: func(id string) []string {
 			if u, ok := dir.ByID(id); ok {
 				return u.Roles
@@ -172,6 +173,11 @@ func (m *Main) Run(ctx context.Context) error {
 		drillActs.Questions = m.slack // questions with answer buttons, evaluator notes
 	}
 	drillActs.Register(m.worker)
+	drillSchedules := &activities.DrillSchedule{Schedules: m.service, Logger: log}
+	if m.slack != nil {
+		drillSchedules.Reminders = m.slack // managers told a day ahead
+	}
+	drillSchedules.Register(m.worker)
 	// Notices: notice and campaign workflows, mailer, drill sink.
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err

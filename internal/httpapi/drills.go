@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -20,6 +21,57 @@ type DrillService interface {
 }
 
 var _ DrillService = (*incident.Service)(nil)
+
+// DrillScheduleService is the part of the incident service the drill
+// schedule endpoints use.
+type DrillScheduleService interface {
+	CreateDrillSchedule(ctx context.Context, actor workflows.Actor, req incident.DrillScheduleRequest) (*schedule.DrillSchedule, error)
+	DrillSchedules(ctx context.Context, actor workflows.Actor) ([]schedule.DrillSchedule, error)
+	DeleteDrillSchedule(ctx context.Context, actor workflows.Actor, id string) error
+}
+
+var _ DrillScheduleService = (*incident.Service)(nil)
+
+// DrillScheduleDeleted answers DELETE /api/v1/drills/schedules/{id}.
+type DrillScheduleDeleted struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// drillScheduleRoutes mounts the drill schedule endpoints.
+func (s *Server) drillScheduleRoutes(mux *http.ServeMux) {
+	ds, ok := s.Service.(DrillScheduleService)
+	if !ok {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/drills/schedules", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		list, err := ds.DrillSchedules(r.Context(), actor)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, incident.DrillScheduleList{Schedules: list})
+	}))
+	mux.HandleFunc("POST /api/v1/drills/schedules", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		var req incident.DrillScheduleRequest
+		if !s.decode(w, r, &req) {
+			return
+		}
+		d, err := ds.CreateDrillSchedule(r.Context(), actor, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, d)
+	}))
+	mux.HandleFunc("DELETE /api/v1/drills/schedules/{id}", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		if err := ds.DeleteDrillSchedule(r.Context(), actor, r.PathValue("id")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, DrillScheduleDeleted{ID: r.PathValue("id"), Deleted: true})
+	}))
+}
 
 // drillView is a drill as GET /api/v1/drills/{id} shows it.
 func drillView(st *workflows.DrillState) Drill {

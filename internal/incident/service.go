@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/irbot/irbot/internal/apperr"
@@ -58,6 +59,10 @@ type Service struct {
 	// Record answers for incidents whose workflow is gone: snapshots and
 	// the notice archive (record.go). Nil: only the index is left.
 	Record Record
+	// Payloads decodes what irbot keeps in Temporal outside workflow
+	// results (a drill schedule's memo): the client's data converter. Nil:
+	// the SDK's default.
+	Payloads converter.DataConverter
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is

@@ -94,6 +94,7 @@ type Bot struct {
 	denials   DenialRecorder
 	notices   NoticeService
 	drills    DrillService
+	schedules DrillSchedules
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -160,6 +161,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if ds, ok := cfg.Service.(DrillService); ok {
 		b.drills = ds
+	}
+	if ds, ok := cfg.Service.(DrillSchedules); ok {
+		b.schedules = ds
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {

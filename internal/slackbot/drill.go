@@ -30,7 +30,7 @@ var _ DrillService = (*incident.Service)(nil)
 
 const noDrills = "Drills are not available on this irbot; use the API or `irbot drill`."
 
-const drillUsage = "use `/incident drill list`, `/incident drill start SCENARIO [SPEED] [@participants…]` (no scenario opens a form), or in a drill's channel `/incident drill pause|resume|inject [EVENT]|skip [EVENT]|end`"
+const drillUsage = "use `/incident drill list`, `/incident drill start SCENARIO [SPEED] [@participants…]` (no scenario opens a form), `/incident drill schedule SCENARIO \"CRON\" [TIME_ZONE]|list|delete ID`, or in a drill's channel `/incident drill pause|resume|inject [EVENT]|skip [EVENT]|end`"
 
 // drillControls maps the /incident drill words to the facilitator controls.
 var drillControls = map[string]string{
@@ -50,6 +50,8 @@ func parseDrill(args []string) (Command, error) {
 			return Command{}, parseErr("`/incident drill list` takes nothing after it")
 		}
 		return Command{Name: "drill_list"}, nil
+	case "schedule":
+		return parseDrillSchedule(args[1:])
 	case "start":
 		c := Command{Name: "drill_start"}
 		if len(args) == 1 {
@@ -118,6 +120,8 @@ func (b *Bot) drillCommand(ctx context.Context, cmd slack.SlashCommand, c Comman
 	}
 	actor := b.actor(cmd.UserID, cmd.UserName)
 	switch c.Name {
+	case "drill_schedule", "drill_schedule_list", "drill_schedule_delete":
+		b.drillScheduleCommand(ctx, actor, c, to)
 	case "drill_list":
 		list, err := b.drills.ListScenarios(ctx, actor)
 		if err != nil {
