@@ -31,11 +31,27 @@ type DrillQuestions interface {
 	PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery) error
 }
 
+// DrillChannels archives a drill's channel when the facilitator ends play:
+// the Slack bot. Nil: Slack is off, nothing to archive.
+type DrillChannels interface {
+	ArchiveDrillChannel(ctx context.Context, incidentID string) error
+}
+
+// DrillStates reads a drill's state (who ended it): the incident service.
+type DrillStates interface {
+	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
+}
+
 // Drill delivers a drill's injects and questions to its incident.
 type Drill struct {
 	Incidents DrillIncidents
 	Questions DrillQuestions // optional
-	Logger    *slog.Logger
+	// Channels and States archive the drill's channel when a person ends
+	// play (/incident drill end, the API's end); a drill that runs to its
+	// end keeps its channel for the hot wash. Optional.
+	Channels DrillChannels
+	States   DrillStates
+	Logger   *slog.Logger
 }
 
 // Register registers the drill activities on w.
@@ -85,6 +101,15 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 		})
 		if err != nil && apperr.CodeOf(err) != apperr.Conflict {
 			return err
+		}
+		if d.Channels != nil && d.States != nil {
+			st, err := d.States.Drill(ctx, DrillActor, in.IncidentID)
+			if err != nil {
+				return err
+			}
+			if st.EndedBy != "" && st.EndedBy != workflows.DrillEndedByTime {
+				return d.Channels.ArchiveDrillChannel(ctx, in.IncidentID)
+			}
 		}
 	}
 	return nil

@@ -37,6 +37,10 @@ const (
 // DrillActionTypes are the facilitator controls, in the order help lists them.
 var DrillActionTypes = []string{DrillPause, DrillResume, DrillInjectNow, DrillSkip, DrillEnd}
 
+// DrillEndedByTime is DrillState.EndedBy when play ran to the scenario's
+// end rather than being ended by a person.
+const DrillEndedByTime = "irbot"
+
 // Drill statuses.
 const (
 	DrillRunning = "running"
@@ -451,7 +455,7 @@ func (d *drill) run(ctx workflow.Context) (DrillResult, error) {
 		if i < 0 {
 			// Play time is over: the drill ends by itself.
 			now := workflow.Now(ctx)
-			d.state.Status, d.state.EndedAt, d.state.EndedBy = DrillEnded, &now, "irbot"
+			d.state.Status, d.state.EndedAt, d.state.EndedBy = DrillEnded, &now, DrillEndedByTime
 			break
 		}
 		if err := d.deliver(ctx, actx, i); err != nil {

@@ -170,7 +170,8 @@ func (m *Main) Run(ctx context.Context) error {
 	digest.Register(m.worker)
 	drillActs := &activities.Drill{Incidents: m.service, Logger: log}
 	if m.slack != nil {
-		drillActs.Questions = m.slack // questions with answer buttons, evaluator notes
+		drillActs.Questions = m.slack                             // questions with answer buttons, evaluator notes
+		drillActs.Channels, drillActs.States = m.slack, m.service // end archives the channel
 	}
 	drillActs.Register(m.worker)
 	drillSchedules := &activities.DrillSchedule{Schedules: m.service, Logger: log}

@@ -263,3 +263,24 @@ func drillControlText(action, by string, st *workflows.DrillState) string {
 	}
 	return "[DRILL] " + action
 }
+
+// ArchiveDrillChannel archives the channel of drill incident id once the
+// facilitator has ended play; the drill's data stays in the store for the
+// report. A live incident's channel is never archived this way. A permanent
+// Slack refusal comes back non-retryable, like the publisher's.
+func (b *Bot) ArchiveDrillChannel(ctx context.Context, id string) error {
+	st, err := b.svc.Get(ctx, SystemActor, id)
+	if err != nil {
+		return err
+	}
+	if st.Mode != workflows.ModeDrill || st.Slack == nil || st.Slack.ChannelID == "" {
+		return nil
+	}
+	if err := b.api.Archive(ctx, st.Slack.ChannelID); err != nil {
+		if IsPermanent(err) {
+			b.log.Warn("drill channel not archived", "incident", id, "code", ErrCode(err))
+		}
+		return ActivityError(err)
+	}
+	return nil
+}
