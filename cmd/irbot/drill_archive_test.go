@@ -15,7 +15,8 @@ import (
 
 // /incident drill end, in the drill's channel, ends play, closes the drill's
 // incident and archives its [DRILL] channel (conversations.archive on the
-// strict fake), while the drill's data stays for the report.
+// strict fake), while the drill's data stays for the report; participants'
+// feedback forms after play reach the timeline and the report.
 func TestDrillEndArchivesItsChannel(t *testing.T) {
 	fake := slackfake.New()
 	t.Cleanup(fake.Close)
@@ -50,10 +51,35 @@ func TestDrillEndArchivesItsChannel(t *testing.T) {
 	_, inc := api.do("GET", "/api/v1/incidents/"+id, managerToken, nil)
 	require.Equal(t, "closed", inc["status"])
 
+	// Participants give feedback after play: recorded per person, on the
+	// timeline and in the report; a rating out of range is refused.
+	code, body = api.do("POST", "/api/v1/drills/"+id+"/actions", responderToken, map[string]any{"type": "feedback", "went_well": "Clear roles", "improve": "Faster legal review", "rating": 6})
+	require.Equal(t, 400, code, "%v", body)
+	require.Contains(t, body["error"], "rating")
+	code, body = api.do("POST", "/api/v1/drills/"+id+"/actions", responderToken, map[string]any{"type": "feedback", "went_well": "Clear roles", "improve": "Faster legal review", "rating": 4})
+	require.Equal(t, 200, code, "%v", body)
+	code, body = api.do("POST", "/api/v1/drills/"+id+"/actions", responderToken, map[string]any{"type": "feedback", "went_well": "Clear roles", "improve": "Faster legal review, a template", "rating": 5})
+	require.Equal(t, 200, code, "%v", body)
+	require.Len(t, body["feedback"], 1, "one form per person: the second replaces the first")
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, k := range timelineKinds(api, id) {
+			if k == workflows.KindDrillFeedback {
+				n++
+			}
+		}
+		return n == 2
+	}, 30*time.Second, 100*time.Millisecond, "each form is on the timeline")
+
 	req, _ := httpReq("GET", api.base+"/api/v1/drills/"+id+"/report?format=json", managerToken)
 	var r incident.DrillReport
 	require.NoError(t, json.Unmarshal(doRaw(t, req), &r))
 	require.Equal(t, id, r.Drill, "the report outlives the channel")
 	require.Equal(t, workflows.DrillEnded, r.Status)
 	require.NotEmpty(t, r.Expected)
+	require.Len(t, r.Feedback, 1)
+	require.Equal(t, 5, r.Feedback[0].Rating)
+	require.Equal(t, "Faster legal review, a template", r.Feedback[0].Improve)
+	req, _ = httpReq("GET", api.base+"/api/v1/drills/"+id+"/report?format=md", managerToken)
+	require.Contains(t, string(doRaw(t, req)), "| 5/5 | Clear roles | Faster legal review, a template |")
 }

@@ -18,6 +18,7 @@ type DrillService interface {
 	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
 	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
 	DrillReport(ctx context.Context, actor workflows.Actor, id, format string) ([]byte, string, error)
+	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
 }
 
 var _ DrillService = (*incident.Service)(nil)
@@ -85,7 +86,7 @@ func drillView(st *workflows.DrillState) Drill {
 	return Drill{
 		ID: st.IncidentID, Incident: st.IncidentID, Scenario: st.Scenario, Title: st.Title, Speed: st.Speed,
 		Status: st.Status, StartedAt: st.StartedAt, EndedAt: st.EndedAt, Paused: st.Paused.String(),
-		Injects: injects, Answers: st.Answers, Improvements: st.Improvements, Final: st.Final,
+		Injects: injects, Answers: st.Answers, Feedback: st.Feedback, Improvements: st.Improvements, Final: st.Final,
 	}
 }
 
@@ -133,6 +134,9 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 			Question     string                  `json:"question,omitempty"`
 			Answer       string                  `json:"answer,omitempty"`
 			Improvements []workflows.Improvement `json:"improvements,omitempty"`
+			WentWell     string                  `json:"went_well,omitempty"`
+			Improve      string                  `json:"improve,omitempty"`
+			Rating       int                     `json:"rating,omitempty"`
 		}
 		if !s.decode(w, r, &req) {
 			return
@@ -147,6 +151,8 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 				req.Improvements = []workflows.Improvement{}
 			}
 			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), req.Improvements, false)
+		case workflows.DrillFeedback:
+			st, err = ds.DrillGiveFeedback(r.Context(), actor, r.PathValue("id"), workflows.DrillFeedbackInput{WentWell: req.WentWell, Improve: req.Improve, Rating: req.Rating})
 		case workflows.DrillFinalize:
 			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), nil, true)
 		default:

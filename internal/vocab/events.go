@@ -28,6 +28,7 @@ var EventKinds = []EventKind{
 	{"gate.approved", "A gate (a two-person or role-bound check) was approved.", "gate, notice"},
 	{"fact.set", "A fact (nature, data categories, counts, affected jurisdictions, awareness, ...) was set or corrected; the old value is kept.", "name, value, previous, defaulted"},
 	{"note.added", "A note was added.", "text"},
+	{"drill.feedback", "A drill participant's feedback form after play (HSEEP participant feedback); the report lists it per person.", "rating, went_well, improve"},
 	{"clock.added", "A regulatory clock started for an obligation.", "regime, obligation, recipient, trigger, due_at, basis, source, waiting_for, why"},
 	{"clock.changed", "A clock's due time changed because a fact it counts from changed.", "regime, obligation, from, to, waiting_for, why"},
 	{"clock.withdrawn", "A clock no longer applies (its threshold is no longer met).", "regime, obligation, why"},
