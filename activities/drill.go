@@ -93,6 +93,13 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 			d.Logger.Warn("drill question not posted", "incident", in.IncidentID, "question", in.ID, "error", err)
 		}
 	}
+	if in.Kind == "end" && d.Questions != nil {
+		// The hot-wash prompt and the feedback form's button, in the
+		// channel; the note above already carries the prompt.
+		if err := d.Questions.PostDrillQuestion(ctx, in); err != nil && d.Logger != nil {
+			d.Logger.Warn("drill hot wash not posted", "incident", in.IncidentID, "error", err)
+		}
+	}
 	if in.Kind == "end" {
 		// Play is over: close the drill's incident so every clock and
 		// reminder stops; its data stays for the report.

@@ -24,6 +24,8 @@ type DrillService interface {
 	DrillAct(ctx context.Context, actor workflows.Actor, id, action, event string) (*workflows.DrillState, error)
 	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
 	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
+	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
+	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
 }
 
 var _ DrillService = (*incident.Service)(nil)
