@@ -31,11 +31,27 @@ type DrillQuestions interface {
 	PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery) error
 }
 
+// DrillChannels archives a drill's channel when the facilitator ends play:
+// the Slack bot. Nil: Slack is off, nothing to archive.
+type DrillChannels interface {
+	ArchiveDrillChannel(ctx context.Context, incidentID string) error
+}
+
+// DrillStates reads a drill's state (who ended it): the incident service.
+type DrillStates interface {
+	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
+}
+
 // Drill delivers a drill's injects and questions to its incident.
 type Drill struct {
 	Incidents DrillIncidents
 	Questions DrillQuestions // optional
-	Logger    *slog.Logger
+	// Channels and States archive the drill's channel when a person ends
+	// play (/incident drill end, the API's end); a drill that runs to its
+	// end keeps its channel for the hot wash. Optional.
+	Channels DrillChannels
+	States   DrillStates
+	Logger   *slog.Logger
 }
 
 // Register registers the drill activities on w.
@@ -77,6 +93,13 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 			d.Logger.Warn("drill question not posted", "incident", in.IncidentID, "question", in.ID, "error", err)
 		}
 	}
+	if in.Kind == "end" && d.Questions != nil {
+		// The hot-wash prompt and the feedback form's button, in the
+		// channel; the note above already carries the prompt.
+		if err := d.Questions.PostDrillQuestion(ctx, in); err != nil && d.Logger != nil {
+			d.Logger.Warn("drill hot wash not posted", "incident", in.IncidentID, "error", err)
+		}
+	}
 	if in.Kind == "end" {
 		// Play is over: close the drill's incident so every clock and
 		// reminder stops; its data stays for the report.
@@ -85,6 +108,15 @@ func (d *Drill) DrillDeliver(ctx context.Context, in workflows.DrillDelivery) er
 		})
 		if err != nil && apperr.CodeOf(err) != apperr.Conflict {
 			return err
+		}
+		if d.Channels != nil && d.States != nil {
+			st, err := d.States.Drill(ctx, DrillActor, in.IncidentID)
+			if err != nil {
+				return err
+			}
+			if st.EndedBy != "" && st.EndedBy != workflows.DrillEndedByTime {
+				return d.Channels.ArchiveDrillChannel(ctx, in.IncidentID)
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,10 +33,18 @@ const (
 	// the report final (no more edits) and ends the workflow.
 	DrillImprove  = "improve"
 	DrillFinalize = "finalize"
+	// DrillFeedback records one participant's feedback form after play.
+	DrillFeedback = "feedback"
+	// KindDrillFeedback is the timeline entry of one feedback form.
+	KindDrillFeedback = "drill.feedback"
 )
 
 // DrillActionTypes are the facilitator controls, in the order help lists them.
 var DrillActionTypes = []string{DrillPause, DrillResume, DrillInjectNow, DrillSkip, DrillEnd}
+
+// DrillEndedByTime is DrillState.EndedBy when play ran to the scenario's
+// end rather than being ended by a person.
+const DrillEndedByTime = "irbot"
 
 // Drill statuses.
 const (
@@ -97,6 +106,8 @@ type DrillState struct {
 	EndedBy    string              `json:"ended_by,omitempty"`
 	Events     []DrillEvent        `json:"events"`
 	Answers    []DrillAnswerRecord `json:"answers,omitempty"`
+	// Feedback is the participants' feedback forms, one per person.
+	Feedback []DrillFeedbackRecord `json:"feedback,omitempty"`
 	// Improvements is the Improvement Plan the facilitator edits after play.
 	Improvements []Improvement `json:"improvements"`
 	Final        bool          `json:"final,omitempty"`
@@ -110,6 +121,24 @@ type Improvement struct {
 	Action string `json:"action"`
 	Owner  string `json:"owner"`
 	Due    string `json:"due"` // YYYY-MM-DD
+}
+
+// DrillFeedbackInput is one participant's feedback form (HSEEP participant
+// feedback): what went well, what to improve, a rating from 1 to 5.
+type DrillFeedbackInput struct {
+	Actor    Actor  `json:"actor"`
+	WentWell string `json:"went_well"`
+	Improve  string `json:"improve"`
+	Rating   int    `json:"rating"`
+}
+
+// DrillFeedbackRecord is one person's feedback as recorded.
+type DrillFeedbackRecord struct {
+	By       string    `json:"by"`
+	WentWell string    `json:"went_well"`
+	Improve  string    `json:"improve"`
+	Rating   int       `json:"rating"`
+	At       time.Time `json:"at"`
 }
 
 // DrillImproveInput replaces the Improvement Plan.
@@ -208,6 +237,8 @@ type drill struct {
 	// pauseClocks: this history tells the incident (and its clocks) when
 	// play pauses and resumes (drillTimeChange).
 	pauseClocks bool
+	// feedbacks counts feedback forms, for their timeline keys.
+	feedbacks int
 }
 
 // drillSchedule lists the scenario's injects and questions in delivery
@@ -322,6 +353,56 @@ func (d *drill) register(ctx workflow.Context) error {
 				if _, err := time.Parse("2006-01-02", it.Due); err != nil {
 					return drillRejection("improvement %d: due %q should be a date like 2026-04-30", i+1, it.Due)
 				}
+			}
+			return nil
+		}}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, DrillFeedback,
+		func(ctx workflow.Context, in DrillFeedbackInput) (DrillState, error) {
+			// One form per person: a second one replaces the first.
+			d.state.Feedback = slices.DeleteFunc(d.state.Feedback, func(f DrillFeedbackRecord) bool { return f.By == in.Actor.ID })
+			now := workflow.Now(ctx)
+			d.state.Feedback = append(d.state.Feedback, DrillFeedbackRecord{
+				By: in.Actor.ID, WentWell: in.WentWell, Improve: in.Improve, Rating: in.Rating, At: now,
+			})
+			// On the incident's timeline too (it is closed by now: the
+			// entry goes straight to the store, keyed per submission).
+			d.feedbacks++
+			data, err := json.Marshal(map[string]any{
+				"rating": in.Rating, "went_well": in.WentWell, "improve": in.Improve,
+				"actor_name": in.Actor.Name, "actor_roles": in.Actor.Roles,
+			})
+			if err != nil {
+				return d.state, err
+			}
+			actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+				StartToCloseTimeout: 30 * time.Second,
+				RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10},
+			})
+			if err := workflow.ExecuteActivity(actx, NoticeEventActivityName, EventRecord{
+				IncidentID: d.in.IncidentID, Key: fmt.Sprintf("drill/feedback/%d", d.feedbacks), At: now.UTC(),
+				Kind: KindDrillFeedback, Actor: in.Actor.ID, Data: data,
+			}).Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("drill feedback timeline entry", "incident", d.in.IncidentID, "error", err)
+			}
+			return d.state, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in DrillFeedbackInput) error {
+			if in.Actor.ID == "" {
+				return drillRejection("feedback needs an identity")
+			}
+			if d.state.Status != DrillEnded {
+				return drillRejection("feedback is given after play; the drill is still %s", d.state.Status)
+			}
+			if d.state.Final {
+				return drillRejection("the report is final; nothing more can change")
+			}
+			if in.Rating < 1 || in.Rating > 5 {
+				return drillRejection("rating %d: give 1 (poor) to 5 (excellent)", in.Rating)
+			}
+			if len(in.WentWell) > 4000 || len(in.Improve) > 4000 {
+				return drillRejection("each feedback answer holds at most 4000 characters")
 			}
 			return nil
 		}}); err != nil {
@@ -451,7 +532,7 @@ func (d *drill) run(ctx workflow.Context) (DrillResult, error) {
 		if i < 0 {
 			// Play time is over: the drill ends by itself.
 			now := workflow.Now(ctx)
-			d.state.Status, d.state.EndedAt, d.state.EndedBy = DrillEnded, &now, "irbot"
+			d.state.Status, d.state.EndedAt, d.state.EndedBy = DrillEnded, &now, DrillEndedByTime
 			break
 		}
 		if err := d.deliver(ctx, actx, i); err != nil {

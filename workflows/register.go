@@ -18,4 +18,6 @@ func Register(r Registry) {
 	r.RegisterWorkflowWithOptions(NoticeWorkflow, workflow.RegisterOptions{Name: NoticeWorkflowName})
 	r.RegisterWorkflowWithOptions(CampaignWorkflow, workflow.RegisterOptions{Name: CampaignWorkflowName})
 	r.RegisterWorkflowWithOptions(DrillWorkflow, workflow.RegisterOptions{Name: DrillWorkflowName})
+	r.RegisterWorkflowWithOptions(ScheduledDrillWorkflow, workflow.RegisterOptions{Name: ScheduledDrillWorkflowName})
+	r.RegisterWorkflowWithOptions(DrillReminderWorkflow, workflow.RegisterOptions{Name: DrillReminderWorkflowName})
 }

@@ -17,6 +17,14 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
+// drillLagBudget is how much running (unpaused) real time a delivery may
+// trail its timer on a shared machine playing four drills at once: the
+// timer's firing, a workflow task and the previous delivery's activity. The
+// exact timing, to the timer's granularity, is asserted in the workflows'
+// tests with the SDK's clock; here a bug in the time mapping (speed ignored,
+// a pause not shifted) shows as hours of scenario time, early or late.
+const drillLagBudget = 20 * time.Second
+
 // Every shipped scenario passes validate and an autoplay dry run on the real
 // embedded server: a scripted team meeting every target scores 100 %, every
 // inject arrives in order, and the report is written in every format.
@@ -26,7 +34,8 @@ func TestDrillAutoplayEveryShippedScenarioScoresFull(t *testing.T) {
 		t.Run(sc.ID, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			r, err := playDrill(t.Context(), m.service, sc, 5000, true)
+			const speed = 5000
+			r, err := playDrill(t.Context(), m.service, sc, speed, true)
 			require.NoError(t, err)
 			require.Equal(t, r.Score.Total, r.Score.Met, "autoplay must meet every target: %+v", r.Expected)
 			require.Equal(t, 100, r.Score.Percent)
@@ -34,20 +43,24 @@ func TestDrillAutoplayEveryShippedScenarioScoresFull(t *testing.T) {
 				require.Equal(t, "P", o.Rating, o.ID)
 			}
 			var prev playbooks.Span
-			var maxLag time.Duration
+			var maxLate time.Duration
 			for _, ev := range r.Injects {
 				require.NotNil(t, ev.DeliveredAt, "inject %s never arrived", ev.ID)
-				require.GreaterOrEqual(t, ev.ScenarioAt, prev)
+				require.NotNil(t, ev.DeliveredScenarioAt, "inject %s has no scenario time of delivery", ev.ID)
+				require.GreaterOrEqual(t, ev.ScenarioAt, prev, "injects arrive in scenario order")
+				require.GreaterOrEqual(t, *ev.DeliveredScenarioAt, prev, "inject %s delivered before the one before it", ev.ID)
 				prev = ev.ScenarioAt
-				// Never early; late only by the worker's lag on a shared
-				// machine running four drills at once (the exact timing, to
-				// the timer's granularity, is asserted in workflows' tests
-				// with the SDK's clock).
-				want := r.StartedAt.Add(time.Duration(float64(ev.ScenarioAt.D()) / 5000))
-				require.False(t, ev.DeliveredAt.Before(want.Add(-time.Second)), "inject %s arrived early", ev.ID)
-				lag := ev.DeliveredAt.Sub(want)
-				require.Less(t, lag, 20*time.Second, "inject %s", ev.ID)
-				maxLag = max(maxLag, lag)
+				// Asserted in scenario time, as the workflow recorded it: the
+				// scripted team pauses play around every expected action, so
+				// the wall clock since the start is no measure of when an
+				// inject was due. Never early (the recorded scenario time
+				// is truncated to the second); late only by the worker's
+				// lag, which at this speed is lagBudget of real time.
+				late := ev.DeliveredScenarioAt.D() - ev.ScenarioAt.D()
+				require.GreaterOrEqual(t, late, -time.Second, "inject %s arrived early: due %s, delivered %s", ev.ID, ev.ScenarioAt, *ev.DeliveredScenarioAt)
+				require.Less(t, late, time.Duration(float64(drillLagBudget)*speed),
+					"inject %s due %s was delivered at %s: later than %s of running time", ev.ID, ev.ScenarioAt, *ev.DeliveredScenarioAt, drillLagBudget)
+				maxLate = max(maxLate, late)
 			}
 			dir := t.TempDir()
 			var out bytes.Buffer
@@ -57,7 +70,7 @@ func TestDrillAutoplayEveryShippedScenarioScoresFull(t *testing.T) {
 				require.NoError(t, err)
 				require.Contains(t, string(b), "DRILL")
 			}
-			t.Logf("%s: autoplay took %s; latest inject %s after its scaled time", sc.ID, time.Since(start).Round(time.Millisecond), maxLag.Round(time.Millisecond))
+			t.Logf("%s: autoplay took %s; latest inject %s of running time after its scaled time", sc.ID, time.Since(start).Round(time.Millisecond), time.Duration(float64(maxLate)/speed).Round(time.Millisecond))
 		})
 	}
 }

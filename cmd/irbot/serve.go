@@ -144,6 +144,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Rules:     rules,
 		Playbooks: findPlaybook,
 		TaskQueue: workflows.TaskQueue,
+		Payloads:  opts.DataConverter,
 		RolesOf: func(id string) []string {
 			if u, ok := dir.ByID(id); ok {
 				return u.Roles
@@ -180,9 +181,15 @@ func (m *Main) Run(ctx context.Context) error {
 	digest.Register(m.worker)
 	drillActs := &activities.Drill{Incidents: m.service, Logger: log}
 	if m.slack != nil {
-		drillActs.Questions = m.slack // questions with answer buttons, evaluator notes
+		drillActs.Questions = m.slack                             // questions with answer buttons, evaluator notes
+		drillActs.Channels, drillActs.States = m.slack, m.service // end archives the channel
 	}
 	drillActs.Register(m.worker)
+	drillSchedules := &activities.DrillSchedule{Schedules: m.service, Logger: log}
+	if m.slack != nil {
+		drillSchedules.Reminders = m.slack // managers told a day ahead
+	}
+	drillSchedules.Register(m.worker)
 	// Notices: notice and campaign workflows, mailer, drill sink.
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err

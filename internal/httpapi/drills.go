@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -17,9 +18,61 @@ type DrillService interface {
 	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
 	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
 	DrillReport(ctx context.Context, actor workflows.Actor, id, format string) ([]byte, string, error)
+	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
 }
 
 var _ DrillService = (*incident.Service)(nil)
+
+// DrillScheduleService is the part of the incident service the drill
+// schedule endpoints use.
+type DrillScheduleService interface {
+	CreateDrillSchedule(ctx context.Context, actor workflows.Actor, req incident.DrillScheduleRequest) (*schedule.DrillSchedule, error)
+	DrillSchedules(ctx context.Context, actor workflows.Actor) ([]schedule.DrillSchedule, error)
+	DeleteDrillSchedule(ctx context.Context, actor workflows.Actor, id string) error
+}
+
+var _ DrillScheduleService = (*incident.Service)(nil)
+
+// DrillScheduleDeleted answers DELETE /api/v1/drills/schedules/{id}.
+type DrillScheduleDeleted struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// drillScheduleRoutes mounts the drill schedule endpoints.
+func (s *Server) drillScheduleRoutes(mux *http.ServeMux) {
+	ds, ok := s.Service.(DrillScheduleService)
+	if !ok {
+		return
+	}
+	mux.HandleFunc("GET /api/v1/drills/schedules", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		list, err := ds.DrillSchedules(r.Context(), actor)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, incident.DrillScheduleList{Schedules: list})
+	}))
+	mux.HandleFunc("POST /api/v1/drills/schedules", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		var req incident.DrillScheduleRequest
+		if !s.decode(w, r, &req) {
+			return
+		}
+		d, err := ds.CreateDrillSchedule(r.Context(), actor, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, d)
+	}))
+	mux.HandleFunc("DELETE /api/v1/drills/schedules/{id}", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+		if err := ds.DeleteDrillSchedule(r.Context(), actor, r.PathValue("id")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, DrillScheduleDeleted{ID: r.PathValue("id"), Deleted: true})
+	}))
+}
 
 // drillView is a drill as GET /api/v1/drills/{id} shows it.
 func drillView(st *workflows.DrillState) Drill {
@@ -33,7 +86,7 @@ func drillView(st *workflows.DrillState) Drill {
 	return Drill{
 		ID: st.IncidentID, Incident: st.IncidentID, Scenario: st.Scenario, Title: st.Title, Speed: st.Speed,
 		Status: st.Status, StartedAt: st.StartedAt, EndedAt: st.EndedAt, Paused: st.Paused.String(),
-		Injects: injects, Answers: st.Answers, Improvements: st.Improvements, Final: st.Final,
+		Injects: injects, Answers: st.Answers, Feedback: st.Feedback, Improvements: st.Improvements, Final: st.Final,
 	}
 }
 
@@ -81,6 +134,9 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 			Question     string                  `json:"question,omitempty"`
 			Answer       string                  `json:"answer,omitempty"`
 			Improvements []workflows.Improvement `json:"improvements,omitempty"`
+			WentWell     string                  `json:"went_well,omitempty"`
+			Improve      string                  `json:"improve,omitempty"`
+			Rating       int                     `json:"rating,omitempty"`
 		}
 		if !s.decode(w, r, &req) {
 			return
@@ -95,6 +151,8 @@ func (s *Server) drillRoutes(mux *http.ServeMux) {
 				req.Improvements = []workflows.Improvement{}
 			}
 			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), req.Improvements, false)
+		case workflows.DrillFeedback:
+			st, err = ds.DrillGiveFeedback(r.Context(), actor, r.PathValue("id"), workflows.DrillFeedbackInput{WentWell: req.WentWell, Improve: req.Improve, Rating: req.Rating})
 		case workflows.DrillFinalize:
 			st, err = ds.DrillImprove(r.Context(), actor, r.PathValue("id"), nil, true)
 		default:

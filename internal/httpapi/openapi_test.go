@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -66,6 +67,9 @@ type drillActionBody struct {
 	Question     string                  `json:"question,omitempty"`
 	Answer       string                  `json:"answer,omitempty"`
 	Improvements []workflows.Improvement `json:"improvements,omitempty"`
+	WentWell     string                  `json:"went_well,omitempty"`
+	Improve      string                  `json:"improve,omitempty"`
+	Rating       int                     `json:"rating,omitempty"`
 }
 
 var apiRoutes = []apiRoute{
@@ -94,8 +98,11 @@ var apiRoutes = []apiRoute{
 	{method: "GET", path: "/api/v1/incidents/{id}/notices/{notice}/campaign", summary: "A campaign's progress", tag: "notices", status: 200, resp: workflows.CampaignProgress{}},
 	{method: "GET", path: "/api/v1/drills/scenarios", summary: "The scenario packages", tag: "drills", status: 200, resp: ScenarioList{}},
 	{method: "POST", path: "/api/v1/drills", summary: "Start a drill", tag: "drills", idempotent: true, body: incident.DrillRequest{}, status: 201, resp: incident.DrillStarted{}},
+	{method: "GET", path: "/api/v1/drills/schedules", summary: "The scheduled drills, soonest first, with their next run times", tag: "drills", status: 200, resp: incident.DrillScheduleList{}},
+	{method: "POST", path: "/api/v1/drills/schedules", summary: "Schedule a drill on a cron expression in a time zone (managers)", tag: "drills", body: incident.DrillScheduleRequest{}, status: 201, resp: schedule.DrillSchedule{}},
+	{method: "DELETE", path: "/api/v1/drills/schedules/{id}", summary: "Delete a drill schedule (managers)", tag: "drills", status: 200, resp: DrillScheduleDeleted{}},
 	{method: "GET", path: "/api/v1/drills/{id}", summary: "A drill", tag: "drills", status: 200, resp: Drill{}},
-	{method: "POST", path: "/api/v1/drills/{id}/actions", summary: "pause, resume, inject_now, skip, end, answer, improve or finalize", tag: "drills", body: drillActionBody{}, status: 200, resp: Drill{}},
+	{method: "POST", path: "/api/v1/drills/{id}/actions", summary: "pause, resume, inject_now, skip, end, answer, feedback, improve or finalize", tag: "drills", body: drillActionBody{}, status: 200, resp: Drill{}},
 	{method: "GET", path: "/api/v1/drills/{id}/report", summary: "The after-action report", tag: "drills",
 		query: []string{"format: json (default), md, html or pdf"}, status: 200, media: []string{"application/json", "text/markdown", "text/html", "application/pdf"}},
 	{method: "GET", path: "/api/v1/incidents/{id}/evidence", summary: "The incident's evidence pack (zip: manifest, timeline, notices as .eml, registers, verify result, report.pdf, VERIFY.md)", tag: "evidence",

@@ -76,6 +76,7 @@ func (s *Server) Handler() http.Handler {
 	s.noticeRoutes(mux)
 	s.recordRoutes(mux)
 	s.drillRoutes(mux)
+	s.drillScheduleRoutes(mux)
 	s.evidenceRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -107,19 +107,20 @@ type Inject struct {
 
 // Drill answers GET /api/v1/drills/{id} and the drill actions.
 type Drill struct {
-	ID           string                        `json:"id"`
-	Incident     string                        `json:"incident"`
-	Scenario     string                        `json:"scenario"`
-	Title        string                        `json:"title"`
-	Speed        float64                       `json:"speed"`
-	Status       string                        `json:"status"`
-	StartedAt    time.Time                     `json:"started_at"`
-	EndedAt      *time.Time                    `json:"ended_at"`
-	Paused       string                        `json:"paused"`
-	Injects      []Inject                      `json:"injects"`
-	Answers      []workflows.DrillAnswerRecord `json:"answers"`
-	Improvements []workflows.Improvement       `json:"improvements"`
-	Final        bool                          `json:"final"`
+	ID           string                          `json:"id"`
+	Incident     string                          `json:"incident"`
+	Scenario     string                          `json:"scenario"`
+	Title        string                          `json:"title"`
+	Speed        float64                         `json:"speed"`
+	Status       string                          `json:"status"`
+	StartedAt    time.Time                       `json:"started_at"`
+	EndedAt      *time.Time                      `json:"ended_at"`
+	Paused       string                          `json:"paused"`
+	Injects      []Inject                        `json:"injects"`
+	Answers      []workflows.DrillAnswerRecord   `json:"answers"`
+	Feedback     []workflows.DrillFeedbackRecord `json:"feedback"`
+	Improvements []workflows.Improvement         `json:"improvements"`
+	Final        bool                            `json:"final"`
 }
 
 // ErrorBody is every error answer.

@@ -19,27 +19,29 @@ import (
 // scenario time, clocks met or missed with margins, injects, answers,
 // participation, strengths, areas for improvement and the Improvement Plan.
 type DrillReport struct {
-	Drill        string                  `json:"drill"`
-	Incident     string                  `json:"incident"`
-	Scenario     string                  `json:"scenario"`
-	Title        string                  `json:"title"`
-	Speed        float64                 `json:"speed"`
-	Status       string                  `json:"status"`
-	Final        bool                    `json:"final"`
-	StartedAt    time.Time               `json:"started_at"`
-	EndedAt      *time.Time              `json:"ended_at,omitempty"`
-	PlayedFor    string                  `json:"played_for"` // scenario time played
-	Objectives   []ReportObjective       `json:"objectives"`
-	Expected     []ReportExpected        `json:"expected"`
-	Clocks       []ReportClock           `json:"clocks"`
-	Injects      []workflows.DrillEvent  `json:"injects"`
-	Answers      []ReportAnswer          `json:"answers"`
-	Participants []ReportParticipant     `json:"participants"`
-	Score        ReportScore             `json:"score"`
-	Strengths    []string                `json:"strengths"`
-	AreasForImp  []string                `json:"areas_for_improvement"`
-	Improvements []workflows.Improvement `json:"improvements"`
-	GeneratedAt  time.Time               `json:"generated_at"`
+	Drill        string                 `json:"drill"`
+	Incident     string                 `json:"incident"`
+	Scenario     string                 `json:"scenario"`
+	Title        string                 `json:"title"`
+	Speed        float64                `json:"speed"`
+	Status       string                 `json:"status"`
+	Final        bool                   `json:"final"`
+	StartedAt    time.Time              `json:"started_at"`
+	EndedAt      *time.Time             `json:"ended_at,omitempty"`
+	PlayedFor    string                 `json:"played_for"` // scenario time played
+	Objectives   []ReportObjective      `json:"objectives"`
+	Expected     []ReportExpected       `json:"expected"`
+	Clocks       []ReportClock          `json:"clocks"`
+	Injects      []workflows.DrillEvent `json:"injects"`
+	Answers      []ReportAnswer         `json:"answers"`
+	Participants []ReportParticipant    `json:"participants"`
+	// Feedback is the participants' feedback forms, one per person.
+	Feedback     []workflows.DrillFeedbackRecord `json:"feedback"`
+	Score        ReportScore                     `json:"score"`
+	Strengths    []string                        `json:"strengths"`
+	AreasForImp  []string                        `json:"areas_for_improvement"`
+	Improvements []workflows.Improvement         `json:"improvements"`
+	GeneratedAt  time.Time                       `json:"generated_at"`
 }
 
 // ReportObjective is one objective and its rating: P performed without
@@ -121,7 +123,7 @@ func BuildDrillReport(d *workflows.DrillState, inc *workflows.IncidentState, eve
 		Status: d.Status, Final: d.Final, StartedAt: d.StartedAt, EndedAt: d.EndedAt,
 		PlayedFor: d.ScenarioTime(end).String(), Improvements: d.Improvements, GeneratedAt: now.UTC(),
 		Objectives: []ReportObjective{}, Expected: []ReportExpected{}, Clocks: []ReportClock{}, Answers: []ReportAnswer{},
-		Participants: []ReportParticipant{}, Strengths: []string{}, AreasForImp: []string{},
+		Participants: []ReportParticipant{}, Feedback: []workflows.DrillFeedbackRecord{}, Strengths: []string{}, AreasForImp: []string{},
 	}
 	if r.Improvements == nil {
 		r.Improvements = []workflows.Improvement{}
@@ -281,6 +283,8 @@ func BuildDrillReport(d *workflows.DrillState, inc *workflows.IncidentState, eve
 		}
 		r.Answers = append(r.Answers, ra)
 	}
+	r.Feedback = append(r.Feedback, d.Feedback...)
+	slices.SortFunc(r.Feedback, func(a, b workflows.DrillFeedbackRecord) int { return strings.Compare(a.By, b.By) })
 	for _, p := range participants {
 		r.Participants = append(r.Participants, *p)
 	}
@@ -337,6 +341,13 @@ func (r *DrillReport) Markdown() string {
 	for _, pt := range r.Participants {
 		p("- %s: %d actions, %d answers\n", pt.ID, pt.Actions, pt.Answers)
 	}
+	p("\n## Participant feedback\n\n")
+	if len(r.Feedback) > 0 {
+		p("| participant | rating | went well | to improve |\n|---|---|---|---|\n")
+	}
+	for _, f := range r.Feedback {
+		p("| %s | %d/5 | %s | %s |\n", mdCell(f.By), f.Rating, mdCell(f.WentWell), mdCell(f.Improve))
+	}
 	p("\n## Strengths\n\n")
 	for _, s := range r.Strengths {
 		p("- %s\n", mdCell(s))
@@ -377,6 +388,8 @@ var drillReportHTML = template.Must(template.New("report").Parse(`<!doctype html
 <h2>Injects</h2><ul>{{range .Injects}}<li>{{.Title}} ({{.ScenarioAt}}){{if .Skipped}}: skipped{{else if .DeliveredScenarioAt}}: delivered {{.DeliveredScenarioAt}}{{end}}</li>{{end}}</ul>
 <h2>Discussion answers</h2><ul>{{range .Answers}}<li>{{.Question}}, {{.By}} at {{.At}}: {{.Answer}}{{if .Expected}} (expected: {{.Expected}}){{end}}</li>{{end}}</ul>
 <h2>Participation</h2><ul>{{range .Participants}}<li>{{.ID}}: {{.Actions}} actions, {{.Answers}} answers</li>{{end}}</ul>
+<h2>Participant feedback</h2><table><tr><th>participant</th><th>rating</th><th>went well</th><th>to improve</th></tr>
+{{range .Feedback}}<tr><td>{{.By}}</td><td>{{.Rating}}/5</td><td>{{.WentWell}}</td><td>{{.Improve}}</td></tr>{{end}}</table>
 <h2>Strengths</h2><ul>{{range .Strengths}}<li>{{.}}</li>{{end}}</ul>
 <h2>Areas for improvement</h2><ul>{{range .AreasForImp}}<li>{{.}}</li>{{end}}</ul>
 <h2>Improvement Plan</h2><table><tr><th>issue</th><th>corrective action</th><th>owner</th><th>due</th></tr>

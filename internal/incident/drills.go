@@ -232,6 +232,25 @@ func (s *Service) DrillImprove(ctx context.Context, actor workflows.Actor, id st
 	return &st, nil
 }
 
+// DrillGiveFeedback records one participant's feedback form after play, in
+// the drill (for the report) and, by the drill's workflow, as a
+// drill.feedback entry on the incident's timeline under the person's name.
+func (s *Service) DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error) {
+	if err := needAnyRole(actor); err != nil {
+		return nil, err
+	}
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	fb.Actor = actor
+	fb.WentWell, fb.Improve = strings.TrimSpace(fb.WentWell), strings.TrimSpace(fb.Improve)
+	var st workflows.DrillState
+	if err := s.update(ctx, workflows.DrillWorkflowID(id), "", workflows.DrillFeedback, fb, &st); err != nil {
+		return nil, s.updateError(id, err)
+	}
+	return &st, nil
+}
+
 // DrillReport is the after-action report of drill id in format json, md,
 // html or pdf, with its content type. The web console calls it too.
 func (s *Service) DrillReport(ctx context.Context, actor workflows.Actor, id, format string) ([]byte, string, error) {

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/irbot/irbot/internal/apperr"
@@ -61,6 +62,10 @@ type Service struct {
 	// Health is Temporal's reachability as the last health check saw it
 	// (outage.go); nil: unknown, every call is tried.
 	Health *TemporalHealth
+	// Payloads decodes what irbot keeps in Temporal outside workflow
+	// results (a drill schedule's memo): the client's data converter. Nil:
+	// the SDK's default.
+	Payloads converter.DataConverter
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is

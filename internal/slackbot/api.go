@@ -234,6 +234,17 @@ func (a *API) Invite(ctx context.Context, channelID, userID string) error {
 	return err
 }
 
+// Archive archives a channel; one already archived is no failure.
+func (a *API) Archive(ctx context.Context, channelID string) error {
+	err := a.call(ctx, "conversations.archive", func(ctx context.Context) error {
+		return a.c.ArchiveConversationContext(ctx, channelID)
+	})
+	if ErrCode(err) == "already_archived" {
+		return nil
+	}
+	return err
+}
+
 // SetTopic sets a channel's topic.
 func (a *API) SetTopic(ctx context.Context, channelID, topic string) error {
 	return a.call(ctx, "conversations.setTopic", func(ctx context.Context) error {

@@ -104,6 +104,7 @@ type Bot struct {
 	notices   NoticeService
 	drills    DrillService
 	outage    OutageReporter
+	schedules DrillSchedules
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -173,6 +174,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if or, ok := cfg.Service.(OutageReporter); ok {
 		b.outage = or
+	}
+	if ds, ok := cfg.Service.(DrillSchedules); ok {
+		b.schedules = ds
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {

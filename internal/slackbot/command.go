@@ -16,7 +16,7 @@ import (
 
 // Command is one parsed /incident invocation.
 type Command struct {
-	Name     string // declare, list, status, clocks, notices, facts, notify, update, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, drill_control, help
+	Name     string // declare, list, status, clocks, notices, facts, notify, update, task_done, severity, role, note, aware, notified, not_notify, close, drill_start, drill_list, drill_control, drill_schedule, drill_schedule_list, drill_schedule_delete, help
 	Title    string // declare
 	Incident string // status, clocks, notices: an explicit incident ID
 	// Regime and Obligation name a clock (notified, not_notify).
@@ -26,7 +26,7 @@ type Command struct {
 	Task       string
 	Severity   string
 	Role       string
-	User       string // role: a Slack user ID, or "me"
+	User       string // role: a Slack user ID, or "me"; drill_schedule: the time zone
 	Text       string // note text, close reason, reason for a late notification, rationale not to notify
 	AwareAt    time.Time
 	Scenario   string

@@ -24,13 +24,15 @@ type DrillService interface {
 	DrillAct(ctx context.Context, actor workflows.Actor, id, action, event string) (*workflows.DrillState, error)
 	Drill(ctx context.Context, actor workflows.Actor, id string) (*workflows.DrillState, error)
 	DrillAnswer(ctx context.Context, actor workflows.Actor, id, question, answer string) (*workflows.DrillState, error)
+	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
+	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
 }
 
 var _ DrillService = (*incident.Service)(nil)
 
 const noDrills = "Drills are not available on this irbot; use the API or `irbot drill`."
 
-const drillUsage = "use `/incident drill list`, `/incident drill start SCENARIO [SPEED] [@participants…]` (no scenario opens a form), or in a drill's channel `/incident drill pause|resume|inject [EVENT]|skip [EVENT]|end`"
+const drillUsage = "use `/incident drill list`, `/incident drill start SCENARIO [SPEED] [@participants…]` (no scenario opens a form), `/incident drill schedule SCENARIO \"CRON\" [TIME_ZONE]|list|delete ID`, or in a drill's channel `/incident drill pause|resume|inject [EVENT]|skip [EVENT]|end`"
 
 // drillControls maps the /incident drill words to the facilitator controls.
 var drillControls = map[string]string{
@@ -50,6 +52,8 @@ func parseDrill(args []string) (Command, error) {
 			return Command{}, parseErr("`/incident drill list` takes nothing after it")
 		}
 		return Command{Name: "drill_list"}, nil
+	case "schedule":
+		return parseDrillSchedule(args[1:])
 	case "start":
 		c := Command{Name: "drill_start"}
 		if len(args) == 1 {
@@ -118,6 +122,8 @@ func (b *Bot) drillCommand(ctx context.Context, cmd slack.SlashCommand, c Comman
 	}
 	actor := b.actor(cmd.UserID, cmd.UserName)
 	switch c.Name {
+	case "drill_schedule", "drill_schedule_list", "drill_schedule_delete":
+		b.drillScheduleCommand(ctx, actor, c, to)
 	case "drill_list":
 		list, err := b.drills.ListScenarios(ctx, actor)
 		if err != nil {
@@ -258,4 +264,25 @@ func drillControlText(action, by string, st *workflows.DrillState) string {
 		return "[DRILL] ⏹ Play ended" + at + " by " + tpl.Mention(by) + ". Every clock stops; the data stays for the report."
 	}
 	return "[DRILL] " + action
+}
+
+// ArchiveDrillChannel archives the channel of drill incident id once the
+// facilitator has ended play; the drill's data stays in the store for the
+// report. A live incident's channel is never archived this way. A permanent
+// Slack refusal comes back non-retryable, like the publisher's.
+func (b *Bot) ArchiveDrillChannel(ctx context.Context, id string) error {
+	st, err := b.svc.Get(ctx, SystemActor, id)
+	if err != nil {
+		return err
+	}
+	if st.Mode != workflows.ModeDrill || st.Slack == nil || st.Slack.ChannelID == "" {
+		return nil
+	}
+	if err := b.api.Archive(ctx, st.Slack.ChannelID); err != nil {
+		if IsPermanent(err) {
+			b.log.Warn("drill channel not archived", "incident", id, "code", ErrCode(err))
+		}
+		return ActivityError(err)
+	}
+	return nil
 }

@@ -26,6 +26,11 @@ func (b *Bot) PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery)
 		return nil // no channel: the timeline note is the question
 	}
 	ch := st.Slack.ChannelID
+	if in.Kind == "end" {
+		blocks, fallback := tpl.DrillHotWash(in.IncidentID, in.ScenarioAt.String())
+		_, err := b.api.Post(ctx, ch, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...))
+		return err
+	}
 	blocks, fallback := tpl.DrillQuestion(in.IncidentID, in.ID, in.ScenarioAt.String(), in.Text, in.Choices)
 	if _, err := b.api.Post(ctx, ch, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return err
@@ -123,6 +128,89 @@ func (b *Bot) onDrillAnswerSubmission(cb slack.InteractionCallback, key string) 
 	if !b.work.submit(func(ctx context.Context) { b.drillAnswer(ctx, actor, id, qid, -1, strings.TrimSpace(text), to) }) {
 		b.seen.forget(key)
 		return viewErrors(tpl.BlockDrillAnswer, busyText)
+	}
+	return nil
+}
+
+// onDrillFeedbackSubmission records a participant's feedback form: a missing
+// rating keeps the form open with the reason; the rules (after play, before
+// final) are the drill's, answered privately.
+func (b *Bot) onDrillFeedbackSubmission(cb slack.InteractionCallback, key string) any {
+	v := cb.View
+	well, improve, rating := tpl.ParseDrillFeedback(v.State)
+	if rating == 0 {
+		return viewErrors(tpl.BlockFeedbackRating, "Choose a rating.")
+	}
+	if !b.seen.first(key) {
+		return nil
+	}
+	id := v.PrivateMetadata
+	actor := b.actor(cb.User.ID, userName(cb.User))
+	to := reply{userID: cb.User.ID}
+	if b.drills == nil {
+		return viewErrors(tpl.BlockFeedbackRating, noDrills)
+	}
+	if !b.work.submit(func(ctx context.Context) {
+		if _, err := b.drills.DrillGiveFeedback(ctx, actor, id, workflows.DrillFeedbackInput{WentWell: well, Improve: improve, Rating: rating}); err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, "drill feedback")))
+			return
+		}
+		b.tell(ctx, to, fmt.Sprintf("[DRILL] Thank you: your feedback on %s is recorded (rating %d/5). Sending the form again replaces it.", id, rating))
+	}) {
+		b.seen.forget(key)
+		return viewErrors(tpl.BlockFeedbackRating, busyText)
+	}
+	return nil
+}
+
+// openDrillPlan opens the Improvement Plan form prefilled with the plan so
+// far. Who may edit it, and when, is the drill's rule, checked on save.
+func (b *Bot) openDrillPlan(ctx context.Context, triggerID string, actor workflows.Actor, id string, to reply) {
+	if b.drills == nil {
+		b.tell(ctx, to, noDrills)
+		return
+	}
+	d, err := b.drills.Drill(ctx, actor, id)
+	if err != nil {
+		b.tell(ctx, to, errorText(b.logged(err, "drill plan")))
+		return
+	}
+	rows := []tpl.PlanRow{}
+	for _, it := range d.Improvements {
+		rows = append(rows, tpl.PlanRow{Issue: it.Issue, Action: it.Action, Owner: it.Owner, Due: it.Due})
+	}
+	b.openView(ctx, triggerID, tpl.DrillPlanModal(id, rows), to)
+}
+
+// onDrillPlanSubmission saves the Improvement Plan through the same service
+// call as the API's improve; a malformed line keeps the form open.
+func (b *Bot) onDrillPlanSubmission(cb slack.InteractionCallback, key string) any {
+	rows, problem := tpl.ParseDrillPlan(cb.View.State)
+	if problem != "" {
+		return viewErrors(tpl.BlockDrillPlan, problem)
+	}
+	if !b.seen.first(key) {
+		return nil
+	}
+	id := cb.View.PrivateMetadata
+	actor := b.actor(cb.User.ID, userName(cb.User))
+	to := reply{userID: cb.User.ID}
+	if b.drills == nil {
+		return viewErrors(tpl.BlockDrillPlan, noDrills)
+	}
+	items := make([]workflows.Improvement, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, workflows.Improvement{Issue: r.Issue, Action: r.Action, Owner: r.Owner, Due: r.Due})
+	}
+	if !b.work.submit(func(ctx context.Context) {
+		if _, err := b.drills.DrillImprove(ctx, actor, id, items, false); err != nil {
+			b.tell(ctx, to, errorText(b.logged(err, "drill plan")))
+			return
+		}
+		b.tell(ctx, to, fmt.Sprintf("[DRILL] The Improvement Plan of %s is saved (%d items). It stays editable until the report is made final.", id, len(items)))
+	}) {
+		b.seen.forget(key)
+		return viewErrors(tpl.BlockDrillPlan, busyText)
 	}
 	return nil
 }

@@ -84,6 +84,13 @@ func (b *Bot) onBlockAction(cb slack.InteractionCallback, act slack.BlockAction)
 		ok = b.onNoticeButton(cb, act, to, requestID)
 	case tpl.ActionDrillAnswer, tpl.ActionDrillAnswerOpen:
 		ok = b.onDrillAnswerButton(cb, act, to)
+	case tpl.ActionDrillPlanOpen:
+		id, _ := tpl.SplitValue(act.Value)
+		actor := b.actor(user, userName(cb.User))
+		ok = b.urgent.submit(func(ctx context.Context) { b.openDrillPlan(ctx, cb.TriggerID, actor, id, to) })
+	case tpl.ActionDrillFeedbackOpen:
+		id, _ := tpl.SplitValue(act.Value)
+		ok = b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cb.TriggerID, tpl.DrillFeedbackModal(id), to) })
 	case tpl.ActionJoin:
 		_, channelID := tpl.SplitValue(act.Value)
 		ok = b.work.submit(func(ctx context.Context) { b.join(ctx, channelID, to) })
@@ -192,6 +199,10 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 		return b.onDrillStartSubmission(cb, key, requestID)
 	case tpl.CallbackDrillAnswer:
 		return b.onDrillAnswerSubmission(cb, key)
+	case tpl.CallbackDrillPlan:
+		return b.onDrillPlanSubmission(cb, key)
+	case tpl.CallbackDrillFeedback:
+		return b.onDrillFeedbackSubmission(cb, key)
 	case tpl.CallbackDeclare:
 		f := tpl.ParseDeclare(v.State)
 		if f.Title == "" {

@@ -30,6 +30,7 @@ var EventKinds = []EventKind{
 	{"note.added", "A note was added; a status update (/incident update) resets the update cadence.", "text, status_update, next_update_due; a pinned Slack message: occurred_at (its own time), author, pinned_by"},
 	{"update.nudged", "A status update was overdue at the severity's cadence; the commander was nudged (once per cadence period, never after close).", "due_at, cadence, severity, commander, last_update_at"},
 	{"incident.unowned", "The incident still had no commander or no severity some minutes after its declaration; it was pointed out once.", "missing, after, declared_by"},
+	{"drill.feedback", "A drill participant's feedback form after play (HSEEP participant feedback); the report lists it per person.", "rating, went_well, improve"},
 	{"clock.added", "A regulatory clock started for an obligation.", "regime, obligation, recipient, trigger, due_at, basis, source, waiting_for, why"},
 	{"clock.changed", "A clock's due time changed because a fact it counts from changed.", "regime, obligation, from, to, waiting_for, why"},
 	{"clock.withdrawn", "A clock no longer applies (its threshold is no longer met).", "regime, obligation, why"},

@@ -71,7 +71,7 @@ var SlashCommands = []SlashCommand{
 	{"update", "/incident update", "post a status update in the channel and the announcement's thread"},
 	{"repost", "/incident repost", "post the card again, after irbot paused publishing here because Slack refused (channel archived, irbot removed)"},
 	{"close", "/incident close [reason]", "close the incident"},
-	{"drill", "/incident drill list|start [SCENARIO [SPEED] [@people…]]|pause|resume|inject [EVENT]|skip [EVENT]|end", "tabletop drills: list the scenarios, start one (a form when no scenario is given), steer it from its channel"},
+	{"drill", "/incident drill list|start [SCENARIO [SPEED] [@people…]]|pause|resume|inject [EVENT]|skip [EVENT]|end|schedule SCENARIO \"CRON\" [TIME_ZONE]|schedule list|schedule delete ID", "tabletop drills: list the scenarios, start one (a form when no scenario is given), steer it from its channel, schedule one on a cron expression (managers are reminded a day ahead)"},
 	{"help", "/incident help", "this text"},
 }
 

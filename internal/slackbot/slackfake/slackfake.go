@@ -400,6 +400,24 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 			c.Members = append(c.Members, u)
 		}
 		return map[string]any{"channel": channelJSON(c)}, ""
+	case "conversations.archive":
+		// As Slack: the channel must exist, not be archived already, and
+		// have the caller as a member; #general cannot be archived.
+		c := s.channel(p["channel"])
+		if c == nil || (c.Private && !slices.Contains(c.Members, BotUserID)) {
+			return nil, "channel_not_found"
+		}
+		if c.Archived {
+			return nil, "already_archived"
+		}
+		if c.Name == "general" {
+			return nil, "cant_archive_general"
+		}
+		if !slices.Contains(c.Members, BotUserID) {
+			return nil, "not_in_channel"
+		}
+		c.Archived = true
+		return map[string]any{}, ""
 	case "conversations.setTopic":
 		c := s.channel(p["channel"])
 		if c == nil {
