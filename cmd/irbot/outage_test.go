@@ -70,6 +70,15 @@ func readyz(t *testing.T, base string) (int, string) {
 	return resp.StatusCode, string(raw)
 }
 
+// awaitReadyz waits until /readyz answers want.
+func awaitReadyz(t *testing.T, base string, want int, within time.Duration, why string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		code, _ := readyz(t, base)
+		return code == want
+	}, within, 100*time.Millisecond, why)
+}
+
 // requireUnavailable checks an answer is the outage answer: 503, a
 // Retry-After, a message naming what is down, and no long wait.
 func requireUnavailable(t *testing.T, what string, a outageAnswer, names string) {
@@ -123,10 +132,7 @@ func TestTemporalFrontendDownAnswers503AndRecoversWithoutRestart(t *testing.T) {
 	require.NoError(t, srv.Stop())
 	running = false
 	down := time.Now()
-	require.Eventually(t, func() bool {
-		code, _ := readyz(t, base)
-		return code == http.StatusServiceUnavailable
-	}, 15*time.Second, 100*time.Millisecond, "/readyz must turn 503 so the load balancer stops sending traffic")
+	awaitReadyz(t, base, http.StatusServiceUnavailable, 15*time.Second, "/readyz must turn 503 so the load balancer stops sending traffic")
 	_, body := readyz(t, base)
 	require.Contains(t, body, "temporal", "/readyz says what is not ready")
 	t.Logf("/readyz answered 503 %s after Temporal stopped", time.Since(down).Round(time.Millisecond))
@@ -157,10 +163,7 @@ func TestTemporalFrontendDownAnswers503AndRecoversWithoutRestart(t *testing.T) {
 	require.NoError(t, err)
 	running = true
 	back := time.Now()
-	require.Eventually(t, func() bool {
-		code, _ := readyz(t, base)
-		return code == http.StatusOK
-	}, 60*time.Second, 200*time.Millisecond, "irbot must be ready again without a restart once Temporal is back")
+	awaitReadyz(t, base, http.StatusOK, 60*time.Second, "irbot must be ready again without a restart once Temporal is back")
 	t.Logf("/readyz answered 200 %s after Temporal came back (down %s in all)", time.Since(back).Round(time.Millisecond), time.Since(down).Round(time.Second))
 
 	// Everything works again: actions, a declare, Slack.
@@ -226,10 +229,7 @@ func TestPostgresDownAnswers503AndLosesNothing(t *testing.T) {
 
 	pg.Stop()
 	down := time.Now()
-	require.Eventually(t, func() bool {
-		code, _ := readyz(t, base)
-		return code == http.StatusServiceUnavailable
-	}, 15*time.Second, 100*time.Millisecond, "/readyz must turn 503 while the database is down")
+	awaitReadyz(t, base, http.StatusServiceUnavailable, 15*time.Second, "/readyz must turn 503 while the database is down")
 	_, body := readyz(t, base)
 	require.Contains(t, body, "store", "/readyz says what is not ready")
 
@@ -252,10 +252,7 @@ func TestPostgresDownAnswers503AndLosesNothing(t *testing.T) {
 	time.Sleep(time.Until(down.Add(20 * time.Second)))
 	pg.Start()
 	back := time.Now()
-	require.Eventually(t, func() bool {
-		code, _ := readyz(t, base)
-		return code == http.StatusOK
-	}, 30*time.Second, 200*time.Millisecond, "irbot must be ready again without a restart once the database is back")
+	awaitReadyz(t, base, http.StatusOK, 30*time.Second, "irbot must be ready again without a restart once the database is back")
 	if act.status != http.StatusOK {
 		// The caller retries with the same request ID, as told.
 		c.act(responderToken, id, map[string]any{"type": "note", "text": "accepted during the outage", "request_id": "pg-outage-note"})

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -80,6 +81,30 @@ func binaries(t *testing.T) string {
 	cmd.Dir = repoRoot
 	run(cmd)
 	return abs
+}
+
+// smallFreePort is a free port below 32768: Temporal's PostgreSQL schema
+// keeps membership ports in a smallint, and the kernel's ephemeral ports
+// (freePort) are often above it ("value 37051 is out of range for type
+// smallint", and the server never joins its own cluster).
+var nextSmallPort = 20000 + os.Getpid()%10000
+
+func smallFreePort(t *testing.T) int {
+	t.Helper()
+	for range 2000 {
+		nextSmallPort++
+		if nextSmallPort >= 32768 {
+			nextSmallPort = 20000
+		}
+		port := nextSmallPort
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err == nil {
+			_ = l.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port below 32768")
+	return 0
 }
 
 // temporalServer is the official server process on pg.
@@ -165,7 +190,7 @@ func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer 
 	ts := &temporalServer{bin: bin}
 	ports := map[string]int{}
 	for _, k := range []string{"frontend", "history", "matching", "worker", "m1", "m2", "m3", "m4"} {
-		ports[k] = freePort(t)
+		ports[k] = smallFreePort(t)
 		cfg = strings.ReplaceAll(cfg, "{{"+k+"}}", strconv.Itoa(ports[k]))
 	}
 	cfg = strings.ReplaceAll(cfg, "{{pg}}", pgPort)
@@ -176,7 +201,7 @@ func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer 
 	t.Cleanup(func() { ts.kill() })
 
 	// Register the namespace irbot uses, once the frontend answers.
-	require.Eventually(t, func() bool {
+	started := assert.Eventually(t, func() bool {
 		nc, err := client.NewNamespaceClient(client.Options{HostPort: ts.frontend})
 		if err != nil {
 			return false
@@ -186,7 +211,15 @@ func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer 
 		defer cancel()
 		err = nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{Namespace: "default", WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
 		return err == nil || strings.Contains(err.Error(), "already")
-	}, 90*time.Second, time.Second, "the Temporal server must start and take the namespace")
+	}, 90*time.Second, time.Second)
+	if !started {
+		// Say why: the server's own log is in a temp dir removed at the end.
+		raw, _ := os.ReadFile(ts.config + ".log")
+		if len(raw) > 4000 {
+			raw = raw[len(raw)-4000:]
+		}
+		t.Fatalf("the Temporal server must start and take the namespace; its log ends with:\n%s", raw)
+	}
 	return ts
 }
 
