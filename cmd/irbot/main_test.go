@@ -78,6 +78,14 @@ func startMainEnv(t *testing.T, dataDir string, extra map[string]string) *Main {
 // and returns it with what it printed at start.
 func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main, string) {
 	t.Helper()
+	return startMainLogging(t, dataDir, extra, nil)
+}
+
+// startMainLogging is startMainWith with every log line of the process (its
+// logger at IRBOT_LOG_LEVEL and the embedded Temporal server's) written to
+// logs; nil logs warnings to standard error.
+func startMainLogging(t *testing.T, dataDir string, extra map[string]string, logs io.Writer) (*Main, string) {
+	t.Helper()
 	env := map[string]string{
 		"IRBOT_DATA_DIR":      dataDir,
 		"IRBOT_HTTP_ADDR":     "127.0.0.1:0",
@@ -93,6 +101,12 @@ func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main
 	require.NoError(t, err)
 	var out bytes.Buffer
 	m := &Main{Config: cfg, Out: &out, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if logs != nil {
+		var level slog.Level
+		require.NoError(t, level.UnmarshalText([]byte(cfg.LogLevel)))
+		m.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
+		m.TemporalLog = logs
+	}
 	require.NoError(t, m.Run(t.Context()))
 	require.Contains(t, out.String(), "ready in")
 	require.Eventually(t, func() bool {
