@@ -60,6 +60,18 @@ vulndb() {
 	echo "$dir"
 }
 
+# vulncheck runs govulncheck built once into the Go build cache: `go run`
+# turns every non-zero exit into 1, and exit 3 ("vulnerable code found")
+# must be told apart from govulncheck failing.
+vulncheck() {
+	local bin
+	bin="$(go env GOCACHE)/irbot-govulncheck-$VULN_VERSION"
+	if [ ! -x "$bin/govulncheck" ]; then
+		GOBIN=$bin go install "golang.org/x/vuln/cmd/govulncheck@$VULN_VERSION" >&2
+	fi
+	"$bin/govulncheck" "$@"
+}
+
 govulncheck() {
 	local db
 	db=$(vulndb)
@@ -71,7 +83,7 @@ govulncheck() {
 	# minutes) could only confirm it. If one is, the symbol level decides
 	# whether irbot calls the vulnerable code, as before.
 	local out rc=0
-	out=$(go run "golang.org/x/vuln/cmd/govulncheck@$VULN_VERSION" -db "file://$db" -scan package ./... 2>&1) || rc=$?
+	out=$(vulncheck -db "file://$db" -scan package ./... 2>&1) || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "$out"
 		return 0
@@ -83,7 +95,7 @@ govulncheck() {
 	if grep -q '^  Module: ' <<<"$out"; then
 		echo "govulncheck: a package irbot imports has a known vulnerability; checking whether irbot calls it (symbol level)"
 		rc=0
-		out=$(go run "golang.org/x/vuln/cmd/govulncheck@$VULN_VERSION" -db "file://$db" ./... 2>&1) || rc=$?
+		out=$(vulncheck -db "file://$db" ./... 2>&1) || rc=$?
 		echo "$out"
 		[ "$rc" -eq 0 ] && return 0
 		[ "$rc" -ne 3 ] && return "$rc"
