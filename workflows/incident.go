@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -283,7 +284,7 @@ func (inc *incident) flush(ctx workflow.Context) error {
 			// The last queued entry carries the state after it: the store's
 			// snapshot. The input is encoded now, so later changes to the
 			// state do not leak into it.
-			st := inc.state
+			st := inc.snapshotState()
 			p.record.State = &st
 		}
 		if err := workflow.ExecuteActivity(actx, RecordActivityName, p.record).Get(ctx, nil); err != nil {
@@ -352,7 +353,7 @@ func (inc *incident) publisher(ctx workflow.Context) {
 		want := inc.written
 		inc.publishing = true
 		var refs SlackRefs
-		err := workflow.ExecuteActivity(pctx, PublishActivityName, PublishInput{State: inc.state}).Get(ctx, &refs)
+		err := workflow.ExecuteActivity(pctx, PublishActivityName, PublishInput{State: inc.publishState()}).Get(ctx, &refs)
 		inc.publishing = false
 		inc.published = want
 		if err != nil {
@@ -463,6 +464,34 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 func (inc *incident) updateResult() IncidentState {
 	st := inc.state
 	st.Summary = ""
+	return st
+}
+
+// Every activity input is kept in the workflow history, and the record and
+// publish activities run on every change: with the whole summary (up to
+// MaxSummary characters) in each, a one-line note on an incident with a
+// large summary added hundreds of KB. They carry what they need instead.
+
+// snapshotState is the state the store snapshots with a timeline entry:
+// without the summary, which the declaration's entry already holds (the
+// service puts it back when it reads an archived state).
+func (inc *incident) snapshotState() IncidentState {
+	st := inc.state
+	st.Summary = ""
+	return st
+}
+
+// PublishSummaryMax is as much of the summary as the card shows (a Block
+// Kit section's text), the most the publish activity is given.
+const PublishSummaryMax = 3000
+
+// publishState is the state the card is drawn from, its summary cut to
+// what the card can show.
+func (inc *incident) publishState() IncidentState {
+	st := inc.state
+	if utf8.RuneCountInString(st.Summary) > PublishSummaryMax {
+		st.Summary = string([]rune(st.Summary)[:PublishSummaryMax])
+	}
 	return st
 }
 

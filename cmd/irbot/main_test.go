@@ -78,12 +78,25 @@ func startMainEnv(t *testing.T, dataDir string, extra map[string]string) *Main {
 // and returns it with what it printed at start.
 func startMainWith(t *testing.T, dataDir string, extra map[string]string) (*Main, string) {
 	t.Helper()
-	return startMainHook(t, dataDir, extra, nil)
+	return startMainFull(t, dataDir, extra, nil, nil)
 }
 
 // startMainHook is startMainWith with hook run on the Main before it
 // starts (e.g. to give it other playbooks).
 func startMainHook(t *testing.T, dataDir string, extra map[string]string, hook func(*Main)) (*Main, string) {
+	t.Helper()
+	return startMainFull(t, dataDir, extra, hook, nil)
+}
+
+// startMainLogging is startMainWith with every log line of the process (its
+// logger at IRBOT_LOG_LEVEL and the embedded Temporal server's) written to
+// logs; nil logs warnings to standard error.
+func startMainLogging(t *testing.T, dataDir string, extra map[string]string, logs io.Writer) (*Main, string) {
+	t.Helper()
+	return startMainFull(t, dataDir, extra, nil, logs)
+}
+
+func startMainFull(t *testing.T, dataDir string, extra map[string]string, hook func(*Main), logs io.Writer) (*Main, string) {
 	t.Helper()
 	env := map[string]string{
 		"IRBOT_DATA_DIR":      dataDir,
@@ -100,6 +113,12 @@ func startMainHook(t *testing.T, dataDir string, extra map[string]string, hook f
 	require.NoError(t, err)
 	var out bytes.Buffer
 	m := &Main{Config: cfg, Out: &out, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if logs != nil {
+		var level slog.Level
+		require.NoError(t, level.UnmarshalText([]byte(cfg.LogLevel)))
+		m.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
+		m.TemporalLog = logs
+	}
 	if hook != nil {
 		hook(m)
 	}

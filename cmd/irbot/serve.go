@@ -41,6 +41,9 @@ type Main struct {
 	Logger *slog.Logger
 	// Out receives the few start-up lines that say where everything is.
 	Out io.Writer
+	// TemporalLog receives the embedded Temporal server's log lines (nil:
+	// standard error), so a test reads every line the process logs.
+	TemporalLog io.Writer
 
 	temporal  *embedtemporal.Server
 	client    client.Client
@@ -105,6 +108,7 @@ func (m *Main) Run(ctx context.Context) error {
 			Retention:     cfg.Retention,
 			LogLevel:      cfg.TemporalLogLevel,
 			HistoryEvents: cfg.TemporalHistory,
+			LogOutput:     m.TemporalLog,
 		})
 		if err != nil {
 			return err

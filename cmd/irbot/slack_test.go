@@ -41,28 +41,46 @@ func startSlackMain(t *testing.T, fake *slackfake.Server) *Main {
 }
 
 type slackClient struct {
-	t    *testing.T
-	base string
-	n    int
+	t      *testing.T
+	base   string
+	n      int
+	secret string // the signing secret; empty: slackSecret
 }
 
 // post sends a Slack-signed request and checks it is acknowledged in time.
 func (c *slackClient) post(path, body string) string {
 	c.t.Helper()
+	start := time.Now()
+	code, raw := c.send(path, body)
+	require.Equal(c.t, http.StatusOK, code, "%s: %s", path, raw)
+	require.Less(c.t, time.Since(start), 3*time.Second, "Slack gives up after 3 s")
+	return raw
+}
+
+// status sends a signed request and returns only the answer's status.
+func (c *slackClient) status(path, body string) int {
+	c.t.Helper()
+	code, _ := c.send(path, body)
+	return code
+}
+
+func (c *slackClient) send(path, body string) (int, string) {
+	c.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
 	require.NoError(c.t, err)
+	secret := c.secret
+	if secret == "" {
+		secret = slackSecret
+	}
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", slackbot.Sign(slackSecret, ts, []byte(body)))
-	start := time.Now()
+	req.Header.Set("X-Slack-Signature", slackbot.Sign(secret, ts, []byte(body)))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(c.t, err)
 	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
-	require.Equal(c.t, http.StatusOK, resp.StatusCode, "%s: %s", path, raw)
-	require.Less(c.t, time.Since(start), 3*time.Second, "Slack gives up after 3 s")
-	return string(raw)
+	return resp.StatusCode, string(raw)
 }
 
 func (c *slackClient) command(user, channel, text, responseURL string) string {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -57,6 +59,9 @@ type Config struct {
 	// continue-as-new (Temporal's default 4096 when 0); lower it to exercise
 	// continue-as-new without thousands of actions.
 	HistoryEvents int
+	// LogOutput receives the server's log lines (JSON, one a line); nil
+	// means standard error. Tests capture them to scan for leaks.
+	LogOutput io.Writer
 }
 
 // Server is a running embedded Temporal server.
@@ -174,7 +179,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	zcfg.Level = level
 	zcfg.Sampling = nil
 	zcfg.DisableStacktrace = true
-	zl, err := zcfg.Build()
+	var zopts []zap.Option
+	if cfg.LogOutput != nil {
+		out := zapcore.AddSync(cfg.LogOutput)
+		zopts = append(zopts, zap.WrapCore(func(zapcore.Core) zapcore.Core {
+			return zapcore.NewCore(zapcore.NewJSONEncoder(zcfg.EncoderConfig), out, level)
+		}))
+	}
+	zl, err := zcfg.Build(zopts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded temporal: logger: %w", err)
 	}

@@ -59,7 +59,36 @@ func (s *Service) archivedState(ctx context.Context, id string) (*workflows.Inci
 		return nil, false, fmt.Errorf("snapshot of %s: %w", id, err)
 	}
 	st.Archived = true
+	if st.Summary == "" {
+		// Snapshots leave the summary out (it would be copied into every
+		// one): it is in the declaration, the incident's first entry.
+		if st.Summary, err = s.declaredSummary(ctx, id); err != nil {
+			return nil, false, err
+		}
+	}
 	return &st, true, nil
+}
+
+// declaredSummary is the summary the incident was declared with, from its
+// incident.declared entry ("" when there is none).
+func (s *Service) declaredSummary(ctx context.Context, id string) (string, error) {
+	events, err := s.Store.Events(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events {
+		if e.Kind != "incident.declared" {
+			continue
+		}
+		var d struct {
+			Summary string `json:"summary"`
+		}
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return "", fmt.Errorf("declaration of %s: %w", id, err)
+		}
+		return d.Summary, nil
+	}
+	return "", nil
 }
 
 // archivedNotice is a notice as the store keeps it: its summary from the

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -195,6 +196,7 @@ func (s *sqlStore) MarkCampaignResult(ctx context.Context, campaignID, email, st
 	default:
 		return invalid("campaign recipient status %q", status)
 	}
+	errText = redactAddresses(errText)
 	if err := checkText("campaign recipient error", errText, false); err != nil {
 		return err
 	}
@@ -316,4 +318,14 @@ func (s *sqlStore) openRecipient(ctx context.Context, r *CampaignRecipient, seal
 	}
 	r.Email, r.Name = sr.Email, sr.Name
 	return nil
+}
+
+// emailLike matches what an SMTP server quotes of a recipient.
+var emailLike = regexp.MustCompile(`[^\s<>"'(),;:@]+@[^\s<>"'(),;:@]+`)
+
+// redactAddresses replaces every address in an SMTP error text with
+// "<address>": servers quote the recipient they refuse, and the error
+// column is kept in clear (the recipient's address and name are sealed).
+func redactAddresses(s string) string {
+	return emailLike.ReplaceAllString(s, "address")
 }

@@ -44,7 +44,11 @@ func TestCampaignRecipientsResumeWithoutSkippingOrRepeating(t *testing.T) {
 		require.Equal(t, "<b@x>", next[0].MessageID)
 
 		require.NoError(t, st.MarkCampaignSending(ctx, "C1", "bob@example.com", "<b@x>"))
-		require.NoError(t, st.MarkCampaignResult(ctx, "C1", "bob@example.com", RecipientFailed, 550, "mailbox unknown", nil))
+		require.NoError(t, st.MarkCampaignResult(ctx, "C1", "bob@example.com", RecipientFailed, 550, "5.1.1 <Bob@Example.com>: mailbox unknown", nil))
+		failed, err := st.CampaignRecipients(ctx, "C1")
+		require.NoError(t, err)
+		require.Equal(t, "5.1.1 <address>: mailbox unknown", failed[1].LastError,
+			"the error column is in clear: the address a server quotes is not kept in it")
 		require.NoError(t, st.MarkCampaignSending(ctx, "C1", "cy@example.com", "<c@x>"))
 		require.NoError(t, st.MarkCampaignResult(ctx, "C1", "cy@example.com", RecipientPending, 451, "try later", nil))
 		require.Error(t, st.MarkCampaignSending(ctx, "C1", "ann@example.com", "<a@x>"), "a sent person is never handed to SMTP again")

@@ -61,7 +61,7 @@ func DeclareModal(now time.Time, regimes []string, metadata string) goslack.Moda
 			plain("Private is the default: a suspected breach is need-to-know", MaxOptionText)))
 
 	blocks := []goslack.Block{
-		input(BlockTitle, "Title", title, false, ""),
+		input(BlockTitle, "Title", title, false, "Shown in the announcement channel, on the card and in every list, and stored unencrypted: name the incident, never a person. People affected go in facts, which are encrypted."),
 		input(BlockSummary, "What happened", summary, true, ""),
 		input(BlockSeverity, "Severity", sev, false, ""),
 		input(BlockAwareAt, "When did we become aware?", aware, false, "It starts the regulatory clocks; now unless you know better."),
