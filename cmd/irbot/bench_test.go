@@ -17,6 +17,7 @@ import (
 // measures, and a figure or the reason there is none. Absolute times are not
 // checked: this machine is shared.
 func TestBenchReportsEveryRow(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	if testing.Short() {
 		t.Skip("starts the whole stack")
 	}

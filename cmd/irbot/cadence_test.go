@@ -18,6 +18,7 @@ import (
 // durable timers; it then closes. Its history (the nudges fired) is
 // recorded for the replay test.
 func TestStatusUpdateNudgesOnTheRealServer(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	short := func(id string) (*playbooks.Playbook, bool) {
 		pb, ok := playbooks.EmbeddedPlaybook(id)
 		if ok {

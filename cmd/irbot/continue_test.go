@@ -53,6 +53,7 @@ func incidentRuns(t *testing.T, c client.Client, id string) []string {
 // notice lands once in the register against its clock, the clocks carry over
 // unchanged and still take signals, and the chain verifies.
 func TestLongIncidentContinuesAsNewWithNothingLost(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	if testing.Short() {
 		t.Skip("hundreds of actions: minutes")
 	}

@@ -18,6 +18,7 @@ import (
 // never enters the notification register or the breach register, and the
 // daily digest leaves it out while it is open.
 func TestDrillIsolationEndToEnd(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	smtp := smtptest.Start(t)
 	env := smtpEnv(smtp)
 	env["IRBOT_DRILL_MAIL_SINK"] = "drill-sink@example.com"

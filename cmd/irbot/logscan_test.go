@@ -61,6 +61,7 @@ const (
 // of a recipient, a customer or a fact, no name or phone set as a fact, and
 // no line of the notice's text.
 func TestLogsCarryNoSecretsOrPersonalData(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	smtp := smtptest.Start(t, smtptest.WithAuth(scanSMTPUser, scanSMTPPass))
 	smtp.ReplyRcptWith(451) // a temporary refusal: the error path logs too
 	fake := slackfake.New()

@@ -220,6 +220,7 @@ func TestNoticeGDPRArt33ArrivesFromTheApprovedDraft(t *testing.T) {
 // 250 delivers once; 550 stops at once, asks a person, and leaves the clock
 // escalating.
 func TestNoticeRetriesTemporaryRepliesAndStopsOnPermanentOnes(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	smtp := smtptest.Start(t)
 	m := startMainEnv(t, filepath.Join(t.TempDir(), "data"), smtpEnv(smtp))
 	t.Cleanup(func() { _ = m.Close() })
@@ -339,6 +340,7 @@ func customerNotice(t *testing.T, e noticeEnv) string {
 // TestNoticeCampaignOf1000InterruptedAndResumedDeliversEachOnce stops the whole
 // server in the middle of a 1,000-person campaign and starts it again.
 func TestNoticeCampaignOf1000InterruptedAndResumedDeliversEachOnce(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	smtp := smtptest.Start(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
 	m := startMainEnv(t, dataDir, smtpEnv(smtp))

@@ -97,6 +97,7 @@ func requireUnavailable(t *testing.T, what string, a outageAnswer, names string)
 // repeated, and that promise holds: it never runs. Temporal is then started
 // again on the same port and file; irbot serves again without a restart.
 func TestTemporalFrontendDownAnswers503AndRecoversWithoutRestart(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	dbFile := filepath.Join(t.TempDir(), "temporal", "temporal.db")
 	// The server's own logs of its lost connections are noise here.
 	srv, err := embedtemporal.Start(t.Context(), embedtemporal.Config{DatabaseFile: dbFile, LogLevel: "fatal"})
@@ -214,6 +215,7 @@ func timelineTexts(c apiClient, id string) []string {
 // waits in its retrying timeline activity, and once PostgreSQL is back that
 // entry is written once and the chain verifies. No restart of irbot.
 func TestPostgresDownAnswers503AndLosesNothing(t *testing.T) {
+	t.Parallel() // waits on real timers or an outage; see TestMain
 	pg := pgtest.Start(t, "irbot")
 	m, _ := startMainWith(t, filepath.Join(t.TempDir(), "data"), map[string]string{"IRBOT_DATABASE_URL": pg.URL("irbot")})
 	t.Cleanup(func() { _ = m.Close() })

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"testing"
+)
+
+// TestMain runs this package's long end-to-end tests side by side. Each
+// starts irbot on its own embedded Temporal server, data directory and
+// ports, and the slow ones spend most of their time waiting on real timers
+// (a cadence minute, retry back-off, a 30-second outage), not on the CPU;
+// one after another they would pass go test's default 10-minute limit for
+// a package. Those tests call t.Parallel; -parallel defaults to GOMAXPROCS
+// (2 on the CI machine), which would still run them mostly in sequence, so
+// unless -parallel is given this package allows 4 at once.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", "4")
+	}
+	os.Exit(m.Run())
+}
