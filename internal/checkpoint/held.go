@@ -109,16 +109,12 @@ func Trust(c store.Checkpoint, publicKey string) error {
 // only asks whether the chain is the one the checkpoint saw. A checkpoint
 // that holds no head for the incident is an error: it cannot vouch.
 func CheckChain(c store.Checkpoint, incidentID string, events []store.Event) error {
-	covers, err := c.Covers(incidentID)
+	p, covered, err := c.HeadProblem(incidentID, len(events), func(seq int64) string { return events[seq-1].Hash })
 	if err != nil {
 		return fmt.Errorf("checkpoint %d: %w", c.ID, err)
 	}
-	if !covers {
+	if !covered {
 		return fmt.Errorf("checkpoint %d (signed %s) holds no head for %s: it was signed before the incident had events, so it cannot vouch for it; use a later checkpoint", c.ID, c.At.UTC().Format(time.RFC3339), incidentID)
-	}
-	p, err := c.HeadProblem(incidentID, len(events), func(seq int64) string { return events[seq-1].Hash })
-	if err != nil {
-		return fmt.Errorf("checkpoint %d: %w", c.ID, err)
 	}
 	if p != "" {
 		return errors.New(p)

@@ -147,7 +147,7 @@ func (s *sqlStore) verifyCheckpoint(ctx context.Context, q querier, incidentID s
 	if err := c.CheckSignature(); err != nil {
 		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d cannot be trusted: %v", c.ID, err)}}, nil
 	}
-	p, err := c.HeadProblem(incidentID, len(events), func(seq int64) string { return events[seq-1].Hash })
+	p, _, err := c.HeadProblem(incidentID, len(events), func(seq int64) string { return events[seq-1].Hash })
 	if err != nil {
 		return []VerifyItem{{Item: item, Reason: fmt.Sprintf("checkpoint %d cannot be read: %v", c.ID, err)}}, nil
 	}
@@ -155,20 +155,6 @@ func (s *sqlStore) verifyCheckpoint(ctx context.Context, q querier, incidentID s
 		return []VerifyItem{{Item: item, Reason: p}}, nil
 	}
 	return nil, nil
-}
-
-// Covers reports whether the checkpoint holds a head for the incident.
-func (c Checkpoint) Covers(incidentID string) (bool, error) {
-	body, err := c.ReadBody()
-	if err != nil {
-		return false, err
-	}
-	for _, h := range body.Heads {
-		if h.IncidentID == incidentID {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // ReadBody decodes the signed body.
@@ -186,13 +172,14 @@ func (c Checkpoint) ReadBody() (CheckpointBody, error) {
 // HeadProblem checks an incident's chain of count events (hashAt gives
 // event seq's hash) against the head this checkpoint saw for it: the event
 // at that seq must still exist and still have that hash. It answers ""
-// when the chain matches or the checkpoint holds no head for the incident
-// (see Covers). The one rule for the store's verify and for checks made
-// away from the server (irbot verify --checkpoint).
-func (c Checkpoint) HeadProblem(incidentID string, count int, hashAt func(seq int64) string) (string, error) {
+// when the chain matches; covered is false when the checkpoint holds no
+// head for the incident (so it vouches for nothing). The one rule for the
+// store's verify and for checks made away from the server (irbot verify
+// --checkpoint).
+func (c Checkpoint) HeadProblem(incidentID string, count int, hashAt func(seq int64) string) (problem string, covered bool, err error) {
 	body, err := c.ReadBody()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	for _, h := range body.Heads {
 		if h.IncidentID != incidentID {
@@ -200,12 +187,13 @@ func (c Checkpoint) HeadProblem(incidentID string, count int, hashAt func(seq in
 		}
 		switch {
 		case h.Seq < 1:
-			return fmt.Sprintf("checkpoint %d holds seq %d for %s, which no chain has", c.ID, h.Seq, incidentID), nil
+			return fmt.Sprintf("checkpoint %d holds seq %d for %s, which no chain has", c.ID, h.Seq, incidentID), true, nil
 		case int64(count) < h.Seq:
-			return fmt.Sprintf("checkpoint %d (signed %s) saw %d events; %d remain: events were deleted", c.ID, body.At, h.Seq, count), nil
+			return fmt.Sprintf("checkpoint %d (signed %s) saw %d events; %d remain: events were deleted", c.ID, body.At, h.Seq, count), true, nil
 		case hashAt(h.Seq) != h.Hash:
-			return fmt.Sprintf("event %d is not the event checkpoint %d (signed %s) saw: the chain was rewritten", h.Seq, c.ID, body.At), nil
+			return fmt.Sprintf("event %d is not the event checkpoint %d (signed %s) saw: the chain was rewritten", h.Seq, c.ID, body.At), true, nil
 		}
+		return "", true, nil
 	}
-	return "", nil
+	return "", false, nil
 }
