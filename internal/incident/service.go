@@ -21,6 +21,7 @@ import (
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -433,12 +434,7 @@ func needAnyRole(a workflows.Actor) error {
 }
 
 func hasRole(a workflows.Actor, roles ...string) bool {
-	for _, r := range roles {
-		if slices.Contains(a.Roles, r) {
-			return true
-		}
-	}
-	return false
+	return policy.HoldsAny(a.Roles, roles)
 }
 
 // checkID refuses anything that cannot be an incident ID before it reaches

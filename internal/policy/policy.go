@@ -63,12 +63,13 @@ var RegisterReaders = []string{Compliance, DPO, Legal, Manager, Commander, Admin
 // Allowed reports whether any of roles may take action. Unknown actions are
 // denied.
 func Allowed(action string, roles []string) bool {
-	for _, r := range Actions[action] {
-		if slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+	return HoldsAny(roles, Actions[action])
+}
+
+// HoldsAny reports whether roles include any of allowed: the one "may
+// this person" test behind every list above.
+func HoldsAny(roles, allowed []string) bool {
+	return slices.ContainsFunc(allowed, func(r string) bool { return slices.Contains(roles, r) })
 }
 
 // Effective returns a person's roles in an incident: the roles the users
@@ -107,12 +108,7 @@ var DrillRoles = []string{Manager, Admin}
 
 // MayRunDrills reports whether roles may start, steer or schedule a drill.
 func MayRunDrills(roles []string) bool {
-	for _, r := range DrillRoles {
-		if slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+	return HoldsAny(roles, DrillRoles)
 }
 
 // PayloadReaders may use the payload codec endpoint (the Temporal UI's and
@@ -123,12 +119,7 @@ var PayloadReaders = []string{Compliance, Admin}
 
 // MayDecodePayloads reports whether roles include a PayloadReaders role.
 func MayDecodePayloads(roles []string) bool {
-	for _, r := range PayloadReaders {
-		if slices.Contains(roles, r) {
-			return true
-		}
-	}
-	return false
+	return HoldsAny(roles, PayloadReaders)
 }
 
 // actionNotes narrow an action beyond its roles; the README's role table
