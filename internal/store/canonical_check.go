@@ -49,17 +49,8 @@ func (c *canonChecker) value(depth int) bool {
 			if !c.value(depth + 1) {
 				return false
 			}
-			if c.i >= len(c.b) {
-				return false
-			}
-			switch c.b[c.i] {
-			case ',':
-				c.i++
-			case ']':
-				c.i++
-				return true
-			default:
-				return false
+			if done, ok := c.next(']'); done || !ok {
+				return ok
 			}
 		}
 	case ch == '"':
@@ -124,19 +115,27 @@ func (c *canonChecker) object(depth int) bool {
 		if !c.value(depth + 1) {
 			return false
 		}
-		if c.i >= len(c.b) {
-			return false
-		}
-		switch c.b[c.i] {
-		case ',':
-			c.i++
-		case '}':
-			c.i++
-			return true
-		default:
-			return false
+		if done, ok := c.next('}'); done || !ok {
+			return ok
 		}
 	}
+}
+
+// next steps over what follows a member of an array or object: a comma
+// (more to come) or its closing byte (done). ok is false for anything else.
+func (c *canonChecker) next(closing byte) (done, ok bool) {
+	if c.i >= len(c.b) {
+		return false, false
+	}
+	switch c.b[c.i] {
+	case ',':
+		c.i++
+		return false, true
+	case closing:
+		c.i++
+		return true, true
+	}
+	return false, false
 }
 
 // str checks a string written as writeString writes it: valid UTF-8,
