@@ -30,6 +30,10 @@ type publishState struct {
 	names map[string]string
 	// threads are the clock alert threads, by "incident|regime/obligation".
 	threads map[string]string
+	// instructed are when a new commander was sent their instructions, by
+	// "incident|user": the welcome Slack's member_joined_channel triggers
+	// right after irbot invites them would say the same again.
+	instructed map[string]time.Time
 }
 
 func (s *publishState) thread(key string) string {
@@ -60,7 +64,7 @@ type published struct {
 }
 
 func newPublishState() *publishState {
-	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}}
+	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}, instructed: map[string]time.Time{}}
 }
 
 func (s *publishState) lock(id string) func() {
@@ -120,6 +124,23 @@ func (s *publishState) firstDM(key string, now time.Time) bool {
 	}
 	s.dmed[key] = now
 	return true
+}
+
+// setInstructed notes that user was just sent incident id's commander
+// instructions.
+func (s *publishState) setInstructed(id, user string, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.instructed[id+"|"+user] = now
+}
+
+// instructedSince reports whether user was sent incident id's commander
+// instructions after t.
+func (s *publishState) instructedSince(id, user string, t time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.instructed[id+"|"+user]
+	return ok && at.After(t)
 }
 
 // Publish implements activities.Publisher: the first call creates the

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -57,6 +58,11 @@ func (b *Bot) onResumeEvent(raw json.RawMessage) bool {
 	return true
 }
 
+// welcomeOverlap is how long after a new commander's instructions their
+// joining the channel is taken as the same hand-over (Slack sends
+// member_joined_channel within seconds of the invite).
+const welcomeOverlap = 10 * time.Minute
+
 // welcome tells a person who joined an incident channel, privately, what
 // the incident is, where its card is, and what their roles ask of them.
 func (b *Bot) welcome(ctx context.Context, channel, user string) {
@@ -69,6 +75,11 @@ func (b *Bot) welcome(ctx context.Context, channel, user string) {
 	}
 	st, err := b.svc.Get(ctx, SystemActor, id)
 	if err != nil || st.Status == workflows.StatusClosed {
+		return
+	}
+	if b.published.instructedSince(id, user, b.now().Add(-welcomeOverlap)) {
+		// A commander handed the incident, and invited by irbot for it,
+		// has just had their instructions: the welcome would repeat them.
 		return
 	}
 	link := ""

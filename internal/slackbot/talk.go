@@ -39,6 +39,8 @@ func (b *Bot) talk(ctx context.Context, st workflows.IncidentState, p *published
 		text := fmt.Sprintf("You are now the incident commander of *%s* (<#%s>). %s", st.ID, p.channelID, tpl.CommanderInstructions)
 		if err := b.api.PostEphemeral(ctx, p.channelID, c, slack.MsgOptionText(text, false)); err != nil {
 			b.log.Warn("slack commander instructions failed", "incident", st.ID, "code", ErrCode(err))
+		} else {
+			b.published.setInstructed(st.ID, c, b.now())
 		}
 	}
 }

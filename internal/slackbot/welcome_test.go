@@ -65,3 +65,38 @@ func TestNewcomerToAnIncidentChannelIsToldPrivately(t *testing.T) {
 	require.Contains(t, got["U0000000007"], "You hold no role in it yet")
 	require.Len(t, h.slack.OKCalls("chat.getPermalink"), 3)
 }
+
+// TestHandedOverCommanderIsNotWelcomedTwice: a commander handed the incident
+// gets their instructions privately when the card changes; Slack then sends
+// member_joined_channel for irbot's invite, and the welcome must not say it
+// all again. Someone else joining at the same time is still welcomed.
+func TestHandedOverCommanderIsNotWelcomedTwice(t *testing.T) {
+	h := newHarness(t, nil)
+	st, err := h.svc.Declare(t.Context(), workflows.Actor{ID: "U0000000003", Name: "Rae", Roles: []string{"responder"}}, incidentReq("Customer DB exposed"))
+	require.NoError(t, err)
+	refs, err := h.bot.Publish(t.Context(), workflows.PublishInput{State: *st})
+	require.NoError(t, err)
+	st.Slack = &refs
+	next := *st
+	next.Roles = []workflows.RoleAssignment{{Role: "commander", User: "U0000000005"}}
+	_, err = h.bot.Publish(t.Context(), workflows.PublishInput{State: next})
+	require.NoError(t, err)
+	instructions := len(h.slack.Ephemerals())
+	require.Equal(t, 1, instructions, "the new commander's instructions")
+
+	for i, user := range []string{"U0000000005", "U0000000007"} {
+		code, _, _ := signedPost(t, h.base+"/slack/events", testSecret, time.Now(),
+			eventBody("Ev-h"+string(rune('0'+i)), map[string]any{"type": "member_joined_channel", "user": user, "channel": refs.ChannelID,
+				"channel_type": "G", "team": "T0000001", "inviter": slackfake.BotUserID}),
+			map[string]string{"Content-Type": "application/json"})
+		require.Equal(t, http.StatusOK, code)
+	}
+	require.Eventually(t, func() bool { return len(h.slack.Ephemerals()) > instructions }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, h.bot.Close())
+	var to []string
+	for _, e := range h.slack.Ephemerals()[instructions:] {
+		to = append(to, e.User)
+		require.Contains(t, e.Text, "Welcome to *"+st.ID+"*")
+	}
+	require.Equal(t, []string{"U0000000007"}, to, "only the person who had no instructions is welcomed")
+}
