@@ -32,7 +32,7 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
 	}
 	to := reply{responseURL: cmd.ResponseURL, channelID: cmd.ChannelID, userID: cmd.UserID}
-	if c.Name != "help" && c.Name != "list" && b.outage != nil && b.outage.TemporalDown() {
+	if c.Name != "help" && c.Name != "list" && b.svc.TemporalDown() {
 		// Every other command needs the workflow engine: say so now rather
 		// than after a timeout, and run nothing.
 		b.seen.forget(key)
@@ -237,60 +237,12 @@ func ruleRefusal(err error) bool {
 	return false
 }
 
-// recordDenial puts a refused action on the timeline: through the service
-// when it offers it, else as a note written by irbot.
+// recordDenial puts a refused action on the timeline through the service
+// (one action.denied event).
 func (b *Bot) recordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) {
-	if b.denials != nil {
-		if rerr := b.denials.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
-			b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
-		}
-		return
+	if rerr := b.svc.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
+		b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
 	}
-	note := workflows.Action{
-		Type:      workflows.ActionNote,
-		Text:      fmt.Sprintf("Refused from Slack: %s asked to %s; reason: %s", actorLabel(actor), describe(a), reason),
-		Source:    "slack",
-		RequestID: "denied:" + a.RequestID,
-	}
-	if _, rerr := b.svc.Act(ctx, SystemActor, incidentID, note); rerr != nil {
-		b.log.Warn("could not record a refused action", "incident", incidentID, "code", apperr.CodeOf(rerr))
-	}
-}
-
-func actorLabel(a workflows.Actor) string {
-	if a.Name != "" {
-		return a.Name + " (" + a.ID + ")"
-	}
-	return a.ID
-}
-
-// describe names an action for the timeline without its free text (a note
-// may hold personal data; the refused note itself is not copied).
-func describe(a workflows.Action) string {
-	switch a.Type {
-	case workflows.ActionCompleteTask:
-		return "complete task " + a.Task
-	case workflows.ActionApprove:
-		return "approve gate " + a.Gate
-	case workflows.ActionAssignRole:
-		return "assign role " + a.Role + " to " + a.User
-	case workflows.ActionSetSeverity:
-		return "set severity " + a.Severity
-	case workflows.ActionSetFact:
-		return "set fact " + a.Name
-	case workflows.ActionNote:
-		return "add a note"
-	case workflows.ActionClose:
-		return "close the incident"
-	case workflows.ActionRecordNotification:
-		return "record the notification for " + a.Regime + "/" + a.Obligation
-	case workflows.ActionDecideNotToNotify:
-		return "decide not to notify for " + a.Regime + "/" + a.Obligation
-	}
-	if nt, ok := strings.CutPrefix(a.Type, "notice_"); ok {
-		return nt + " notice " + a.Name
-	}
-	return a.Type
 }
 
 // userMessage is what a person sees for err: a domain error's own message,
