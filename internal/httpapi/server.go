@@ -1,6 +1,7 @@
-// Package httpapi serves irbot's JSON API, health endpoints and (later) the
-// console. Handlers only translate HTTP to calls on the incident service;
-// every rule lives in the service and the workflow.
+// Package httpapi serves irbot's JSON API (described in openapi.json) and
+// the health endpoints, and mounts the Slack endpoints and the console
+// (internal/console) on the same mux. Handlers only translate HTTP to calls
+// on the incident service; every rule lives in the service and the workflow.
 package httpapi
 
 import (
