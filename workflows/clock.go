@@ -277,10 +277,7 @@ func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 		}
 	}
 	left := c.p.DueAt.Sub(at).Round(time.Minute)
-	leftText := "due in " + left.String()
-	if left <= 0 {
-		leftText = "overdue by " + (-left).String()
-	}
+	leftText := dueText(left, left <= 0)
 	notify := c.in.Policy.EscalateTo
 	if len(notify) == 0 {
 		notify = DefaultEscalateTo
@@ -310,4 +307,13 @@ func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 		alert.LateBy = late
 	}
 	return workflow.ExecuteActivity(actx, ClockAlertActivityName, alert).Get(ctx, nil)
+}
+
+// dueText is the time left of an alert ("due in 2h0m0s"), or how late it is
+// ("overdue by 15m0s") when overdue; left is negative or zero then.
+func dueText(left time.Duration, overdue bool) string {
+	if overdue {
+		return "overdue by " + (-left).String()
+	}
+	return "due in " + left.String()
 }

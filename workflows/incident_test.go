@@ -243,7 +243,7 @@ func TestValidatorsRejectWithAReasonAndLeaveNoTrace(t *testing.T) {
 		{"unknown fact", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "mood", Value: json.RawMessage(`"tense"`)}, `unknown fact "mood"`},
 		{"malformed time fact", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "aware_at", Value: json.RawMessage(`"yesterday"`)}, "not an RFC 3339 time"},
 		{"malformed affected", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "affected", Value: json.RawMessage(`{"California": 3}`)}, "use the ISO 3166 code US-CA"},
-		// Issue 15 defect 9: well-formed but made-up jurisdictions were accepted.
+		// A past defect: well-formed but made-up jurisdictions were accepted.
 		{"private-use country XX", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "affected", Value: json.RawMessage(`{"XX": 3}`)}, "XX is not an assigned ISO 3166-1 country code"},
 		{"private-use country ZZ", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "affected", Value: json.RawMessage(`{"DE": 1, "ZZ": 3}`)}, "ZZ is not an assigned ISO 3166-1 country code"},
 		{"unknown US state", workflows.Action{Type: workflows.ActionSetFact, Actor: admin, Name: "affected", Value: json.RawMessage(`{"US-ZZ": 3}`)}, "ZZ is not an ISO 3166-2 subdivision of United States (US)"},

@@ -1,6 +1,10 @@
 // Package workflows holds irbot's Temporal workflows: IncidentWorkflow (one
-// per incident) and ClockWorkflow (one per open regulatory obligation), their
-// Input/Result types, and the names of their Updates, Queries and Signals.
+// per incident), ClockWorkflow (one per open regulatory obligation),
+// NoticeWorkflow and CampaignWorkflow (one per notice and mailing),
+// DrillWorkflow, ScheduledDrillWorkflow and DrillReminderWorkflow (drills),
+// and DigestWorkflow (the daily digest of open clocks); their Input/Result
+// types, and the names of their Updates, Queries and Signals. Register
+// (register.go) registers them all on a worker.
 //
 // Every name in this file is recorded in workflow histories. Changing one
 // breaks running incidents: add a new name instead, and keep the old one

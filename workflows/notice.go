@@ -512,10 +512,7 @@ func (n *notice) failed(ctx workflow.Context, why string) {
 	left := "no deadline"
 	if n.st.DueAt != nil {
 		due = *n.st.DueAt
-		left = "due in " + due.Sub(now).Round(time.Minute).String()
-		if !due.After(now) {
-			left = "overdue by " + now.Sub(due).Round(time.Minute).String()
-		}
+		left = dueText(due.Sub(now).Round(time.Minute), !due.After(now))
 	}
 	_ = workflow.ExecuteActivity(actx, ClockAlertActivityName, ClockAlert{
 		IncidentID: n.in.IncidentID, Title: n.in.IncidentTitle, Mode: n.in.Mode, Kind: "notice.escalation",

@@ -1,6 +1,9 @@
-// Command irbot is the one binary: the server (serve), the offline deadline
-// calculator (clocks), the playbook validator, and thin clients of the JSON
-// API (declare, list, show, act, timeline, verify, register).
+// Command irbot is the one binary: the server (serve, wired by Main in
+// serve.go), the offline deadline calculator (clocks), the playbook
+// validator, headless drills (drill run), console sign-in links, key
+// management, the benchmark, and thin clients of the JSON API
+// (internal/cli: declare, list, show, act, timeline, verify, register,
+// notices, campaigns, drills, evidence, the breach register).
 package main
 
 import (

@@ -63,32 +63,66 @@ type Main struct {
 	playbooks func(id string) (*playbooks.Playbook, bool)
 }
 
-// Run starts everything and returns once it is ready to serve; Close stops it.
+// Run starts everything and returns once it is ready to serve; Close stops
+// it. The start-up steps are the methods below, in this order.
 func (m *Main) Run(ctx context.Context) error {
-	cfg := m.Config
 	log := m.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	start := time.Now()
+	rules, dir, err := loadRulesAndPeople(m.Config)
+	if err != nil {
+		return err
+	}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	opts, err := m.connectTemporal(ctx, log)
+	if err != nil {
+		return err
+	}
+	m.newService(rules, dir, opts.DataConverter)
+	if err := m.startWorker(ctx, log, dir, rules); err != nil {
+		return err
+	}
+	if err := m.serveHTTP(log, dir); err != nil {
+		return err
+	}
+	m.watchTemporal(log)
+	m.ready.Store(true)
+	if m.Out == nil {
+		return nil
+	}
+	return m.printReady(ctx, time.Since(start), opts)
+}
 
+// loadRulesAndPeople reads the regime rules and the people (users file and
+// bootstrap admin token).
+func loadRulesAndPeople(cfg config.Config) (*playbooks.RuleSet, *auth.Directory, error) {
 	rules, err := playbooks.LoadRules()
 	if err != nil {
-		return fmt.Errorf("rule files: %w", err)
+		return nil, nil, fmt.Errorf("rule files: %w", err)
 	}
 	var users []auth.User
 	if cfg.UsersFile != "" {
 		if users, err = auth.LoadUsersFile(cfg.UsersFile); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	dir, err := auth.NewDirectory(users, cfg.AdminToken)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	return rules, dir, nil
+}
 
-	// Encryption keys before anything that stores data: the codec seals
-	// Temporal payloads, the store seals personal data with them.
+// openStore loads the encryption keys and opens the timeline store. Keys
+// come before anything that stores data: the codec seals Temporal payloads,
+// the store seals personal data with them.
+func (m *Main) openStore(ctx context.Context) error {
+	cfg := m.Config
+	var err error
 	m.ring, err = keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir})
 	if err != nil {
 		return err
@@ -97,9 +131,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("timeline store: %w", err)
 	}
+	return nil
+}
 
+// connectTemporal starts the embedded Temporal server (no TEMPORAL_ADDRESS)
+// or reads the TEMPORAL_* settings, and dials it with the sealing data
+// converter. It returns the client options it dialled with.
+func (m *Main) connectTemporal(ctx context.Context, log *slog.Logger) (client.Options, error) {
+	cfg := m.Config
 	hostPort := cfg.TemporalAddress
 	var opts client.Options
+	var err error
 	if hostPort == "" {
 		m.temporal, err = embedtemporal.Start(ctx, embedtemporal.Config{
 			DatabaseFile:  filepath.Join(cfg.DataDir, "temporal.db"),
@@ -111,14 +153,14 @@ func (m *Main) Run(ctx context.Context) error {
 			LogOutput:     m.TemporalLog,
 		})
 		if err != nil {
-			return err
+			return opts, err
 		}
 		hostPort = m.temporal.HostPort()
 		opts = client.Options{HostPort: hostPort, Namespace: cfg.TemporalNS}
 	} else {
 		opts, err = envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{})
 		if err != nil {
-			return fmt.Errorf("TEMPORAL_* settings: %w", err)
+			return opts, fmt.Errorf("TEMPORAL_* settings: %w", err)
 		}
 		opts.HostPort = hostPort
 		if opts.Namespace == "" {
@@ -134,9 +176,13 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.client, err = client.DialContext(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
+		return opts, fmt.Errorf("connect to Temporal at %s: %w", hostPort, err)
 	}
+	return opts, nil
+}
 
+// newService builds the incident service every surface calls.
+func (m *Main) newService(rules *playbooks.RuleSet, dir *auth.Directory, payloads converter.DataConverter) {
 	findPlaybook := m.playbooks
 	if findPlaybook == nil {
 		findPlaybook = playbooks.EmbeddedPlaybook
@@ -148,7 +194,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Rules:     rules,
 		Playbooks: findPlaybook,
 		TaskQueue: workflows.TaskQueue,
-		Payloads:  opts.DataConverter,
+		Payloads:  payloads,
 		RolesOf: func(id string) []string {
 			if u, ok := dir.ByID(id); ok {
 				return u.Roles
@@ -157,11 +203,18 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Health: &m.health,
 	}
+}
 
+// startWorker builds the Slack bot (when configured) and the activities,
+// registers every workflow and activity, starts the worker and makes sure
+// the digest schedule exists.
+func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Directory, rules *playbooks.RuleSet) error {
+	cfg := m.Config
 	acts := &activities.Activities{Store: m.store, Logger: log, People: dir, Notices: m.store}
 	// --- Slack (internal/slackbot): before the worker starts, so the
 	// Publisher and Alerter are in place when running incidents resume.
 	if cfg.SlackEnabled() {
+		var err error
 		m.slack, err = slackbot.New(slackbot.Config{
 			Service: m.service, Directory: dir, BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
 			SigningSecret: cfg.SlackSigning, APIURL: cfg.SlackAPIURL, AnnounceChannel: cfg.AnnounceChannel,
@@ -206,6 +259,13 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("IRBOT_DIGEST_CRON: %w", err)
 		}
 	}
+	return nil
+}
+
+// serveHTTP mounts the API, the Slack endpoints and the console on one mux,
+// starts serving, and connects Socket Mode when Slack uses it.
+func (m *Main) serveHTTP(log *slog.Logger, dir *auth.Directory) error {
+	cfg := m.Config
 	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
 		Evidence: evidencePacker(m.service),
 		Codec:    converter.NewPayloadCodecHTTPHandler(keyring.Codec{Ring: m.ring})}
@@ -248,38 +308,41 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	m.watchTemporal(log)
-	m.ready.Store(true)
+	return nil
+}
 
-	if m.Out != nil {
-		temporalDesc := "embedded, " + hostPort + ", namespace " + cfg.TemporalNS + ", data " + filepath.Join(cfg.DataDir, "temporal.db")
-		if cfg.TemporalAddress != "" {
-			temporalDesc = "cluster at " + hostPort + ", namespace " + opts.Namespace
+// printReady writes where everything is to Out (and, with no users, a
+// single-use sign-in link for a local admin).
+func (m *Main) printReady(ctx context.Context, took time.Duration, opts client.Options) error {
+	cfg := m.Config
+	hostPort := opts.HostPort
+	temporalDesc := "embedded, " + hostPort + ", namespace " + cfg.TemporalNS + ", data " + filepath.Join(cfg.DataDir, "temporal.db")
+	if cfg.TemporalAddress != "" {
+		temporalDesc = "cluster at " + hostPort + ", namespace " + opts.Namespace
+	}
+	storeDesc := "SQLite " + filepath.Join(cfg.DataDir, "irbot.db")
+	if cfg.DatabaseURL != "" {
+		storeDesc = "PostgreSQL"
+	}
+	email := "off (set SMTP_ADDR)"
+	if cfg.EmailEnabled() {
+		email = "SMTP " + cfg.SMTPAddr + " (" + cfg.SMTPTLS + ")"
+	}
+	slack := "off (set SLACK_BOT_TOKEN)"
+	if cfg.SlackEnabled() {
+		slack = cfg.SlackMode() + " mode"
+	}
+	fmt.Fprintf(m.Out, "irbot %s ready in %s\n", version, took.Round(10*time.Millisecond))
+	fmt.Fprintf(m.Out, "  api/console  http://%s\n", m.listener.Addr())
+	fmt.Fprintf(m.Out, "  temporal     %s\n", temporalDesc)
+	fmt.Fprintf(m.Out, "  store        %s\n", storeDesc)
+	fmt.Fprintf(m.Out, "  slack        %s\n", slack)
+	fmt.Fprintf(m.Out, "  email        %s\n", email)
+	if localAdminWanted(cfg) {
+		if err := printLocalAdminLink(ctx, m.Out, cfg, m.store, m.listener.Addr().String()); err != nil {
+			return err
 		}
-		storeDesc := "SQLite " + filepath.Join(cfg.DataDir, "irbot.db")
-		if cfg.DatabaseURL != "" {
-			storeDesc = "PostgreSQL"
-		}
-		email := "off (set SMTP_ADDR)"
-		if cfg.EmailEnabled() {
-			email = "SMTP " + cfg.SMTPAddr + " (" + cfg.SMTPTLS + ")"
-		}
-		slack := "off (set SLACK_BOT_TOKEN)"
-		if cfg.SlackEnabled() {
-			slack = cfg.SlackMode() + " mode"
-		}
-		fmt.Fprintf(m.Out, "irbot %s ready in %s\n", version, time.Since(start).Round(10*time.Millisecond))
-		fmt.Fprintf(m.Out, "  api/console  http://%s\n", m.listener.Addr())
-		fmt.Fprintf(m.Out, "  temporal     %s\n", temporalDesc)
-		fmt.Fprintf(m.Out, "  store        %s\n", storeDesc)
-		fmt.Fprintf(m.Out, "  slack        %s\n", slack)
-		fmt.Fprintf(m.Out, "  email        %s\n", email)
-		if localAdminWanted(cfg) {
-			if err := printLocalAdminLink(ctx, m.Out, cfg, m.store, m.listener.Addr().String()); err != nil {
-				return err
-			}
-			fmt.Fprintf(m.Out, "  auth         no users: set IRBOT_ADMIN_TOKEN or IRBOT_USERS_FILE to use the API\n")
-		}
+		fmt.Fprintf(m.Out, "  auth         no users: set IRBOT_ADMIN_TOKEN or IRBOT_USERS_FILE to use the API\n")
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func TestParseReportsEveryBadRowByLine(t *testing.T) {
 	require.NotContains(t, bad[0].Reason, "not-an-address", "a bad row never echoes the address")
 }
 
-// Issue 15 defect 9: well-formed but made-up jurisdictions were accepted.
+// A past defect: well-formed but made-up jurisdictions were accepted.
 func TestParseRefusesJurisdictionsThatAreNotInISO3166(t *testing.T) {
 	in := "email,name,jurisdiction,language\n" +
 		"a@example.com,A,XX,en\n" +

@@ -21,8 +21,6 @@ type DrillService interface {
 	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
 }
 
-var _ DrillService = (*incident.Service)(nil)
-
 // DrillScheduleService is the part of the incident service the drill
 // schedule endpoints use.
 type DrillScheduleService interface {
@@ -30,8 +28,6 @@ type DrillScheduleService interface {
 	DrillSchedules(ctx context.Context, actor workflows.Actor) ([]schedule.DrillSchedule, error)
 	DeleteDrillSchedule(ctx context.Context, actor workflows.Actor, id string) error
 }
-
-var _ DrillScheduleService = (*incident.Service)(nil)
 
 // DrillScheduleDeleted answers DELETE /api/v1/drills/schedules/{id}.
 type DrillScheduleDeleted struct {
@@ -41,10 +37,7 @@ type DrillScheduleDeleted struct {
 
 // drillScheduleRoutes mounts the drill schedule endpoints.
 func (s *Server) drillScheduleRoutes(mux *http.ServeMux) {
-	ds, ok := s.Service.(DrillScheduleService)
-	if !ok {
-		return
-	}
+	var ds DrillScheduleService = s.Service
 	mux.HandleFunc("GET /api/v1/drills/schedules", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 		list, err := ds.DrillSchedules(r.Context(), actor)
 		if err != nil {
@@ -92,10 +85,7 @@ func drillView(st *workflows.DrillState) Drill {
 
 // drillRoutes mounts the drill endpoints.
 func (s *Server) drillRoutes(mux *http.ServeMux) {
-	ds, ok := s.Service.(DrillService)
-	if !ok {
-		return
-	}
+	var ds DrillService = s.Service
 	mux.HandleFunc("GET /api/v1/drills/scenarios", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 		list, err := ds.ListScenarios(r.Context(), actor)
 		if err != nil {

@@ -25,8 +25,6 @@ type breachRegisters interface {
 	BreachRegister(ctx context.Context, actor workflows.Actor, f incident.BreachFilter) ([]incident.BreachEntry, error)
 }
 
-var _ breachRegisters = (*incident.Service)(nil)
-
 var breachParams = []string{"format", "from", "to", "regime", "hipaa_year"}
 
 func (s *Server) evidenceRoutes(mux *http.ServeMux) {
@@ -67,11 +65,6 @@ func (s *Server) breachRegister(w http.ResponseWriter, r *http.Request, actor wo
 	if !ok {
 		return
 	}
-	br, has := s.Service.(breachRegisters)
-	if !has {
-		writeError(w, http.StatusNotImplemented, "this build has no breach register")
-		return
-	}
 	from, to, err := incident.ParsePeriod(q["from"], q["to"])
 	if err != nil {
 		s.fail(w, r, err)
@@ -84,7 +77,7 @@ func (s *Server) breachRegister(w http.ResponseWriter, r *http.Request, actor wo
 			return
 		}
 	}
-	entries, err := br.BreachRegister(r.Context(), actor, f)
+	entries, err := s.Service.BreachRegister(r.Context(), actor, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,8 +14,7 @@ import (
 )
 
 // Filtering lives in the service; these are the service methods the list
-// endpoints use for it. The incident service has them; a Service without
-// them answers a filtered request 501 (an unfiltered one as before).
+// endpoints use for it.
 type registerFilters interface {
 	RegisterFiltered(ctx context.Context, actor workflows.Actor, f incident.RegisterFilter) ([]store.RegisterEntry, error)
 }
@@ -23,11 +22,6 @@ type registerFilters interface {
 type incidentPages interface {
 	ListPage(ctx context.Context, actor workflows.Actor, f store.IncidentFilter) (store.IncidentPage, error)
 }
-
-var (
-	_ registerFilters = (*incident.Service)(nil)
-	_ incidentPages   = (*incident.Service)(nil)
-)
 
 // Query parameters each list endpoint takes.
 var (
@@ -77,17 +71,12 @@ func (s *Server) registerEntries(w http.ResponseWriter, r *http.Request, actor w
 		}
 		return entries, true
 	}
-	rf, has := s.Service.(registerFilters)
-	if !has {
-		writeError(w, http.StatusNotImplemented, "this build cannot filter the register")
-		return nil, false
-	}
 	from, to, err := incident.ParsePeriod(q["from"], q["to"])
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, false
 	}
-	entries, err := rf.RegisterFiltered(r.Context(), actor, incident.RegisterFilter{From: from, To: to, IncidentID: q["incident"], Regime: q["regime"], Status: q["status"]})
+	entries, err := s.Service.RegisterFiltered(r.Context(), actor, incident.RegisterFilter{From: from, To: to, IncidentID: q["incident"], Regime: q["regime"], Status: q["status"]})
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, false
@@ -98,11 +87,6 @@ func (s *Server) registerEntries(w http.ResponseWriter, r *http.Request, actor w
 // listFiltered answers GET /api/v1/incidents when a filter is given: one
 // page (limit default 500) and the total that match.
 func (s *Server) listFiltered(w http.ResponseWriter, r *http.Request, actor workflows.Actor, q map[string]string) {
-	lp, has := s.Service.(incidentPages)
-	if !has {
-		writeError(w, http.StatusNotImplemented, "this build cannot filter incidents")
-		return
-	}
 	f := store.IncidentFilter{Mode: q["mode"], Status: q["status"], Severity: q["severity"], Regime: q["regime"], Limit: 500}
 	for name, dst := range map[string]*int{"limit": &f.Limit, "offset": &f.Offset} {
 		if v := q[name]; v != "" {
@@ -119,7 +103,7 @@ func (s *Server) listFiltered(w http.ResponseWriter, r *http.Request, actor work
 		s.fail(w, r, err)
 		return
 	}
-	page, err := lp.ListPage(r.Context(), actor, f)
+	page, err := s.Service.ListPage(r.Context(), actor, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

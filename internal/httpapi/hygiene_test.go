@@ -17,8 +17,11 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// fakeService answers with canned errors and keeps the last action.
+// fakeService answers the incident endpoints with canned errors and keeps
+// the last action. The rest of Service is the embedded nil interface: an
+// endpoint these tests do not drive panics, and the server answers 500.
 type fakeService struct {
+	Service
 	actErr error
 	last   workflows.Action
 }

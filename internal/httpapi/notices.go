@@ -22,18 +22,12 @@ type NoticeService interface {
 	CampaignProgress(ctx context.Context, actor workflows.Actor, id, noticeID string) (*workflows.CampaignProgress, error)
 }
 
-var _ NoticeService = (*incident.Service)(nil)
-
 // maxCampaignBody bounds an uploaded recipient list.
 const maxCampaignBody = 32 << 20
 
-// noticeRoutes mounts the notice and campaign endpoints when the service
-// offers them.
+// noticeRoutes mounts the notice and campaign endpoints.
 func (s *Server) noticeRoutes(mux *http.ServeMux) {
-	ns, ok := s.Service.(NoticeService)
-	if !ok {
-		return
-	}
+	var ns NoticeService = s.Service
 	mux.HandleFunc("GET /api/v1/incidents/{id}/notices", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 		list, err := ns.Notices(r.Context(), actor, r.PathValue("id"))
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
@@ -16,15 +15,9 @@ type RecordService interface {
 	NoticeMessage(ctx context.Context, actor workflows.Actor, id, noticeID string) (store.NoticeMessage, error)
 }
 
-var _ RecordService = (*incident.Service)(nil)
-
-// recordRoutes mounts the system-of-record endpoints when the service
-// offers them.
+// recordRoutes mounts the system-of-record endpoints.
 func (s *Server) recordRoutes(mux *http.ServeMux) {
-	rs, ok := s.Service.(RecordService)
-	if !ok {
-		return
-	}
+	var rs RecordService = s.Service
 	// The exact message sent, as an .eml: the bytes handed to the SMTP
 	// server, never re-rendered.
 	mux.HandleFunc("GET /api/v1/incidents/{id}/notices/{notice}/message", s.authed(func(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {

@@ -1,6 +1,7 @@
-// Package httpapi serves irbot's JSON API, health endpoints and (later) the
-// console. Handlers only translate HTTP to calls on the incident service;
-// every rule lives in the service and the workflow.
+// Package httpapi serves irbot's JSON API (described in openapi.json) and
+// the health endpoints, and mounts the Slack endpoints and the console
+// (internal/console) on the same mux. Handlers only translate HTTP to calls
+// on the incident service; every rule lives in the service and the workflow.
 package httpapi
 
 import (
@@ -29,8 +30,26 @@ import (
 // maxBody bounds every request body.
 const maxBody = 1 << 20
 
-// Service is the incident service as the API uses it.
+// Service is the incident service as the API uses it: each group of
+// endpoints declares the small interface it uses, and *incident.Service must
+// provide them all. A missing method is a build error, never an endpoint
+// that is silently not served.
 type Service interface {
+	IncidentService
+	NoticeService
+	RecordService
+	DrillService
+	DrillScheduleService
+	breachRegisters
+	registerFilters
+	incidentPages
+}
+
+var _ Service = (*incident.Service)(nil)
+
+// IncidentService is the part of the incident service the incident,
+// timeline and register endpoints use.
+type IncidentService interface {
 	Declare(ctx context.Context, actor workflows.Actor, req incident.DeclareRequest) (*workflows.IncidentState, error)
 	List(ctx context.Context, actor workflows.Actor) ([]store.Incident, error)
 	Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error)
@@ -39,8 +58,6 @@ type Service interface {
 	Verify(ctx context.Context, actor workflows.Actor, id string) (store.VerifyResult, error)
 	Register(ctx context.Context, actor workflows.Actor) ([]store.RegisterEntry, error)
 }
-
-var _ Service = (*incident.Service)(nil)
 
 // Server is the HTTP front end.
 type Server struct {

@@ -15,7 +15,7 @@ func TestRealCodesAreAccepted(t *testing.T) {
 	}
 }
 
-// Issue 15 defect 9: well-formed but unassigned codes passed, and a country
+// A past defect: well-formed but unassigned codes passed, and a country
 // name was reported as "not an ISO 3166 code" without saying which was meant.
 func TestMadeUpCodesAreRefusedWithTheReason(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{

@@ -1,13 +1,13 @@
 package policy
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/docsync"
 )
 
 // The matrix: every role against every action, written out so a change to
@@ -70,25 +70,11 @@ func TestOnlyComplianceAndAdminDecodePayloads(t *testing.T) {
 	}
 }
 
-const rolesBegin, rolesEnd = "<!-- roles:begin -->\n", "<!-- roles:end -->"
-
 // The README's role table is MarkdownTable, so "who may do X?" has one
 // answer (IRBOT_UPDATE_README=1 go test ./internal/policy rewrites it).
 func TestReadmeRoleTableIsThePolicy(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	s := string(b)
-	i, j := strings.Index(s, rolesBegin), strings.Index(s, rolesEnd)
-	require.True(t, i >= 0 && j > i, "README.md has no %q ... %q section", strings.TrimSpace(rolesBegin), rolesEnd)
 	want := MarkdownTable()
-	if got := s[i+len(rolesBegin) : j]; got != want {
-		if os.Getenv("IRBOT_UPDATE_README") == "1" {
-			require.NoError(t, os.WriteFile(path, []byte(s[:i+len(rolesBegin)]+want+s[j:]), 0o644))
-			return
-		}
-		t.Errorf("README.md's role table is out of date: run IRBOT_UPDATE_README=1 go test ./internal/policy\n--- want\n%s--- got\n%s", want, got)
-	}
+	docsync.Check(t, filepath.Join("..", "..", "README.md"), "roles", want, "go test ./internal/policy")
 	for a := range Actions {
 		require.Contains(t, want, "| `"+a+"` |", "every action has a row")
 	}

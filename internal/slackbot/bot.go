@@ -24,40 +24,56 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// Service is the part of the incident service the bot uses.
+// Service is the incident service as the bot uses it: each part is a small
+// interface declared where it is used, and *incident.Service must provide
+// them all. A missing method is a build error here, never a Slack feature
+// that silently disappears.
 type Service interface {
+	Incidents
+	ChannelIndex
+	DenialRecorder
+	OpenLister
+	OutageReporter
+	TimelineReader
+	NoticeService
+	NoticeDrafter
+	DrillService
+	DrillSchedules
+	SlackResumer
+}
+
+var _ Service = (*incident.Service)(nil)
+
+// Incidents declares, reads and acts on incidents.
+type Incidents interface {
 	Declare(ctx context.Context, actor workflows.Actor, req incident.DeclareRequest) (*workflows.IncidentState, error)
 	Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error)
 	Act(ctx context.Context, actor workflows.Actor, id string, a workflows.Action) (*workflows.IncidentState, error)
 }
 
-// ChannelIndex finds the incident a Slack channel belongs to. The incident
-// service implements it; without it the bot knows only the channels it
-// published in this process.
+// ChannelIndex finds the incident a Slack channel belongs to, also for
+// channels published before this process started.
 type ChannelIndex interface {
 	IncidentByChannel(ctx context.Context, channelID string) (string, error)
 }
 
-// DenialRecorder records a refused action on the incident's timeline. When
-// the service does not offer it, the bot records a note as irbot instead.
+// DenialRecorder records a refused action on the incident's timeline
+// (action.denied).
 type DenialRecorder interface {
 	RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error
 }
 
-// OpenLister lists the open incidents for /incident list. The incident
-// service implements it; without it the bot says the command is unavailable.
+// OpenLister lists the open incidents for /incident list and the App Home.
 type OpenLister interface {
 	OpenList(ctx context.Context, actor workflows.Actor) (incident.OpenListResult, error)
 }
 
 // OutageReporter says whether the workflow engine is known to be down, so a
 // slash command can be answered "not run, repeat it" inside Slack's 3 s
-// instead of a minute later. The incident service implements it.
+// instead of a minute later.
 type OutageReporter interface {
 	TemporalDown() bool
 }
-
-var _ OutageReporter = (*incident.Service)(nil)
 
 // Directory resolves Slack users to the people in the users file.
 type Directory interface {
@@ -74,9 +90,6 @@ var SystemActor = workflows.Actor{ID: "irbot", Name: "irbot", Roles: []string{"c
 type Config struct {
 	Service   Service
 	Directory Directory
-	// Channels overrides the channel lookup; nil uses Service when it
-	// implements ChannelIndex.
-	Channels ChannelIndex
 
 	BotToken      string // xoxb-
 	AppToken      string // xapp-: Socket Mode
@@ -99,12 +112,6 @@ type Config struct {
 type Bot struct {
 	svc       Service
 	dir       Directory
-	channels  ChannelIndex
-	denials   DenialRecorder
-	notices   NoticeService
-	drills    DrillService
-	outage    OutageReporter
-	schedules DrillSchedules
 	api       *API
 	verifier  Verifier
 	log       *slog.Logger
@@ -142,7 +149,7 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("slackbot: SLACK_SIGNING_SECRET is required in HTTP mode")
 	}
 	b := &Bot{
-		svc: cfg.Service, dir: cfg.Directory, channels: cfg.Channels, log: cfg.Logger, now: cfg.Now,
+		svc: cfg.Service, dir: cfg.Directory, log: cfg.Logger, now: cfg.Now,
 		announce: cfg.AnnounceChannel, regimes: cfg.Regimes, appToken: cfg.AppToken, botToken: cfg.BotToken, apiURL: cfg.APIURL, hc: cfg.HTTPClient,
 	}
 	if b.log == nil {
@@ -157,26 +164,6 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if b.dir == nil {
 		b.dir = noUsers{}
-	}
-	if b.channels == nil {
-		if ci, ok := cfg.Service.(ChannelIndex); ok {
-			b.channels = ci
-		}
-	}
-	if dr, ok := cfg.Service.(DenialRecorder); ok {
-		b.denials = dr
-	}
-	if ns, ok := cfg.Service.(NoticeService); ok {
-		b.notices = ns
-	}
-	if ds, ok := cfg.Service.(DrillService); ok {
-		b.drills = ds
-	}
-	if or, ok := cfg.Service.(OutageReporter); ok {
-		b.outage = or
-	}
-	if ds, ok := cfg.Service.(DrillSchedules); ok {
-		b.schedules = ds
 	}
 	workers, queue := cfg.Workers, cfg.Queue
 	if workers <= 0 {
@@ -264,10 +251,7 @@ func (b *Bot) incidentFor(ctx context.Context, channelID string) (string, error)
 	if id := b.published.incidentOf(channelID); id != "" {
 		return id, nil
 	}
-	if b.channels == nil {
-		return "", nil
-	}
-	id, err := b.channels.IncidentByChannel(ctx, channelID)
+	id, err := b.svc.IncidentByChannel(ctx, channelID)
 	if err != nil {
 		var nf interface{ NotFound() bool }
 		if errors.As(err, &nf) && nf.NotFound() {

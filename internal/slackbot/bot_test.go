@@ -409,15 +409,16 @@ func TestDeniedButtonIsExplainedPrivatelyAndRecorded(t *testing.T) {
 		require.Equal(t, http.StatusOK, code)
 		require.Less(t, took, 3*time.Second)
 	}
-	require.Eventually(t, func() bool { return len(h.slack.Responses()) > 0 && len(h.svc.actions(workflows.ActionNote)) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(h.slack.Responses()) > 0 && len(h.svc.denials()) == 1 }, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, h.bot.Close())
 	require.Contains(t, fmt.Sprint(h.slack.Responses()[0]["text"]), "has no role in irbot")
 	require.Equal(t, "ephemeral", h.slack.Responses()[0]["response_type"])
-	notes := h.svc.actions(workflows.ActionNote)
-	require.Len(t, notes, 1)
-	require.Equal(t, SystemActor.ID, notes[0].Actor.ID)
-	require.Contains(t, notes[0].Text, "(U0000000099) asked to complete task isolate")
+	denied := h.svc.denials()
+	require.Len(t, denied, 1, "one refusal on the timeline, however often they click")
+	require.True(t, strings.HasPrefix(denied[0], "U0000000099|"+workflows.ActionCompleteTask+"|"), "the refusal names who asked and what: %s", denied[0])
+	require.Contains(t, denied[0], "has no role in irbot")
 	require.Empty(t, h.svc.actions(workflows.ActionCompleteTask))
+	require.Empty(t, h.svc.actions(workflows.ActionNote), "a refusal is an action.denied event, not a note")
 }
 
 // TestButtonsActAsThePresser: Done, Approve, Claim and the severity select

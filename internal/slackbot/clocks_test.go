@@ -3,7 +3,6 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,7 +16,7 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// noticeFake adds notices and recorded denials to the fake service, with the
+// noticeFake adds notices to the fake service, with the
 // notice workflow's rules that matter to Slack: the two-person rule, missing
 // content, and a reason to reject.
 type noticeFake struct {
@@ -25,13 +24,9 @@ type noticeFake struct {
 	nmu     sync.Mutex
 	notices map[string][]workflows.NoticeState
 	nacts   []workflows.NoticeAction
-	denied  []string
 }
 
-var (
-	_ NoticeService  = (*noticeFake)(nil)
-	_ DenialRecorder = (*noticeFake)(nil)
-)
+var _ NoticeService = (*noticeFake)(nil)
 
 func (f *noticeFake) Notices(ctx context.Context, actor workflows.Actor, id string) ([]workflows.NoticeState, error) {
 	if len(actor.Roles) == 0 {
@@ -75,23 +70,10 @@ func (f *noticeFake) NoticeAct(ctx context.Context, actor workflows.Actor, id, n
 	return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
 }
 
-func (f *noticeFake) RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error {
-	f.nmu.Lock()
-	defer f.nmu.Unlock()
-	f.denied = append(f.denied, fmt.Sprintf("%s|%s|%s|%s", actor.ID, a.Type, a.Name, reason))
-	return nil
-}
-
 func (f *noticeFake) noticeActs() []workflows.NoticeAction {
 	f.nmu.Lock()
 	defer f.nmu.Unlock()
 	return append([]workflows.NoticeAction(nil), f.nacts...)
-}
-
-func (f *noticeFake) denials() []string {
-	f.nmu.Lock()
-	defer f.nmu.Unlock()
-	return append([]string(nil), f.denied...)
 }
 
 // clockIncident declares an incident with its channel and two open clocks:
@@ -175,8 +157,8 @@ func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 	// A refusal (no role) is explained privately and recorded.
 	run("U0000000099", "not-notify us-ca/individuals Data encrypted at rest; keys were not exposed.", "n3")
 	require.Contains(t, waitResponse(t, h, "n3")["text"], "has no role")
-	require.Eventually(t, func() bool { return len(h.svc.actions(workflows.ActionNote)) == 1 }, 5*time.Second, 10*time.Millisecond)
-	require.Contains(t, h.svc.actions(workflows.ActionNote)[0].Text, "asked to decide not to notify for us-ca/individuals")
+	require.Eventually(t, func() bool { return len(h.svc.denials()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, h.svc.denials()[0], "U0000000099|"+workflows.ActionDecideNotToNotify+"|", "the refusal names who asked and what")
 
 	// Malformed forms are answered at once, privately, with how to write them.
 	for _, tc := range []struct{ text, want string }{

@@ -6,15 +6,91 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
 
 	"github.com/irbot/irbot/internal/apperr"
-	"github.com/irbot/irbot/internal/incident"
 	tpl "github.com/irbot/irbot/templates/slack"
 	"github.com/irbot/irbot/workflows"
 )
+
+// slashCommand is one /incident subcommand: the words that call it, how
+// help shows it, how its arguments are read, and what it does. Adding a
+// command is adding one entry to slashCommands; /incident help and the
+// README's command list are made from the table (commands_table_test.go).
+type slashCommand struct {
+	tpl.SlashCommand          // Name (the first word), Usage and Help, as /incident help shows them
+	aliases          []string // other words that call it, not shown in help
+	// parse reads the words after the subcommand; a refusal is a *ParseError.
+	parse func(in slashArgs) (Command, error)
+	// ack, when set, answers in Slack's acknowledgement (help) or opens a
+	// form on the urgent pool before the trigger expires; done=false lets
+	// the command go on to run.
+	ack func(b *Bot, r slashRun) (answer any, done bool)
+	// run does the command's work on a worker.
+	run func(ctx context.Context, b *Bot, r slashRun)
+	// incident says whether run needs an incident, and where it comes from.
+	incident incidentFrom
+	// offline commands are answered while the workflow engine is down.
+	offline bool
+}
+
+// incidentFrom says where a command finds its incident.
+type incidentFrom int
+
+const (
+	noIncident       incidentFrom = iota // the command is not about one incident
+	channelIncident                      // the incident whose channel it runs in
+	channelOrIDGiven                     // an ID given (Command.Incident), else the channel's
+)
+
+// slashRun is one slash command on its way: what Slack sent, what it was
+// parsed to, and who asked. actor, requestID and id are set on the worker.
+type slashRun struct {
+	sc        *slashCommand
+	cmd       slack.SlashCommand
+	c         Command
+	to        reply
+	key       string // the dedupe key of the delivery
+	actor     workflows.Actor
+	requestID string
+	id        string // the incident, for commands that need one
+}
+
+// slashCommands is every /incident subcommand, in the order help lists
+// them. Each group's entries live beside the code they call
+// (commands_*.go); init orders them here.
+var slashCommands []*slashCommand
+
+func init() {
+	slashCommands = []*slashCommand{
+		declareCommand, listCommand, statusCommand, clocksCommand,
+		taskCommand, severityCommand, roleCommand, noteCommand, awareCommand,
+		notifiedCommand, notNotifyCommand, noticesCommand, factsCommand, notifyCommand, updateCommand,
+		repostCommand, closeCommand, drillCommand, helpCommand,
+	}
+}
+
+// slashCommandNamed is the command a word (its name or an alias) calls, or nil.
+func slashCommandNamed(word string) *slashCommand {
+	for _, sc := range slashCommands {
+		if sc.Name == word || slices.Contains(sc.aliases, word) {
+			return sc
+		}
+	}
+	return nil
+}
+
+// helpCommands is the table as /incident help shows it.
+func helpCommands() []tpl.SlashCommand {
+	out := make([]tpl.SlashCommand, 0, len(slashCommands))
+	for _, sc := range slashCommands {
+		out = append(out, sc.SlashCommand)
+	}
+	return out
+}
 
 // onCommand acknowledges a slash command: it answers what needs no I/O
 // (help, a malformed command) in the acknowledgement itself and queues the
@@ -24,68 +100,44 @@ func (b *Bot) onCommand(cmd slack.SlashCommand) any {
 	if cmd.TriggerID != "" && !b.seen.first(key) {
 		return nil // a replay: the first delivery answers
 	}
-	c, err := ParseCommand(cmd.Text, b.now())
+	sc, c, err := parseSlash(cmd.Text, b.now())
 	if pe, ok := err.(*ParseError); ok && pe.Short {
 		return ephemeral(pe.Msg)
 	}
 	if err != nil {
-		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(), "blocks": tpl.HelpBlocks(err.Error())}
+		return map[string]any{"response_type": "ephemeral", "text": err.Error() + "\n\n" + tpl.HelpText(helpCommands()), "blocks": tpl.HelpBlocks(helpCommands(), err.Error())}
 	}
-	to := reply{responseURL: cmd.ResponseURL, channelID: cmd.ChannelID, userID: cmd.UserID}
-	if c.Name != "help" && c.Name != "list" && b.outage != nil && b.outage.TemporalDown() {
+	r := slashRun{sc: sc, cmd: cmd, c: c, key: key, to: reply{responseURL: cmd.ResponseURL, channelID: cmd.ChannelID, userID: cmd.UserID}}
+	if !sc.offline && b.svc.TemporalDown() {
 		// Every other command needs the workflow engine: say so now rather
 		// than after a timeout, and run nothing.
 		b.seen.forget(key)
 		return ephemeral(temporalDownText)
 	}
-	switch c.Name {
-	case "help":
-		return ephemeral(tpl.HelpText())
-	case "facts", "notify", "update":
-		// Modals: the reads and the form go on the urgent pool before the
-		// trigger ID expires.
-		actor := b.actor(cmd.UserID, cmd.UserName)
-		if !b.urgent.submit(func(ctx context.Context) {
-			switch c.Name {
-			case "facts":
-				b.openFacts(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
-				return
-			case "update":
-				b.openUpdate(ctx, cmd.TriggerID, actor, cmd.ChannelID, to)
-				return
-			}
-			b.openNotify(ctx, cmd.TriggerID, actor, "", cmd.ChannelID, c.Regime, c.Obligation, to)
-		}) {
-			b.seen.forget(key)
-			return ephemeral(busyText)
-		}
-		return nil
-	case "drill_start":
-		if c.Scenario == "" {
-			if !b.urgent.submit(func(ctx context.Context) { b.onDrillStartForm(ctx, cmd, to) }) {
-				b.seen.forget(key)
-				return ephemeral(busyText)
-			}
-			return nil
-		}
-	case "declare":
-		if c.Title == "" {
-			// The trigger ID expires in about 3 s: open the form now, on
-			// the urgent pool, never behind slow work.
-			view := tpl.DeclareModal(b.now(), b.regimes, cmd.ChannelID)
-			if !b.urgent.submit(func(ctx context.Context) { b.openView(ctx, cmd.TriggerID, view, to) }) {
-				b.seen.forget(key)
-				return ephemeral(busyText)
-			}
-			return nil
+	if sc.ack != nil {
+		if answer, done := sc.ack(b, r); done {
+			return answer
 		}
 	}
-	if !b.work.submit(func(ctx context.Context) { b.runCommand(ctx, cmd, c, to) }) {
-		b.seen.forget(key)
+	return b.queueCommand(r)
+}
+
+// queueCommand runs r on a worker. When the workers are busy it says so and
+// forgets the delivery, so that Slack's retry runs it.
+func (b *Bot) queueCommand(r slashRun) any {
+	if !b.work.submit(func(ctx context.Context) { b.runCommand(ctx, r) }) {
+		b.seen.forget(r.key)
 		return ephemeral(busyText)
 	}
-	if c.Name == "declare" {
-		return ephemeral(fmt.Sprintf("Declaring “%s”…", tpl.Escape(c.Title)))
+	return nil
+}
+
+// urgently runs f on the urgent pool: a form must open within about 3 s of
+// the trigger, never behind slow work.
+func (b *Bot) urgently(r slashRun, f func(ctx context.Context)) any {
+	if !b.urgent.submit(f) {
+		b.seen.forget(r.key)
+		return ephemeral(busyText)
 	}
 	return nil
 }
@@ -97,108 +149,32 @@ func (b *Bot) openView(ctx context.Context, triggerID string, view slack.ModalVi
 	}
 }
 
-// runCommand does a command's work on a worker.
-func (b *Bot) runCommand(ctx context.Context, cmd slack.SlashCommand, c Command, to reply) {
-	actor := b.actor(cmd.UserID, cmd.UserName)
-	requestID := "slack:cmd:" + cmd.TriggerID
-	if c.Name == "declare" {
-		st, err := b.svc.Declare(ctx, actor, incident.DeclareRequest{Title: c.Title, RequestKey: requestID})
-		if err != nil {
-			b.tell(ctx, to, errorText(b.logged(err, "declare")))
+// runCommand does a command's work on a worker, once it has found the
+// incident the command is about.
+func (b *Bot) runCommand(ctx context.Context, r slashRun) {
+	r.actor = b.actor(r.cmd.UserID, r.cmd.UserName)
+	r.requestID = "slack:cmd:" + r.cmd.TriggerID
+	if r.sc.incident != noIncident {
+		id := r.c.Incident
+		if id == "" {
+			var err error
+			if id, err = b.incidentFor(ctx, r.cmd.ChannelID); err != nil {
+				b.tell(ctx, r.to, errorText(b.logged(err, "channel lookup")))
+				return
+			}
+		}
+		if id == "" {
+			name := strings.ReplaceAll(r.c.Name, "_", " ")
+			if r.c.Name == "not_notify" {
+				name = "not-notify"
+			}
+			b.tell(ctx, r.to, fmt.Sprintf("This is not an incident channel. Run `/incident %s` in the incident's channel%s.",
+				name, map[bool]string{true: ", or give its ID", false: ""}[r.sc.incident == channelOrIDGiven]))
 			return
 		}
-		b.tell(ctx, to, declaredText(st))
-		return
+		r.id = id
 	}
-	if c.Name == "list" {
-		b.listOpen(ctx, actor, to)
-		return
-	}
-	if b.drillCommand(ctx, cmd, c, to) {
-		return
-	}
-	id := c.Incident
-	if id == "" {
-		var err error
-		if id, err = b.incidentFor(ctx, cmd.ChannelID); err != nil {
-			b.tell(ctx, to, errorText(b.logged(err, "channel lookup")))
-			return
-		}
-	}
-	if id == "" {
-		name := strings.ReplaceAll(c.Name, "_", " ")
-		if c.Name == "not_notify" {
-			name = "not-notify"
-		}
-		b.tell(ctx, to, fmt.Sprintf("This is not an incident channel. Run `/incident %s` in the incident's channel%s.",
-			name, map[bool]string{true: ", or give its ID", false: ""}[c.Name == "status" || c.Name == "clocks" || c.Name == "notices"]))
-		return
-	}
-	switch c.Name {
-	case "notices":
-		b.listNotices(ctx, actor, id, to, "", false)
-		return
-	case "notified", "not_notify":
-		b.clockCommand(ctx, actor, id, c, requestID, to)
-		return
-	case "repost":
-		if err := b.resumeIncident(ctx, actor, id, "/incident repost"); err != nil {
-			b.tell(ctx, to, errorText(b.logged(err, c.Name)))
-			return
-		}
-		b.tell(ctx, to, "irbot will post the incident's card here again, with its current state.")
-		return
-	case "status", "clocks":
-		st, err := b.svc.Get(ctx, actor, id)
-		if err != nil {
-			b.tell(ctx, to, errorText(b.logged(err, c.Name)))
-			return
-		}
-		ch := ""
-		if st.Slack != nil {
-			ch = st.Slack.ChannelID
-		}
-		if c.Name == "status" {
-			b.tell(ctx, to, tpl.StatusText(*st, ch, b.now()))
-		} else {
-			blocks, text := tpl.ClocksPage(*st, b.now(), 0)
-			b.tellBlocks(ctx, to, text, blocks, false)
-		}
-		return
-	}
-	a, confirm := commandAction(c, cmd.UserID)
-	a.RequestID, a.Source = requestID, "slack"
-	if _, err := b.svc.Act(ctx, actor, id, a); err != nil {
-		b.refused(ctx, to, id, actor, a, err)
-		return
-	}
-	b.tell(ctx, to, confirm)
-}
-
-// commandAction maps a parsed command to the service action and the private
-// confirmation the person gets.
-func commandAction(c Command, userID string) (workflows.Action, string) {
-	switch c.Name {
-	case "task_done":
-		return workflows.Action{Type: workflows.ActionCompleteTask, Task: c.Task}, "Task `" + c.Task + "` is done."
-	case "severity":
-		return workflows.Action{Type: workflows.ActionSetSeverity, Severity: c.Severity}, "Severity is now " + c.Severity + "."
-	case "role":
-		user := c.User
-		if user == "me" {
-			user = userID
-		}
-		return workflows.Action{Type: workflows.ActionAssignRole, Role: c.Role, User: user}, tpl.Mention(user) + " is now " + c.Role + "."
-	case "note":
-		return workflows.Action{Type: workflows.ActionNote, Text: c.Text}, "Note added to the timeline."
-	case "aware":
-		v := c.AwareAt.UTC().Format("2006-01-02T15:04:05Z07:00")
-		return workflows.Action{Type: workflows.ActionSetFact, Name: "aware_at", Value: jsonString(v)},
-			"Awareness recorded at " + tpl.UTC(c.AwareAt) + "; the clocks count from it."
-	case "close":
-		return workflows.Action{Type: workflows.ActionClose, Reason: c.Text}, "Incident closed."
-	}
-	return workflows.Action{Type: c.Name}, "Done."
+	r.sc.run(ctx, b, r)
 }
 
 func declaredText(st *workflows.IncidentState) string {
@@ -237,60 +213,12 @@ func ruleRefusal(err error) bool {
 	return false
 }
 
-// recordDenial puts a refused action on the timeline: through the service
-// when it offers it, else as a note written by irbot.
+// recordDenial puts a refused action on the timeline through the service
+// (one action.denied event).
 func (b *Bot) recordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) {
-	if b.denials != nil {
-		if rerr := b.denials.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
-			b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
-		}
-		return
+	if rerr := b.svc.RecordDenial(ctx, incidentID, actor, a, reason); rerr != nil {
+		b.log.Warn("could not record a refused action", "incident", incidentID, "error", rerr)
 	}
-	note := workflows.Action{
-		Type:      workflows.ActionNote,
-		Text:      fmt.Sprintf("Refused from Slack: %s asked to %s; reason: %s", actorLabel(actor), describe(a), reason),
-		Source:    "slack",
-		RequestID: "denied:" + a.RequestID,
-	}
-	if _, rerr := b.svc.Act(ctx, SystemActor, incidentID, note); rerr != nil {
-		b.log.Warn("could not record a refused action", "incident", incidentID, "code", apperr.CodeOf(rerr))
-	}
-}
-
-func actorLabel(a workflows.Actor) string {
-	if a.Name != "" {
-		return a.Name + " (" + a.ID + ")"
-	}
-	return a.ID
-}
-
-// describe names an action for the timeline without its free text (a note
-// may hold personal data; the refused note itself is not copied).
-func describe(a workflows.Action) string {
-	switch a.Type {
-	case workflows.ActionCompleteTask:
-		return "complete task " + a.Task
-	case workflows.ActionApprove:
-		return "approve gate " + a.Gate
-	case workflows.ActionAssignRole:
-		return "assign role " + a.Role + " to " + a.User
-	case workflows.ActionSetSeverity:
-		return "set severity " + a.Severity
-	case workflows.ActionSetFact:
-		return "set fact " + a.Name
-	case workflows.ActionNote:
-		return "add a note"
-	case workflows.ActionClose:
-		return "close the incident"
-	case workflows.ActionRecordNotification:
-		return "record the notification for " + a.Regime + "/" + a.Obligation
-	case workflows.ActionDecideNotToNotify:
-		return "decide not to notify for " + a.Regime + "/" + a.Obligation
-	}
-	if nt, ok := strings.CutPrefix(a.Type, "notice_"); ok {
-		return nt + " notice " + a.Name
-	}
-	return a.Type
 }
 
 // userMessage is what a person sees for err: a domain error's own message,

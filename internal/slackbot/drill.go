@@ -14,9 +14,8 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// DrillService is the part of the incident service that runs drills. The
-// incident service implements it; without it /incident drill says drills
-// are not available. Who may run a drill is the service's (policy's) rule:
+// DrillService is the part of the incident service that runs drills. Who
+// may run a drill is the service's (policy's) rule:
 // the bot only passes the person on.
 type DrillService interface {
 	ListScenarios(ctx context.Context, actor workflows.Actor) ([]incident.ScenarioSummary, error)
@@ -27,10 +26,6 @@ type DrillService interface {
 	DrillGiveFeedback(ctx context.Context, actor workflows.Actor, id string, fb workflows.DrillFeedbackInput) (*workflows.DrillState, error)
 	DrillImprove(ctx context.Context, actor workflows.Actor, id string, items []workflows.Improvement, final bool) (*workflows.DrillState, error)
 }
-
-var _ DrillService = (*incident.Service)(nil)
-
-const noDrills = "Drills are not available on this irbot; use the API or `irbot drill`."
 
 const drillUsage = "use `/incident drill list`, `/incident drill start SCENARIO [SPEED] [@participants…]` (no scenario opens a form), `/incident drill schedule SCENARIO \"CRON\" [TIME_ZONE]|list|delete ID`, or in a drill's channel `/incident drill pause|resume|inject [EVENT]|skip [EVENT]|end`"
 
@@ -94,11 +89,7 @@ func parseDrill(args []string) (Command, error) {
 // onDrillStartForm opens the drill form when /incident drill start has no
 // scenario. It runs on the urgent pool: the trigger expires in about 3 s.
 func (b *Bot) onDrillStartForm(ctx context.Context, cmd slack.SlashCommand, to reply) {
-	if b.drills == nil {
-		b.tell(ctx, to, noDrills)
-		return
-	}
-	list, err := b.drills.ListScenarios(ctx, b.actor(cmd.UserID, cmd.UserName))
+	list, err := b.svc.ListScenarios(ctx, b.actor(cmd.UserID, cmd.UserName))
 	if err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "drill list")))
 		return
@@ -116,16 +107,12 @@ func (b *Bot) drillCommand(ctx context.Context, cmd slack.SlashCommand, c Comman
 	if !strings.HasPrefix(c.Name, "drill_") {
 		return false
 	}
-	if b.drills == nil {
-		b.tell(ctx, to, noDrills)
-		return true
-	}
 	actor := b.actor(cmd.UserID, cmd.UserName)
 	switch c.Name {
 	case "drill_schedule", "drill_schedule_list", "drill_schedule_delete":
 		b.drillScheduleCommand(ctx, actor, c, to)
 	case "drill_list":
-		list, err := b.drills.ListScenarios(ctx, actor)
+		list, err := b.svc.ListScenarios(ctx, actor)
 		if err != nil {
 			b.tell(ctx, to, errorText(b.logged(err, "drill list")))
 			return true
@@ -145,7 +132,7 @@ func (b *Bot) drillCommand(ctx context.Context, cmd slack.SlashCommand, c Comman
 			b.tell(ctx, to, "This is not a drill's channel. Run `/incident drill "+c.Text+"` in the drill's channel.")
 			return true
 		}
-		st, err := b.drills.DrillAct(ctx, actor, id, c.Text, c.Task)
+		st, err := b.svc.DrillAct(ctx, actor, id, c.Text, c.Task)
 		if err != nil {
 			b.tell(ctx, to, errorText(b.logged(err, "drill "+c.Text)))
 			return true
@@ -161,7 +148,7 @@ func (b *Bot) drillCommand(ctx context.Context, cmd slack.SlashCommand, c Comman
 // startDrill starts a drill as actor and, once its private [DRILL] channel
 // exists, invites the facilitator and the participants.
 func (b *Bot) startDrill(ctx context.Context, actor workflows.Actor, req incident.DrillRequest, to reply) {
-	started, err := b.drills.StartDrill(ctx, actor, req)
+	started, err := b.svc.StartDrill(ctx, actor, req)
 	if err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "drill start")))
 		return
@@ -219,9 +206,6 @@ func (b *Bot) onDrillStartSubmission(cb slack.InteractionCallback, key, requestI
 	}
 	actor := b.actor(cb.User.ID, userName(cb.User))
 	to := reply{channelID: v.PrivateMetadata, userID: cb.User.ID}
-	if b.drills == nil {
-		return viewErrors(tpl.BlockScenario, noDrills)
-	}
 	if !b.work.submit(func(ctx context.Context) {
 		b.startDrill(ctx, actor, incident.DrillRequest{Scenario: f.Scenario, Speed: f.Speed, Participants: f.Participants, RequestKey: requestID}, to)
 	}) {

@@ -35,10 +35,7 @@ func (b *Bot) PostDrillQuestion(ctx context.Context, in workflows.DrillDelivery)
 	if _, err := b.api.Post(ctx, ch, slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return err
 	}
-	if b.drills == nil {
-		return nil
-	}
-	d, err := b.drills.Drill(ctx, SystemActor, in.IncidentID)
+	d, err := b.svc.Drill(ctx, SystemActor, in.IncidentID)
 	if err != nil {
 		return nil // the question is out; the notes are a courtesy
 	}
@@ -88,12 +85,8 @@ func (b *Bot) onDrillAnswerButton(cb slack.InteractionCallback, act slack.BlockA
 
 // drillAnswer records actor's answer (a choice by index, or free text).
 func (b *Bot) drillAnswer(ctx context.Context, actor workflows.Actor, id, qid string, choice int, text string, to reply) {
-	if b.drills == nil {
-		b.tell(ctx, to, noDrills)
-		return
-	}
 	if choice >= 0 {
-		d, err := b.drills.Drill(ctx, actor, id)
+		d, err := b.svc.Drill(ctx, actor, id)
 		if err != nil {
 			b.tell(ctx, to, errorText(b.logged(err, "drill answer")))
 			return
@@ -105,7 +98,7 @@ func (b *Bot) drillAnswer(ctx context.Context, actor workflows.Actor, id, qid st
 		}
 		text = q.Choices[choice]
 	}
-	if _, err := b.drills.DrillAnswer(ctx, actor, id, qid, text); err != nil {
+	if _, err := b.svc.DrillAnswer(ctx, actor, id, qid, text); err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "drill answer")))
 		return
 	}
@@ -147,11 +140,8 @@ func (b *Bot) onDrillFeedbackSubmission(cb slack.InteractionCallback, key string
 	id := v.PrivateMetadata
 	actor := b.actor(cb.User.ID, userName(cb.User))
 	to := reply{userID: cb.User.ID}
-	if b.drills == nil {
-		return viewErrors(tpl.BlockFeedbackRating, noDrills)
-	}
 	if !b.work.submit(func(ctx context.Context) {
-		if _, err := b.drills.DrillGiveFeedback(ctx, actor, id, workflows.DrillFeedbackInput{WentWell: well, Improve: improve, Rating: rating}); err != nil {
+		if _, err := b.svc.DrillGiveFeedback(ctx, actor, id, workflows.DrillFeedbackInput{WentWell: well, Improve: improve, Rating: rating}); err != nil {
 			b.tell(ctx, to, errorText(b.logged(err, "drill feedback")))
 			return
 		}
@@ -166,11 +156,7 @@ func (b *Bot) onDrillFeedbackSubmission(cb slack.InteractionCallback, key string
 // openDrillPlan opens the Improvement Plan form prefilled with the plan so
 // far. Who may edit it, and when, is the drill's rule, checked on save.
 func (b *Bot) openDrillPlan(ctx context.Context, triggerID string, actor workflows.Actor, id string, to reply) {
-	if b.drills == nil {
-		b.tell(ctx, to, noDrills)
-		return
-	}
-	d, err := b.drills.Drill(ctx, actor, id)
+	d, err := b.svc.Drill(ctx, actor, id)
 	if err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "drill plan")))
 		return
@@ -195,15 +181,12 @@ func (b *Bot) onDrillPlanSubmission(cb slack.InteractionCallback, key string) an
 	id := cb.View.PrivateMetadata
 	actor := b.actor(cb.User.ID, userName(cb.User))
 	to := reply{userID: cb.User.ID}
-	if b.drills == nil {
-		return viewErrors(tpl.BlockDrillPlan, noDrills)
-	}
 	items := make([]workflows.Improvement, 0, len(rows))
 	for _, r := range rows {
 		items = append(items, workflows.Improvement{Issue: r.Issue, Action: r.Action, Owner: r.Owner, Due: r.Due})
 	}
 	if !b.work.submit(func(ctx context.Context) {
-		if _, err := b.drills.DrillImprove(ctx, actor, id, items, false); err != nil {
+		if _, err := b.svc.DrillImprove(ctx, actor, id, items, false); err != nil {
 			b.tell(ctx, to, errorText(b.logged(err, "drill plan")))
 			return
 		}

@@ -24,8 +24,6 @@ type DrillSchedules interface {
 	DeleteDrillSchedule(ctx context.Context, actor workflows.Actor, id string) error
 }
 
-var _ DrillSchedules = (*incident.Service)(nil)
-
 const drillScheduleUsage = "use `/incident drill schedule SCENARIO \"CRON\" [TIME_ZONE]` (e.g. `/incident drill schedule ransomware-exfiltration \"0 9 1 */3 *\" Europe/Paris`: 09:00 on the first day of each quarter), `/incident drill schedule list` or `/incident drill schedule delete ID`"
 
 // parseDrillSchedule reads the words after /incident drill schedule. The cron
@@ -73,11 +71,7 @@ func parseDrillSchedule(args []string) (Command, error) {
 
 // drillScheduleCommand does the work of /incident drill schedule.
 func (b *Bot) drillScheduleCommand(ctx context.Context, actor workflows.Actor, c Command, to reply) {
-	ds := b.schedules
-	if ds == nil {
-		b.tell(ctx, to, noDrills)
-		return
-	}
+	ds := b.svc
 	switch c.Name {
 	case "drill_schedule_list":
 		list, err := ds.DrillSchedules(ctx, actor)

@@ -24,14 +24,13 @@ import (
 // Submitting either sets the changed facts as the person who submitted; the
 // notify modal then drafts the notice and shows its preview privately.
 
-// NoticeDrafter drafts a notice from the incident's facts. The incident
-// service implements it; without it /incident notify says so.
+// NoticeDrafter drafts a notice from the incident's facts.
 type NoticeDrafter interface {
 	DraftNotice(ctx context.Context, actor workflows.Actor, id string, req incident.NoticeRequest) (*workflows.NoticeState, error)
 }
 
 // TimelineReader reads an incident's timeline: the modals show who set each
-// fact. Without it they show the values only.
+// fact.
 type TimelineReader interface {
 	Timeline(ctx context.Context, actor workflows.Actor, id string) ([]store.Event, error)
 }
@@ -39,11 +38,7 @@ type TimelineReader interface {
 // factSetters reads who last set each fact from the timeline.
 func (b *Bot) factSetters(ctx context.Context, actor workflows.Actor, id string) map[string]tpl.FactSetter {
 	out := map[string]tpl.FactSetter{}
-	tr, ok := b.svc.(TimelineReader)
-	if !ok {
-		return out
-	}
-	events, err := tr.Timeline(ctx, actor, id)
+	events, err := b.svc.Timeline(ctx, actor, id)
 	if err != nil {
 		b.log.Warn("timeline read for the facts modal failed", "incident", id, "code", ErrCode(err))
 		return out
@@ -233,15 +228,10 @@ func (b *Bot) submitFacts(ctx context.Context, actor workflows.Actor, id string,
 // notice, shows the drafter its preview and tells the channel.
 func (b *Bot) submitNotify(ctx context.Context, actor workflows.Actor, id, regime, obligation string, recipients []string, values map[string]json.RawMessage, requestID string) {
 	to := b.incidentReply(ctx, id, actor.ID)
-	drafter, ok := b.svc.(NoticeDrafter)
-	if !ok {
-		b.tell(ctx, to, noNotices)
-		return
-	}
 	if _, ok := b.setChangedFacts(ctx, actor, id, values, requestID, to); !ok {
 		return
 	}
-	n, err := drafter.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID})
+	n, err := b.svc.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID})
 	if err != nil {
 		a := workflows.Action{Type: workflows.ActionCreateNotice, Regime: regime, Obligation: obligation, RequestID: requestID, Source: "slack"}
 		b.refused(ctx, to, id, actor, a, err)

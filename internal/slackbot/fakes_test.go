@@ -17,16 +17,22 @@ import (
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/slackbot/slackfake"
+	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
 
 const testSecret = "test-signing-secret"
 
 // fakeService is the incident service as the bot sees it: declares are
-// idempotent by request key, actions by request ID, like the real one.
+// idempotent by request key, actions and recorded refusals by request ID,
+// like the real one. Notices, drills and drill schedules answer that this
+// fake has none; the fakes that test them embed it and add them.
 type fakeService struct {
+	noDrillsOrNotices
 	mu       sync.Mutex
+	denied   []string
 	delay    time.Duration
 	declares []incident.DeclareRequest
 	byKey    map[string]string
@@ -39,11 +45,7 @@ type fakeService struct {
 	refuse    func(actor workflows.Actor, a workflows.Action) error
 }
 
-var (
-	_ Service      = (*fakeService)(nil)
-	_ ChannelIndex = (*fakeService)(nil)
-	_ OpenLister   = (*fakeService)(nil)
-)
+var _ Service = (*fakeService)(nil)
 
 func newFakeService() *fakeService {
 	return &fakeService{byKey: map[string]string{}, states: map[string]*workflows.IncidentState{}, applied: map[string]bool{}, channels: map[string]string{}}
@@ -127,6 +129,90 @@ func (f *fakeService) Act(ctx context.Context, actor workflows.Actor, id string,
 	}
 	cp := *st
 	return &cp, nil
+}
+
+// RecordDenial records a refusal once per request ID, as the real service
+// does with its event key.
+func (f *fakeService) RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.states[incidentID]; !ok {
+		return apperr.New(apperr.NotFound, "no incident %s", incidentID)
+	}
+	if a.RequestID != "" && f.applied["denied:"+incidentID+a.RequestID] {
+		return nil
+	}
+	f.applied["denied:"+incidentID+a.RequestID] = true
+	f.denied = append(f.denied, fmt.Sprintf("%s|%s|%s|%s", actor.ID, a.Type, a.Name, reason))
+	return nil
+}
+
+func (f *fakeService) denials() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.denied...)
+}
+
+// TemporalDown is false: the fake's engine is never down.
+func (f *fakeService) TemporalDown() bool { return false }
+
+// Timeline is empty: the fake keeps no events.
+func (f *fakeService) Timeline(ctx context.Context, actor workflows.Actor, id string) ([]store.Event, error) {
+	return nil, nil
+}
+
+// ResumeSlack accepts and does nothing; resumeService records the calls.
+func (f *fakeService) ResumeSlack(ctx context.Context, actor workflows.Actor, id, reason string) error {
+	return nil
+}
+
+// noDrillsOrNotices answers every notice, drill and drill schedule call as
+// an outage would, so a test that reaches one without the fake for it fails
+// with a visible message instead of passing on nothing.
+type noDrillsOrNotices struct{}
+
+func errNotInFake(what string) error {
+	return apperr.New(apperr.Unavailable, "%s: not in this test's fake service", what)
+}
+
+func (noDrillsOrNotices) Notices(context.Context, workflows.Actor, string) ([]workflows.NoticeState, error) {
+	return nil, errNotInFake("notices")
+}
+func (noDrillsOrNotices) NoticeAct(context.Context, workflows.Actor, string, string, workflows.NoticeAction) (*workflows.NoticeState, error) {
+	return nil, errNotInFake("notice action")
+}
+func (noDrillsOrNotices) DraftNotice(context.Context, workflows.Actor, string, incident.NoticeRequest) (*workflows.NoticeState, error) {
+	return nil, errNotInFake("notice draft")
+}
+func (noDrillsOrNotices) ListScenarios(context.Context, workflows.Actor) ([]incident.ScenarioSummary, error) {
+	return nil, errNotInFake("drill scenarios")
+}
+func (noDrillsOrNotices) StartDrill(context.Context, workflows.Actor, incident.DrillRequest) (*incident.DrillStarted, error) {
+	return nil, errNotInFake("drill start")
+}
+func (noDrillsOrNotices) DrillAct(context.Context, workflows.Actor, string, string, string) (*workflows.DrillState, error) {
+	return nil, errNotInFake("drill action")
+}
+func (noDrillsOrNotices) Drill(context.Context, workflows.Actor, string) (*workflows.DrillState, error) {
+	return nil, errNotInFake("drill")
+}
+func (noDrillsOrNotices) DrillAnswer(context.Context, workflows.Actor, string, string, string) (*workflows.DrillState, error) {
+	return nil, errNotInFake("drill answer")
+}
+func (noDrillsOrNotices) DrillGiveFeedback(context.Context, workflows.Actor, string, workflows.DrillFeedbackInput) (*workflows.DrillState, error) {
+	return nil, errNotInFake("drill feedback")
+}
+func (noDrillsOrNotices) DrillImprove(context.Context, workflows.Actor, string, []workflows.Improvement, bool) (*workflows.DrillState, error) {
+	return nil, errNotInFake("drill plan")
+}
+func (noDrillsOrNotices) CreateDrillSchedule(context.Context, workflows.Actor, incident.DrillScheduleRequest) (*schedule.DrillSchedule, error) {
+	return nil, errNotInFake("drill schedule")
+}
+func (noDrillsOrNotices) DrillSchedules(context.Context, workflows.Actor) ([]schedule.DrillSchedule, error) {
+	return nil, errNotInFake("drill schedules")
+}
+func (noDrillsOrNotices) DeleteDrillSchedule(context.Context, workflows.Actor, string) error {
+	return errNotInFake("drill schedule delete")
 }
 
 func (f *fakeService) IncidentByChannel(ctx context.Context, channelID string) (string, error) {

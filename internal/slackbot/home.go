@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/irbot/irbot/internal/incident"
 	tpl "github.com/irbot/irbot/templates/slack"
 )
 
@@ -34,15 +33,10 @@ func (b *Bot) onAppHome(raw json.RawMessage) bool {
 
 // publishHome renders and publishes user's App Home.
 func (b *Bot) publishHome(ctx context.Context, user string) {
-	var list incident.OpenListResult
 	refusal := ""
-	if lister, ok := b.svc.(OpenLister); !ok {
-		refusal = "Listing incidents is not available here; the console lists them."
-	} else {
-		var err error
-		if list, err = lister.OpenList(ctx, b.actor(user, "")); err != nil {
-			refusal = userMessage(b.logged(err, "app home"))
-		}
+	list, err := b.svc.OpenList(ctx, b.actor(user, ""))
+	if err != nil {
+		refusal = userMessage(b.logged(err, "app home"))
 	}
 	if err := b.api.PublishHome(ctx, user, tpl.AppHome(user, list, refusal, b.now())); err != nil {
 		b.log.Warn("slack app home publish failed", "code", ErrCode(err))

@@ -10,12 +10,7 @@ import (
 
 // listOpen answers /incident list privately from the incident service.
 func (b *Bot) listOpen(ctx context.Context, actor workflows.Actor, to reply) {
-	lister, ok := b.svc.(OpenLister)
-	if !ok {
-		b.tell(ctx, to, "Listing incidents is not available here; the console lists them.")
-		return
-	}
-	list, err := lister.OpenList(ctx, actor)
+	list, err := b.svc.OpenList(ctx, actor)
 	if err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "list")))
 		return

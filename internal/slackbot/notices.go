@@ -13,23 +13,16 @@ import (
 )
 
 // NoticeService is the part of the incident service that lists an
-// incident's notices and acts on one. The incident service implements it;
-// without it /incident notices says notices are not available.
+// incident's notices and acts on one.
 type NoticeService interface {
 	Notices(ctx context.Context, actor workflows.Actor, id string) ([]workflows.NoticeState, error)
 	NoticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error)
 }
 
-const noNotices = "Notices are not available on this irbot; use the API or `irbot notices`."
-
 // listNotices answers /incident notices privately, with the buttons each
 // notice's status allows.
 func (b *Bot) listNotices(ctx context.Context, actor workflows.Actor, id string, to reply, note string, replace bool) {
-	if b.notices == nil {
-		b.tell(ctx, to, noNotices)
-		return
-	}
-	list, err := b.notices.Notices(ctx, actor, id)
+	list, err := b.svc.Notices(ctx, actor, id)
 	if err != nil {
 		b.tell(ctx, to, errorText(b.logged(err, "notices")))
 		return
@@ -48,12 +41,8 @@ var noticeVerb = map[string]string{
 // notices list they pressed in is rendered again from state (when there is
 // one to replace); a refusal is explained privately and recorded.
 func (b *Bot) noticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, na workflows.NoticeAction, to reply, requestID string, fromList bool) {
-	if b.notices == nil {
-		b.tell(ctx, to, noNotices)
-		return
-	}
 	na.Source = "slack"
-	if _, err := b.notices.NoticeAct(ctx, actor, id, noticeID, na); err != nil {
+	if _, err := b.svc.NoticeAct(ctx, actor, id, noticeID, na); err != nil {
 		b.refusedNotice(ctx, to, id, actor, noticeID, na, requestID, err)
 		return
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // SlackResumer lets publishing resume on an incident that a permanent Slack
-// error paused. The incident service implements it.
+// error paused.
 type SlackResumer interface {
 	ResumeSlack(ctx context.Context, actor workflows.Actor, id, reason string) error
 }
@@ -103,11 +103,7 @@ func (b *Bot) resume(ctx context.Context, channel, reason string) {
 }
 
 func (b *Bot) resumeIncident(ctx context.Context, actor workflows.Actor, id, reason string) error {
-	r, ok := b.svc.(SlackResumer)
-	if !ok {
-		return nil
-	}
-	if err := r.ResumeSlack(ctx, actor, id, reason); err != nil {
+	if err := b.svc.ResumeSlack(ctx, actor, id, reason); err != nil {
 		b.log.Warn("slack resume failed", "incident", id, "error", userMessage(err))
 		return err
 	}

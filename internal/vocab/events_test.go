@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/irbot/irbot/internal/docsync"
 )
 
 // emitted finds the kinds the code records: the kind argument of the
@@ -92,29 +94,8 @@ func MarkdownTable() string {
 	return b.String()
 }
 
-const beginMark, endMark = "<!-- event-kinds:begin -->\n", "<!-- event-kinds:end -->"
-
 // The README's table of timeline events is EventKinds
 // (IRBOT_UPDATE_README=1 go test ./internal/vocab rewrites it).
 func TestReadmeListsTheEventKinds(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	i, j := strings.Index(s, beginMark), strings.Index(s, endMark)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q ... %q section", strings.TrimSpace(beginMark), endMark)
-	}
-	want := MarkdownTable()
-	if got := s[i+len(beginMark) : j]; got != want {
-		if os.Getenv("IRBOT_UPDATE_README") == "1" {
-			if err := os.WriteFile(path, []byte(s[:i+len(beginMark)]+want+s[j:]), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("README.md's event table is out of date: run IRBOT_UPDATE_README=1 go test ./internal/vocab\n--- want\n%s--- got\n%s", want, got)
-	}
+	docsync.Check(t, filepath.Join("..", "..", "README.md"), "event-kinds", MarkdownTable(), "go test ./internal/vocab")
 }

@@ -83,7 +83,11 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 	}
 	messages["notices/40"], _ = NoticesList(extreme.ID, notices, now, strings.Repeat("note ", 200))
 	messages["notices/none"], _ = NoticesList(extreme.ID, nil, now, "")
-	messages["help"] = HelpBlocks(strings.Repeat("?", 4000))
+	var manyCommands []SlashCommand // more and longer than /incident has: help is cut, never rejected
+	for i := range 60 {
+		manyCommands = append(manyCommands, SlashCommand{Name: fmt.Sprint("c", i), Usage: "/incident " + strings.Repeat("漏洩 <b>&", 20), Help: strings.Repeat("h", 200)})
+	}
+	messages["help"] = HelpBlocks(manyCommands, strings.Repeat("?", 4000))
 	var open incident.OpenListResult
 	for _, st := range []workflows.IncidentState{extreme, drill, small, bigState(now)} {
 		for range 5 {

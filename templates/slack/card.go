@@ -19,20 +19,49 @@ func CardMarker(incidentID string) string { return "[irbot card " + incidentID +
 var severityIcon = map[string]string{"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🟢"}
 
 // Card renders the incident card from the incident's state, with clock times
-// relative to now. It is used both to post the card and to update it.
+// relative to now. It is used both to post the card and to update it. Each
+// section has its own builder, in the order the card shows them; they share
+// the block budget (Slack's 50 blocks).
 func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fallback string) {
-	clockNow := workflows.IncidentNow(st, now) // a drill's clocks count in scenario time
-	closed := st.Status == workflows.StatusClosed
-	b := &budget{limit: MaxBlocks}
+	c := &card{
+		st: st, now: now, closed: st.Status == workflows.StatusClosed,
+		clockNow: workflows.IncidentNow(st, now), // a drill's clocks count in scenario time
+		b:        &budget{limit: MaxBlocks},
+	}
+	c.header()
+	c.summary()
+	// Open clocks get a block each, with their menu: chosen first so the
+	// tasks and gates leave room for them.
+	menuClocks := c.menuClocks()
+	c.tasksAndGates(len(menuClocks))
+	c.roles()
+	c.clocks(menuClocks)
+	c.actions()
+	c.footer()
+	return c.b.blocks, c.fallback()
+}
 
+// card is one rendering of the incident card.
+type card struct {
+	st       workflows.IncidentState
+	now      time.Time
+	clockNow time.Time
+	closed   bool
+	b        *budget
+}
+
+// header is the title (severity, ID, title; drill and closed marks) and the
+// fields: severity, phase, status, commander, mode, who declared it.
+func (c *card) header() {
+	st := c.st
 	title := fmt.Sprintf("%s %s · %s", severityIcon[st.Severity], st.ID, st.Title)
 	if st.Mode == workflows.ModeDrill {
 		title = "DRILL · " + title
 	}
-	if closed {
+	if c.closed {
 		title = "Closed · " + title
 	}
-	b.add(goslack.NewHeaderBlock(plain(strings.TrimSpace(title), MaxHeaderText)))
+	c.b.add(goslack.NewHeaderBlock(plain(strings.TrimSpace(title), MaxHeaderText)))
 
 	commander := "unassigned"
 	for _, r := range st.Roles {
@@ -41,7 +70,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		}
 	}
 	status := st.Status
-	if closed && st.ClosedAt != nil {
+	if c.closed && st.ClosedAt != nil {
 		status = "closed " + UTC(*st.ClosedAt)
 	}
 	mode := "live"
@@ -56,19 +85,38 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		mrkdwnField("*Mode*\n" + mode),
 		mrkdwnField("*Declared by*\n" + Mention(st.DeclaredBy.ID) + " · " + UTC(st.DeclaredAt)),
 	}
-	b.add(goslack.NewSectionBlock(nil, fields, nil))
+	c.b.add(goslack.NewSectionBlock(nil, fields, nil))
+}
 
-	if st.Summary != "" {
-		b.add(goslack.NewSectionBlock(mrkdwn("*What happened*\n"+Escape(st.Summary)), nil, nil))
+// summary is what happened and the next action (or that it is closed),
+// then a divider.
+func (c *card) summary() {
+	if c.st.Summary != "" {
+		c.b.add(goslack.NewSectionBlock(mrkdwn("*What happened*\n"+Escape(c.st.Summary)), nil, nil))
 	}
-	if closed {
-		b.add(goslack.NewSectionBlock(mrkdwn("*Closed.* The timeline stays available for review and export."), nil, nil))
-	} else if st.NextAction != "" {
-		b.add(goslack.NewSectionBlock(mrkdwn("*Next action:* "+Escape(st.NextAction)), nil, nil))
+	if c.closed {
+		c.b.add(goslack.NewSectionBlock(mrkdwn("*Closed.* The timeline stays available for review and export."), nil, nil))
+	} else if c.st.NextAction != "" {
+		c.b.add(goslack.NewSectionBlock(mrkdwn("*Next action:* "+Escape(c.st.NextAction)), nil, nil))
 	}
-	b.add(goslack.NewDividerBlock())
+	c.b.add(goslack.NewDividerBlock())
+}
 
-	// Tasks and gates of the current phase: one block each, with its button.
+// menuClocks are the open clocks that may get a block with their menu (none
+// once closed).
+func (c *card) menuClocks() []workflows.ClockState {
+	if c.closed {
+		return nil
+	}
+	open := openClocks(c.st)
+	return open[:min(len(open), maxClockBlocks)]
+}
+
+// tasksAndGates is the current phase's tasks and gates: the done ones in one
+// block, then one block each, with its button, as far as the budget goes
+// (keeping room for clockBlocks open clocks), then a line naming the rest.
+func (c *card) tasksAndGates(clockBlocks int) {
+	st, closed := c.st, c.closed
 	var open, done []workflows.TaskState
 	for _, t := range st.Tasks {
 		if t.Phase != st.Phase {
@@ -101,18 +149,12 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	if len(open) == 0 && len(gates) == 0 && len(doneLines) == 0 {
 		doneLines = append(doneLines, "_No tasks in this phase._")
 	}
-	b.add(goslack.NewSectionBlock(mrkdwn(heading+"\n"+joinLines(doneLines, MaxSectionText-len(heading))), nil, nil))
+	c.b.add(goslack.NewSectionBlock(mrkdwn(heading+"\n"+joinLines(doneLines, MaxSectionText-len(heading))), nil, nil))
 
 	var overflow []string
-	// Open clocks get a block each, with their menu; keep room for them.
-	var menuClocks []workflows.ClockState
-	if !closed {
-		menuClocks = openClocks(st)
-		menuClocks = menuClocks[:min(len(menuClocks), maxClockBlocks)]
-	}
 	// Blocks still to come after the tasks and gates: overflow, roles (2),
 	// clocks heading, open clocks, actions, footer.
-	itemRoom := b.room() - 6 - len(menuClocks)
+	itemRoom := c.b.room() - 6 - clockBlocks
 	// Approvals are rarer and block notices: keep room for them.
 	pendingGates := 0
 	for _, g := range gates {
@@ -137,7 +179,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 			continue
 		}
 		itemRoom--
-		b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
+		c.b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
 			goslack.NewAccessory(button(ActionTaskDone, Value(st.ID, t.ID), "Done", goslack.StylePrimary))))
 	}
 	itemRoom += gateRoom
@@ -163,53 +205,59 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 			}
 		case g.Approved || closed:
 			itemRoom--
-			b.add(goslack.NewSectionBlock(mrkdwn(text), nil, nil))
+			c.b.add(goslack.NewSectionBlock(mrkdwn(text), nil, nil))
 		default:
 			itemRoom--
-			b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
+			c.b.add(goslack.NewSectionBlock(mrkdwn(text), nil,
 				goslack.NewAccessory(button(ActionApprove, Value(st.ID, g.ID), "Approve", goslack.StylePrimary))))
 		}
 	}
 	if len(overflow) > 0 {
-		b.add(goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("…and %d more: %s. Use `/incident task done ID` in this channel.",
+		c.b.add(goslack.NewSectionBlock(mrkdwn(fmt.Sprintf("…and %d more: %s. Use `/incident task done ID` in this channel.",
 			len(overflow), Truncate(strings.Join(overflow, ", "), 2500))), nil, nil))
 	}
+}
 
-	// Roles: who holds what, and a Claim button for each open role.
+// roles is who holds what, and a Claim button for each open role.
+func (c *card) roles() {
 	held := map[string]string{}
-	for _, r := range st.Roles {
+	for _, r := range c.st.Roles {
 		held[r.Role] = r.User
 	}
 	var lines []string
 	var claims []goslack.BlockElement
-	for _, role := range Roles(st) {
+	for _, role := range Roles(c.st) {
 		if u, ok := held[role]; ok {
 			lines = append(lines, fmt.Sprintf("*%s*: %s", role, Mention(u)))
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("*%s*: _unassigned_", role))
-		if !closed && len(claims) < 25 {
-			claims = append(claims, button(ElementID(ActionClaimRole, len(claims)), Value(st.ID, role), "Claim "+role, ""))
+		if !c.closed && len(claims) < 25 {
+			claims = append(claims, button(ElementID(ActionClaimRole, len(claims)), Value(c.st.ID, role), "Claim "+role, ""))
 		}
 	}
-	b.add(goslack.NewSectionBlock(mrkdwn("*Roles*\n"+joinLines(lines, MaxSectionText-10)), nil, nil))
+	c.b.add(goslack.NewSectionBlock(mrkdwn("*Roles*\n"+joinLines(lines, MaxSectionText-10)), nil, nil))
 	if len(claims) > 0 {
-		b.add(goslack.NewActionBlock("roles", claims...))
+		c.b.add(goslack.NewActionBlock("roles", claims...))
 	}
+}
 
-	// Clocks: the settled ones in one block, then each open clock with a
-	// menu to record the notification or a decision not to notify.
-	menuClocks = menuClocks[:max(0, min(len(menuClocks), b.room()-3))]
+// clocks is the settled clocks (and the open ones without room) in one
+// block, then each open clock of menuClocks that still fits, with a menu to
+// record the notification or a decision not to notify.
+func (c *card) clocks(menuClocks []workflows.ClockState) {
+	st := c.st
+	menuClocks = menuClocks[:max(0, min(len(menuClocks), c.b.room()-3))]
 	inMenu := map[string]bool{}
-	for _, c := range menuClocks {
-		inMenu[c.Key()] = true
+	for _, cl := range menuClocks {
+		inMenu[cl.Key()] = true
 	}
 	var rest []workflows.ClockState
 	hidden := 0
-	for _, c := range st.Clocks {
-		if !inMenu[c.Key()] {
-			rest = append(rest, c)
-			if c.Open() && !closed {
+	for _, cl := range st.Clocks {
+		if !inMenu[cl.Key()] {
+			rest = append(rest, cl)
+			if cl.Open() && !c.closed {
 				hidden++
 			}
 		}
@@ -219,7 +267,7 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 	case len(st.Clocks) == 0:
 		clocksText += "\n_No regulatory clocks._"
 	case len(rest) > 0:
-		clocksText += "\n" + clockLines(rest, clockNow)
+		clocksText += "\n" + clockLines(rest, c.clockNow)
 	}
 	var allClocks *goslack.Accessory
 	if hidden > 0 {
@@ -228,35 +276,50 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 		clocksText += fmt.Sprintf("\n%d open clock(s) have no menu here: *All clocks…* lists them all with theirs (or `/incident clocks`).", hidden)
 		allClocks = goslack.NewAccessory(button(ActionClocksPage, Value(st.ID, "0"), fmt.Sprintf("All %d clocks…", len(st.Clocks)), ""))
 	}
-	b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, allClocks))
-	for _, c := range menuClocks {
-		b.add(goslack.NewSectionBlock(mrkdwn(clockLine(c, clockNow)), nil, goslack.NewAccessory(clockMenu(st.ID, c))))
+	c.b.add(goslack.NewSectionBlock(mrkdwn(clocksText), nil, allClocks))
+	for _, cl := range menuClocks {
+		c.b.add(goslack.NewSectionBlock(mrkdwn(clockLine(cl, c.clockNow)), nil, goslack.NewAccessory(clockMenu(st.ID, cl))))
 	}
+}
 
-	if !closed {
-		var opts []*goslack.OptionBlockObject
-		for _, s := range workflows.Severities {
-			opts = append(opts, goslack.NewOptionBlockObject(s, plain(severityIcon[s]+" "+s, MaxOptionText), nil))
-		}
-		sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("Severity", MaxOptionText), ActionSeverity, opts...)
-		for _, o := range opts {
-			if o.Value == st.Severity {
-				sel.InitialOption = o
-			}
-		}
-		closeBtn := button(ActionClose, st.ID, "Close incident", goslack.StyleDanger)
-		b.add(goslack.NewActionBlock(CardBlockID(st.ID), sel,
-			button(ActionAddNote, st.ID, "Add note", ""),
-			closeBtn))
+// actions is the severity select, Add note and Close incident (none once
+// closed).
+func (c *card) actions() {
+	if c.closed {
+		return
 	}
-	b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · updated %s · timeline: %d events",
-		st.ID, Escape(st.Playbook), st.PlaybookVersion, UTC(now), st.Events))))
+	var opts []*goslack.OptionBlockObject
+	for _, s := range workflows.Severities {
+		opts = append(opts, goslack.NewOptionBlockObject(s, plain(severityIcon[s]+" "+s, MaxOptionText), nil))
+	}
+	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("Severity", MaxOptionText), ActionSeverity, opts...)
+	for _, o := range opts {
+		if o.Value == c.st.Severity {
+			sel.InitialOption = o
+		}
+	}
+	closeBtn := button(ActionClose, c.st.ID, "Close incident", goslack.StyleDanger)
+	c.b.add(goslack.NewActionBlock(CardBlockID(c.st.ID), sel,
+		button(ActionAddNote, c.st.ID, "Add note", ""),
+		closeBtn))
+}
 
-	fallback = fmt.Sprintf("%s %s: %s (%s, %s)", CardMarker(st.ID), st.ID, st.Title, st.Severity, st.Phase)
-	if closed {
+// footer is the ID, playbook and version, when the card was rendered and the
+// number of timeline events.
+func (c *card) footer() {
+	st := c.st
+	c.b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · updated %s · timeline: %d events",
+		st.ID, Escape(st.Playbook), st.PlaybookVersion, UTC(c.now), st.Events))))
+}
+
+// fallback is the card's notification text, starting with CardMarker.
+func (c *card) fallback() string {
+	st := c.st
+	fallback := fmt.Sprintf("%s %s: %s (%s, %s)", CardMarker(st.ID), st.ID, st.Title, st.Severity, st.Phase)
+	if c.closed {
 		fallback = fmt.Sprintf("%s %s: %s (closed)", CardMarker(st.ID), st.ID, st.Title)
 	}
-	return b.blocks, Truncate(fallback, MaxFallbackText)
+	return Truncate(fallback, MaxFallbackText)
 }
 
 func mrkdwnField(s string) *goslack.TextBlockObject {

@@ -43,42 +43,19 @@ func Announcement(st workflows.IncidentState, channelID string, public bool) ([]
 	return blocks, Truncate(fmt.Sprintf("New incident %s: %s (%s)", st.ID, st.Title, st.Severity), MaxFallbackText)
 }
 
-// SlashCommand is one /incident subcommand: its usage and what it does.
-// /incident help is made from SlashCommands; a test holds the parser
-// (internal/slackbot) and the README's command list to the same table.
+// SlashCommand is how /incident help shows one subcommand: its usage and
+// what it does. The commands themselves, in help's order, are the table in
+// internal/slackbot (commands.go), which passes them to HelpText.
 type SlashCommand struct {
 	Name  string // the first word after /incident
 	Usage string // the whole command, as people type it
 	Help  string
 }
 
-// SlashCommands is every /incident subcommand, in the order help lists them.
-var SlashCommands = []SlashCommand{
-	{"declare", "/incident declare [title]", "declare an incident (a form opens when you give no title)"},
-	{"list", "/incident list", "the open incidents, privately, live first, each with its nearest deadline"},
-	{"status", "/incident status [ID]", "the incident's state, privately"},
-	{"clocks", "/incident clocks [ID]", "regulatory clocks with time left"},
-	{"task", "/incident task done ID", "complete a task"},
-	{"severity", "/incident severity critical|high|medium|low", "change severity"},
-	{"role", "/incident role ROLE @user", "give someone a role (`me` for yourself)"},
-	{"note", "/incident note TEXT", "add a note to the timeline"},
-	{"aware", "/incident aware TIME", "when we became aware (`now`, `2h ago`, `2026-03-01 09:30` UTC, or RFC 3339); it starts the clocks"},
-	{"notified", "/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]", "record that a notification was sent now (e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`); a late one needs the reason"},
-	{"not-notify", "/incident not-notify REGIME/OBLIGATION REASON", "record a documented decision not to notify"},
-	{"notices", "/incident notices [ID]", "the incident's notices, privately, with Approve, Reject and Send buttons"},
-	{"facts", "/incident facts", "a form with every fact notices draw on, their values and who set them"},
-	{"notify", "/incident notify [REGIME/OBLIGATION]", "draft a notice for a clock in a form, prefilled from the facts, with a preview"},
-	{"update", "/incident update", "post a status update in the channel and the announcement's thread"},
-	{"repost", "/incident repost", "post the card again, after irbot paused publishing here because Slack refused (channel archived, irbot removed)"},
-	{"close", "/incident close [reason]", "close the incident"},
-	{"drill", "/incident drill list|start [SCENARIO [SPEED] [@people…]]|pause|resume|inject [EVENT]|skip [EVENT]|end|schedule SCENARIO \"CRON\" [TIME_ZONE]|schedule list|schedule delete ID", "tabletop drills: list the scenarios, start one (a form when no scenario is given), steer it from its channel, schedule one on a cron expression (managers are reminded a day ahead)"},
-	{"help", "/incident help", "this text"},
-}
-
-// HelpText lists every /incident subcommand.
-func HelpText() string {
+// HelpText lists the /incident subcommands cmds.
+func HelpText(cmds []SlashCommand) string {
 	lines := []string{"*`/incident` commands*"}
-	for _, c := range SlashCommands {
+	for _, c := range cmds {
 		lines = append(lines, "`"+c.Usage+"`: "+c.Help)
 	}
 	lines = append(lines, "Run them in the incident's channel; `status`, `clocks` and `notices` also take an incident ID anywhere. `/incident clocks` names each clock's REGIME/OBLIGATION; the card's clock menus do the same as `notified` and `not-notify`.")
@@ -86,12 +63,12 @@ func HelpText() string {
 }
 
 // HelpBlocks is HelpText as blocks, with an optional first line (what was wrong).
-func HelpBlocks(problem string) []goslack.Block {
+func HelpBlocks(cmds []SlashCommand, problem string) []goslack.Block {
 	var blocks []goslack.Block
 	if problem != "" {
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(":warning: "+Escape(problem)), nil, nil))
 	}
-	return append(blocks, goslack.NewSectionBlock(mrkdwn(HelpText()), nil, nil))
+	return append(blocks, goslack.NewSectionBlock(mrkdwn(HelpText(cmds)), nil, nil))
 }
 
 // StatusText is a compact private answer to /incident status.
