@@ -61,6 +61,8 @@ type CheckpointStore interface {
 	SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, at time.Time) (Checkpoint, error)
 	// LatestCheckpoint is the newest checkpoint (ErrNotFound).
 	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// CheckpointByID is checkpoint id (ErrNotFound).
+	CheckpointByID(ctx context.Context, id int64) (Checkpoint, error)
 }
 
 var _ CheckpointStore = (*sqlStore)(nil)
@@ -118,16 +120,25 @@ func (s *sqlStore) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
 }
 
 func (s *sqlStore) latestCheckpoint(ctx context.Context, q querier) (Checkpoint, error) {
+	return scanCheckpoint(q.QueryRowContext(ctx, `SELECT id, at, body, public_key, signature FROM checkpoints ORDER BY id DESC LIMIT 1`), "no checkpoint")
+}
+
+func (s *sqlStore) CheckpointByID(ctx context.Context, id int64) (Checkpoint, error) {
+	return scanCheckpoint(s.db.QueryRowContext(ctx, s.q(`SELECT id, at, body, public_key, signature FROM checkpoints WHERE id = ?`), id),
+		fmt.Sprintf("no checkpoint %d", id))
+}
+
+// scanCheckpoint reads one checkpoints row; missing is the ErrNotFound text.
+func scanCheckpoint(row *sql.Row, missing string) (Checkpoint, error) {
 	var c Checkpoint
 	var at dbTime
 	var body string
-	err := q.QueryRowContext(ctx, `SELECT id, at, body, public_key, signature FROM checkpoints ORDER BY id DESC LIMIT 1`).
-		Scan(&c.ID, &at, &body, &c.PublicKey, &c.Signature)
+	err := row.Scan(&c.ID, &at, &body, &c.PublicKey, &c.Signature)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Checkpoint{}, fmt.Errorf("%w: no checkpoint", ErrNotFound)
+		return Checkpoint{}, fmt.Errorf("%w: %s", ErrNotFound, missing)
 	}
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("store: latest checkpoint: %w", err)
+		return Checkpoint{}, fmt.Errorf("store: checkpoint: %w", err)
 	}
 	c.At, c.Body = at.t, json.RawMessage(body)
 	return c, nil

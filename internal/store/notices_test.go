@@ -222,6 +222,15 @@ func TestCheckpointCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 		latest, err := st.LatestCheckpoint(ctx)
 		require.NoError(t, err)
 		require.Equal(t, cp.ID, latest.ID)
+		byID, err := st.CheckpointByID(ctx, cp.ID)
+		require.NoError(t, err)
+		require.Equal(t, string(cp.Body), string(byID.Body), "a checkpoint is read back byte for byte")
+		require.Equal(t, cp.Signature, byID.Signature)
+		require.NoError(t, byID.CheckSignature())
+		for _, missing := range []int64{0, -1, cp.ID + 1, 1 << 62} {
+			_, err = st.CheckpointByID(ctx, missing)
+			require.ErrorIs(t, err, ErrNotFound, "checkpoint %d does not exist", missing)
+		}
 		res, err := st.Verify(ctx, "INC-W")
 		require.NoError(t, err)
 		require.True(t, res.OK, res.Reason)
