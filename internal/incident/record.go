@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/mail"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -107,6 +110,12 @@ func (s *Service) archivedNotice(ctx context.Context, id, noticeID string) (*wor
 		}
 		ns := &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}
 		if m, err := s.Record.NoticeMessage(ctx, id, noticeID); err == nil {
+			if b, ok := sentBodies(m); ok {
+				ns.Text, ns.HTML = b.Text, b.HTML
+				if ns.Subject == "" {
+					ns.Subject = b.Subject
+				}
+			}
 			for _, a := range m.Attempts {
 				if a.At == nil {
 					continue
@@ -118,4 +127,27 @@ func (s *Service) archivedNotice(ctx context.Context, id, noticeID string) (*wor
 		return ns, nil
 	}
 	return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
+}
+
+// sentBodies reads the subject, text and HTML back from the message the
+// store kept (the workflow that rendered them is gone). The wire form has
+// CRLF line ends; the notice's own text may have had LF: the form whose
+// content hash is the one the timeline recorded is the notice's exact
+// text, else the text as the recipient read it (LF line ends).
+func sentBodies(m store.NoticeMessage) (mail.Bodies, bool) {
+	if len(m.Raw) == 0 {
+		return mail.Bodies{}, false
+	}
+	wire, err := mail.ReadBodies(m.Raw)
+	if err != nil {
+		return mail.Bodies{}, false
+	}
+	lf := func(v string) string { return strings.ReplaceAll(v, "\r\n", "\n") }
+	unix := mail.Bodies{Subject: wire.Subject, Text: lf(wire.Text), HTML: lf(wire.HTML)}
+	for _, b := range []mail.Bodies{unix, wire, {Subject: wire.Subject, Text: unix.Text, HTML: wire.HTML}, {Subject: wire.Subject, Text: wire.Text, HTML: unix.HTML}} {
+		if templates.ContentHash(b.Subject, b.Text, b.HTML) == m.ContentHash {
+			return b, true
+		}
+	}
+	return unix, true
 }
