@@ -29,6 +29,12 @@ func TestCheckpointOnDemandCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 	c := apiClient{t: t, base: "http://" + m.Addr()}
 	e := declareBreach(t, c, "live", time.Now().Add(-2*time.Hour), nil)
 	c.act(responderToken, e.id, map[string]any{"type": "note", "text": "Bucket closed at 10:05 — 東京 team informed"})
+	_, open := c.do("GET", "/api/v1/incidents/"+e.id, dpoToken, nil)
+	for _, raw := range open["clocks"].([]any) {
+		if clk := raw.(map[string]any); clk["status"] == "running" || clk["status"] == "overdue" {
+			c.act(dpoToken, e.id, map[string]any{"type": "record_notification", "regime": clk["regime"], "obligation": clk["obligation"], "reference": "REG-2026-7"})
+		}
+	}
 	c.act(adminToken, e.id, map[string]any{"type": "close", "reason": "contained"})
 	require.Eventually(t, func() bool {
 		sn, err := m.store.LatestSnapshot(t.Context(), e.id)

@@ -178,5 +178,13 @@ func TestClosedIncidentAnswersInFullAfterItsHistoryIsDeleted(t *testing.T) {
 	require.NoError(t, err)
 	_, v = c.do("GET", "/api/v1/incidents/"+e.id+"/timeline/verify", adminToken, nil)
 	require.Equal(t, false, v["ok"], "an edited snapshot is caught: %v", v)
-	require.Contains(t, v["reason"], "snapshot after event", "verify names the edited snapshot: %v", v)
+	require.Contains(t, v["reason"], "the snapshot of "+e.id+" after event", "verify names the incident of the edited snapshot: %v", v)
+	require.Contains(t, v["reason"], "is sealed and does not open", "%v", v)
+	items := v["items"].([]any)
+	require.NotEmpty(t, items)
+	item := items[0].(map[string]any)["item"].(string)
+	require.Regexp(t, `^snapshot after event \d+ \([a-z]+\.[a-z_.]+( [A-Za-z0-9_/-]+)?\)$`, item, "the item names the change the snapshot followed: %v", v)
+	for _, secret := range []string{"12000", "Dana Okafor", "storage bucket"} {
+		require.NotContains(t, v["reason"], secret, "naming the snapshot shows none of its content")
+	}
 }

@@ -176,7 +176,7 @@ func TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot(t *testing.T) {
 		{"notice bytes and their hash", `UPDATE notice_messages SET raw = ?, raw_sha256 = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "not the one sent"},
 		{"snapshot fact", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12')`, "snapshot after event 1: facts.affected", "was edited"},
 		{"snapshot clock", `UPDATE incident_snapshots SET state = replace(state, '22h', '99h')`, "snapshot after event 1: clocks[eu-gdpr/supervisory-authority]", "was edited"},
-		{"snapshot and digest", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12'), digest = '{}'`, "snapshot after event 1", "edited"},
+		{"snapshot and digest", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12'), digest = '{}'`, "snapshot after event 1 (notice.sent N1)", "the snapshot of INC-T after event 1 (its state after notice.sent N1) was edited"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, st Store) {
