@@ -107,12 +107,22 @@ func (s *sqlStore) SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, a
 	}
 	c := Checkpoint{At: at, Body: body, PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Signature: hex.EncodeToString(ed25519.Sign(key, body))}
 	defer s.lockWrites()()
-	if err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO checkpoints (id, at, body, public_key, signature)
-		VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints), ?, ?, ?, ?) RETURNING id`),
-		s.timeArg(at), string(body), c.PublicKey, c.Signature).Scan(&c.ID); err != nil {
-		return Checkpoint{}, fmt.Errorf("store: sign checkpoint: %w", err)
+	// Numbers are handed out as MAX+1; replicas signing at the same moment
+	// on PostgreSQL (checkpoints are now taken on demand, not only by the
+	// daily digest) may pick the same one: the loser takes the next.
+	for range 8 {
+		err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO checkpoints (id, at, body, public_key, signature)
+			VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints), ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`),
+			s.timeArg(at), string(body), c.PublicKey, c.Signature).Scan(&c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return Checkpoint{}, fmt.Errorf("store: sign checkpoint: %w", err)
+		}
+		return c, nil
 	}
-	return c, nil
+	return Checkpoint{}, errors.New("store: sign checkpoint: its number was taken 8 times in a row by concurrent signers")
 }
 
 func (s *sqlStore) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {

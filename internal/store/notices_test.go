@@ -5,12 +5,15 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/pgtest"
 )
 
 func TestInstallationIDIsCreatedOnceAndKept(t *testing.T) {
@@ -314,4 +317,56 @@ func TestPurgeLeavesATombstoneAndNeverTouchesAnOpenIncident(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.OK, res.Reason)
 	})
+}
+
+// Replicas sign checkpoints on demand at the same moment: on PostgreSQL two
+// stores (two processes) pick the same next number, and the loser takes
+// the one after instead of failing.
+func TestConcurrentSignersOnPostgreSQLEachGetACheckpoint(t *testing.T) {
+	if pgtest.Bin() == "" {
+		t.Skip("PostgreSQL binaries not installed")
+	}
+	pg := pgtest.Start(t, "irbot")
+	a, b := open(t, pg.URL("irbot"), ""), open(t, pg.URL("irbot"), "")
+	appendN(t, a, "INC-P", 2)
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	const n = 16
+	ids := make(chan int64, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			c, err := st.SignCheckpoint(t.Context(), key, time.Now())
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- c.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var got []int64
+	for id := range ids {
+		got = append(got, id)
+	}
+	slices.Sort(got)
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	require.Equal(t, want, got, "every signer got its own checkpoint, numbered without gaps")
+	for _, id := range got {
+		c, err := b.CheckpointByID(t.Context(), id)
+		require.NoError(t, err)
+		require.NoError(t, c.CheckSignature())
+	}
 }
