@@ -75,6 +75,16 @@ func TestCheckpointOnDemandCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 	out, _, code = runCmd("checkpoint", "0")
 	require.Equal(t, 2, code, out)
 
+	// The same through the API (answers checked against openapi.json).
+	code, signed := c.do("POST", "/api/v1/checkpoints", managerToken, nil)
+	require.Equal(t, http.StatusCreated, code, "%v", signed)
+	require.Equal(t, cp.ID+1, int64(signed["id"].(float64)))
+	code, asText := c.do("GET", "/api/v1/checkpoints/latest?format=text", managerToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", asText)
+	require.Contains(t, asText["raw"], "Chain checkpoint "+itoa(cp.ID+1)+", signed ")
+	code, _ = c.do("POST", "/api/v1/checkpoints", responderToken, nil)
+	require.Equal(t, http.StatusForbidden, code)
+
 	for _, file := range []string{cpJSON, cpText} {
 		out, errOut, code = runCmd("verify", e.id, "--checkpoint", file, "--public-key", pub)
 		require.Equal(t, 0, code, "the intact chain is the one the checkpoint saw: %s%s", out, errOut)
@@ -114,6 +124,10 @@ func TestCheckpointOnDemandCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 	require.Equal(t, 0, code, "%s%s", out, errOut)
 	require.Contains(t, out, e.id)
 	require.Contains(t, out, prev.Hash, "the tombstone keeps the chain head as it was at the purge")
+	code, ts := c.do("GET", "/api/v1/tombstones", managerToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", ts)
+	require.Len(t, ts["tombstones"], 1)
+	require.Equal(t, prev.Hash, ts["tombstones"].([]any)[0].(map[string]any)["final_hash"])
 	out, errOut, code = runCmd("tombstones", "--to", "2020-01-01")
 	require.Equal(t, 0, code, "%s%s", out, errOut)
 	require.Contains(t, out, "no purged incidents")
