@@ -18,6 +18,7 @@ import (
 	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/smtptest"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
 )
 
 // deleteHistories deletes every Temporal execution of the incident (its
@@ -197,4 +198,48 @@ func TestClosedIncidentAnswersInFullAfterItsHistoryIsDeleted(t *testing.T) {
 	for _, secret := range []string{"12000", "Dana Okafor", "storage bucket"} {
 		require.NotContains(t, v["reason"], secret, "naming the snapshot shows none of its content")
 	}
+}
+
+// TestSentNoticeKeepsItsTextWhenOnlyItsOwnHistoryExpired: a sent notice's
+// workflow ends long before its incident's, so Temporal's retention can
+// delete it while the incident is still open. The notice list then still
+// carries the text that was sent, from the kept message.
+func TestSentNoticeKeepsItsTextWhenOnlyItsOwnHistoryExpired(t *testing.T) {
+	smtp := smtptest.Start(t)
+	m := startMainEnv(t, filepath.Join(t.TempDir(), "data"), smtpEnv(smtp))
+	t.Cleanup(func() { _ = m.Close() })
+	c := apiClient{t: t, base: "http://" + m.Addr()}
+	e := declareBreach(t, c, "live", time.Now().Add(-time.Hour), gdprFacts)
+	n := e.draft(t, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}})
+	noticeID := n["id"].(string)
+	e.approveAndSend(t, noticeID)
+	msgs := smtp.WaitForMessages(t, 1, 30*time.Second)
+	sent := e.waitStatus(t, noticeID, "sent", 30*time.Second)
+	require.NotEmpty(t, sent["text"])
+	wid := workflows.NoticeWorkflowID(e.id, noticeID)
+	require.Eventually(t, func() bool {
+		d, err := m.client.DescribeWorkflowExecution(t.Context(), wid, "")
+		return err == nil && d.WorkflowExecutionInfo.GetCloseTime() != nil
+	}, 30*time.Second, 100*time.Millisecond, "the sent notice's workflow ends")
+	_, err := m.client.WorkflowService().DeleteWorkflowExecution(t.Context(), &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: m.Config.TemporalNS, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: wid},
+	})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := m.client.DescribeWorkflowExecution(t.Context(), wid, "")
+		var nf *serviceerror.NotFound
+		return errors.As(err, &nf)
+	}, 60*time.Second, 200*time.Millisecond, "Temporal forgets the notice's workflow")
+
+	code, inc := c.do("GET", "/api/v1/incidents/"+e.id, dpoToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", inc)
+	require.NotEqual(t, true, inc["archived"], "the incident itself is still live")
+	code, list := c.do("GET", "/api/v1/incidents/"+e.id+"/notices", dpoToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", list)
+	require.Len(t, list["notices"], 1)
+	got := list["notices"].([]any)[0].(map[string]any)
+	require.Equal(t, sent["text"], got["text"], "the list shows the text that was sent, not an empty body")
+	require.Equal(t, sent["html"], got["html"])
+	require.Equal(t, msgs[0].Text, strings.ReplaceAll(got["text"].(string), "\n", "\r\n"), "it is the text the authority's server received")
+	require.NotEmpty(t, got["attempts"])
 }
