@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,15 +21,16 @@ import (
 //
 // With IRBOT_RETENTION set, closed incidents older than it are purged (a
 // tombstone keeps each one's final chain head) at start and before each
-// digest's checkpoint.
-func wireCheckpoints(ctx context.Context, dataDir string, st store.Store, digest *activities.Digest) error {
+// digest's checkpoint. It returns the key, which also signs checkpoints on
+// demand (POST /api/v1/checkpoints).
+func wireCheckpoints(ctx context.Context, dataDir string, st store.Store, digest *activities.Digest) (ed25519.PrivateKey, error) {
 	key, err := checkpoint.LoadKey(os.Getenv, dataDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	retention, err := parseRetention(os.Getenv(RetentionEnv))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	purge := func(ctx context.Context) error {
 		if retention == 0 {
@@ -38,10 +40,10 @@ func wireCheckpoints(ctx context.Context, dataDir string, st store.Store, digest
 		return err
 	}
 	if err := purge(ctx); err != nil {
-		return fmt.Errorf("%s: purge: %w", RetentionEnv, err)
+		return nil, fmt.Errorf("%s: purge: %w", RetentionEnv, err)
 	}
 	if _, err := st.SignCheckpoint(ctx, key, time.Now()); err != nil {
-		return fmt.Errorf("first checkpoint: %w", err)
+		return nil, fmt.Errorf("first checkpoint: %w", err)
 	}
 	digest.Checkpoint = func(ctx context.Context) (string, error) {
 		if err := purge(ctx); err != nil {
@@ -53,7 +55,7 @@ func wireCheckpoints(ctx context.Context, dataDir string, st store.Store, digest
 		}
 		return checkpoint.Summary(c), nil
 	}
-	return nil
+	return key, nil
 }
 
 // RetentionEnv is how long closed incidents are kept in the store.

@@ -39,7 +39,7 @@ Usage:
   irbot keys rotate|erase ...          encryption keys: rotate, erase a closed incident's personal data (irbot keys)
   irbot drill run --scenario NAME|FILE [--speed N] [--out DIR] [--autoplay]
                                        a whole drill headless on an in-process server; report at the end
-  irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign ...
+  irbot declare|list|show|act|timeline|verify|register|notices|notice|campaign|checkpoint|tombstones ...
                                        API clients (IRBOT_URL, IRBOT_TOKEN; irbot help api)
 `
 
@@ -58,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "help", "--help", "-h":
 		if len(args) > 1 && args[1] == "api" {
-			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage+"\n"+cli.DrillUsage+"\n"+cli.EvidenceUsage)
+			fmt.Fprint(stdout, cli.Usage+"\n"+cli.NoticeUsage+"\n"+cli.DrillUsage+"\n"+cli.EvidenceUsage+"\n"+cli.CheckpointUsage)
 			return 0
 		}
 		fmt.Fprint(stdout, usage)

@@ -15,8 +15,10 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/smtptest"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
 )
 
 // deleteHistories deletes every Temporal execution of the incident (its
@@ -136,6 +138,14 @@ func TestClosedIncidentAnswersInFullAfterItsHistoryIsDeleted(t *testing.T) {
 	require.Equal(t, "sent", nl["status"])
 	require.Equal(t, sent["message_id"], nl["message_id"])
 	require.NotEmpty(t, nl["attempts"], "delivery attempts come from the notice archive")
+	require.NotEmpty(t, sent["text"])
+	require.Equal(t, sent["text"], nl["text"], "the auditor reads the text that was sent, from the kept (sealed) message")
+	require.Equal(t, sent["html"], nl["html"])
+	require.Equal(t, sent["subject"], nl["subject"])
+	require.Equal(t, sent["content_hash"], nl["content_hash"])
+	code, one := c.do("GET", "/api/v1/incidents/"+e.id+"/notices/"+noticeID, dpoToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", one)
+	require.Equal(t, sent["text"], one["text"], "one notice answers with its text too")
 
 	req, err := http.NewRequest("GET", c.base+"/api/v1/incidents/"+e.id+"/notices/"+noticeID+"/message", nil)
 	require.NoError(t, err)
@@ -159,6 +169,15 @@ func TestClosedIncidentAnswersInFullAfterItsHistoryIsDeleted(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "%v", v)
 	require.Equal(t, true, v["ok"], "%v", v)
 
+	// The evidence pack of the archived incident checks offline: each
+	// notice's text (read back from the kept message) recomputes to the
+	// content hash the timeline recorded.
+	code, _, pack := getRaw(t, c, "/api/v1/incidents/"+e.id+"/evidence", dpoToken)
+	require.Equal(t, http.StatusOK, code, "%s", pack)
+	res := evidence.Verify(pack)
+	require.True(t, res.OK, "the pack of an incident whose history is gone verifies: %v", res.Problems)
+	require.Equal(t, 1, res.Notices)
+
 	// The stored state is sealed (the facts are personal data): an insider
 	// without the key can only change its ciphertext, and that is caught.
 	// (With the key, an edited fact is named: internal/store's
@@ -170,5 +189,57 @@ func TestClosedIncidentAnswersInFullAfterItsHistoryIsDeleted(t *testing.T) {
 	require.NoError(t, err)
 	_, v = c.do("GET", "/api/v1/incidents/"+e.id+"/timeline/verify", adminToken, nil)
 	require.Equal(t, false, v["ok"], "an edited snapshot is caught: %v", v)
-	require.Contains(t, v["reason"], "snapshot after event", "verify names the edited snapshot: %v", v)
+	require.Contains(t, v["reason"], "the snapshot of "+e.id+" after event", "verify names the incident of the edited snapshot: %v", v)
+	require.Contains(t, v["reason"], "is sealed and does not open", "%v", v)
+	items := v["items"].([]any)
+	require.NotEmpty(t, items)
+	item := items[0].(map[string]any)["item"].(string)
+	require.Regexp(t, `^snapshot after event \d+ \([a-z]+\.[a-z_.]+( [A-Za-z0-9_/-]+)?\)$`, item, "the item names the change the snapshot followed: %v", v)
+	for _, secret := range []string{"12000", "Dana Okafor", "storage bucket"} {
+		require.NotContains(t, v["reason"], secret, "naming the snapshot shows none of its content")
+	}
+}
+
+// TestSentNoticeKeepsItsTextWhenOnlyItsOwnHistoryExpired: a sent notice's
+// workflow ends long before its incident's, so Temporal's retention can
+// delete it while the incident is still open. The notice list then still
+// carries the text that was sent, from the kept message.
+func TestSentNoticeKeepsItsTextWhenOnlyItsOwnHistoryExpired(t *testing.T) {
+	smtp := smtptest.Start(t)
+	m := startMainEnv(t, filepath.Join(t.TempDir(), "data"), smtpEnv(smtp))
+	t.Cleanup(func() { _ = m.Close() })
+	c := apiClient{t: t, base: "http://" + m.Addr()}
+	e := declareBreach(t, c, "live", time.Now().Add(-time.Hour), gdprFacts)
+	n := e.draft(t, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}})
+	noticeID := n["id"].(string)
+	e.approveAndSend(t, noticeID)
+	msgs := smtp.WaitForMessages(t, 1, 30*time.Second)
+	sent := e.waitStatus(t, noticeID, "sent", 30*time.Second)
+	require.NotEmpty(t, sent["text"])
+	wid := workflows.NoticeWorkflowID(e.id, noticeID)
+	require.Eventually(t, func() bool {
+		d, err := m.client.DescribeWorkflowExecution(t.Context(), wid, "")
+		return err == nil && d.WorkflowExecutionInfo.GetCloseTime() != nil
+	}, 30*time.Second, 100*time.Millisecond, "the sent notice's workflow ends")
+	_, err := m.client.WorkflowService().DeleteWorkflowExecution(t.Context(), &workflowservice.DeleteWorkflowExecutionRequest{
+		Namespace: m.Config.TemporalNS, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: wid},
+	})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := m.client.DescribeWorkflowExecution(t.Context(), wid, "")
+		var nf *serviceerror.NotFound
+		return errors.As(err, &nf)
+	}, 60*time.Second, 200*time.Millisecond, "Temporal forgets the notice's workflow")
+
+	code, inc := c.do("GET", "/api/v1/incidents/"+e.id, dpoToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", inc)
+	require.NotEqual(t, true, inc["archived"], "the incident itself is still live")
+	code, list := c.do("GET", "/api/v1/incidents/"+e.id+"/notices", dpoToken, nil)
+	require.Equal(t, http.StatusOK, code, "%v", list)
+	require.Len(t, list["notices"], 1)
+	got := list["notices"].([]any)[0].(map[string]any)
+	require.Equal(t, sent["text"], got["text"], "the list shows the text that was sent, not an empty body")
+	require.Equal(t, sent["html"], got["html"])
+	require.Equal(t, msgs[0].Text, strings.ReplaceAll(got["text"].(string), "\n", "\r\n"), "it is the text the authority's server received")
+	require.NotEmpty(t, got["attempts"])
 }

@@ -227,9 +227,11 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 	}
 	// --- end Slack
 	digest := &activities.Digest{Incidents: m.service, Logger: log}
-	if err := wireCheckpoints(ctx, cfg.DataDir, m.store, digest); err != nil {
+	key, err := wireCheckpoints(ctx, cfg.DataDir, m.store, digest)
+	if err != nil {
 		return err
 	}
+	m.service.Checkpoints, m.service.CheckpointKey, m.service.Purged = m.store, key, m.store
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
 	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})

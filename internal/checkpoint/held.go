@@ -33,6 +33,13 @@ func ParseHeld(data []byte) (store.Checkpoint, error) {
 		if err := json.Unmarshal(trimmed, &c); err != nil {
 			return c, fmt.Errorf("not a checkpoint in JSON: %v", err)
 		}
+		// The signed body is canonical JSON, which is compact: a copy
+		// pretty-printed on its way (jq, an editor) compacts back to the
+		// bytes signed.
+		var compact bytes.Buffer
+		if json.Compact(&compact, c.Body) == nil {
+			c.Body = compact.Bytes()
+		}
 	} else {
 		var err error
 		if c, err = parseSummary(string(data)); err != nil {

@@ -50,7 +50,11 @@ func TestAHeldCheckpointReadsFromTheDigestTextOrJSON(t *testing.T) {
 	for line := range strings.Lines(Summary(c)) {
 		quoted += "> " + line
 	}
-	for name, in := range map[string]string{"digest text": Summary(c), "inside an email": email, "quoted in a reply": quoted, "JSON": string(asJSON)} {
+	pretty, err := json.MarshalIndent(c, "", "    ") // re-indents the body too, as jq would
+	require.NoError(t, err)
+	require.NotContains(t, string(c.Body), "\n")
+	for name, in := range map[string]string{"digest text": Summary(c), "inside an email": email, "quoted in a reply": quoted, "JSON": string(asJSON),
+		"pretty-printed JSON": string(pretty)} {
 		t.Run(name, func(t *testing.T) {
 			got, err := ParseHeld([]byte(in))
 			require.NoError(t, err)

@@ -39,7 +39,7 @@ var commands = []string{"declare", "list", "show", "act", "timeline", "verify", 
 
 // Handles reports whether name is an API client command.
 func Handles(name string) bool {
-	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name) || slices.Contains(drillCommands, name) || slices.Contains(evidenceCommands, name)
+	return slices.Contains(commands, name) || slices.Contains(noticeCommands, name) || slices.Contains(drillCommands, name) || slices.Contains(evidenceCommands, name) || slices.Contains(checkpointCommands, name)
 }
 
 // Env is what the client reads from the environment.
@@ -109,6 +109,10 @@ func Run(args []string, env Env, stdout, stderr io.Writer) int {
 		return c.evidence(args[1:])
 	case "breach-register":
 		return c.breachRegister(args[1:])
+	case "checkpoint":
+		return c.checkpoint(args[1:])
+	case "tombstones":
+		return c.tombstones(args[1:])
 	}
 	fmt.Fprint(stderr, Usage)
 	return 2

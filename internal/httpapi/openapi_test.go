@@ -111,6 +111,12 @@ var apiRoutes = []apiRoute{
 	{method: "GET", path: "/api/v1/breach-register", summary: "The breach register (GDPR Art. 33(5)): one row per live incident from its declaration on", tag: "evidence",
 		query:  []string{"format: json (default) or csv", "from: declared at or after", "to: declared before", "regime: a regime id", "hipaa_year: the HIPAA annual log of breaches under 500 people for this calendar year"},
 		status: 200, resp: BreachRegister{}, media: []string{"text/csv"}},
+	{method: "GET", path: "/api/v1/checkpoints/{n}", summary: "A signed checkpoint of every chain head (n: a number, or latest), as irbot verify --checkpoint reads it; record readers", tag: "evidence",
+		query: []string{"format: json (default) or text (the daily digest's form)"}, status: 200, resp: store.Checkpoint{}, media: []string{"text/plain"}},
+	{method: "POST", path: "/api/v1/checkpoints", summary: "Sign a checkpoint of every chain head now; record readers", tag: "evidence",
+		query: []string{"format: json (default) or text (the daily digest's form)"}, status: 201, resp: store.Checkpoint{}, media: []string{"text/plain"}},
+	{method: "GET", path: "/api/v1/tombstones", summary: "What retention purged: each purged incident's ID, title, times, event count and final chain head; record readers", tag: "evidence",
+		query: []string{"from: purged at or after (RFC 3339 or YYYY-MM-DD)", "to: purged before (RFC 3339, or YYYY-MM-DD included)"}, status: 200, resp: TombstoneList{}},
 	{method: "POST", path: "/api/v1/codec/{op}", summary: "Temporal remote payload codec (op: encode or decode) for the Temporal UI and CLI; compliance and admin only", tag: "meta",
 		body: codecBody{}, status: 200, resp: codecBody{}},
 }

@@ -95,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	s.drillRoutes(mux)
 	s.drillScheduleRoutes(mux)
 	s.evidenceRoutes(mux)
+	s.checkpointRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -155,3 +155,9 @@ type Readiness struct {
 type BreachRegister struct {
 	Entries []incident.BreachEntry `json:"entries"`
 }
+
+// TombstoneList is GET /api/v1/tombstones: what is left of each purged
+// incident (its final chain head among it), by incident ID.
+type TombstoneList struct {
+	Tombstones []store.Tombstone `json:"tombstones"`
+}

@@ -74,8 +74,10 @@ func (s *Service) Notices(ctx context.Context, actor workflows.Actor, id string)
 			ns, err = s.archivedNotice(ctx, id, n.ID)
 		}
 		if err != nil {
-			// The summary the incident holds is the best we know.
-			ns = &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}
+			// The notice's own history is gone (a sent notice's workflow
+			// ends, and expires, before its incident's): the summary the
+			// incident holds, with the text and attempts the store kept.
+			ns = s.recordedNotice(ctx, id, st.Mode, n)
 		}
 		out = append(out, *ns)
 	}

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/mail"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -92,7 +95,8 @@ func (s *Service) declaredSummary(ctx context.Context, id string) (string, error
 }
 
 // archivedNotice is a notice as the store keeps it: its summary from the
-// incident's snapshot and its delivery attempts from the notice archive.
+// incident's snapshot, its text and delivery attempts from the notice
+// archive.
 func (s *Service) archivedNotice(ctx context.Context, id, noticeID string) (*workflows.NoticeState, error) {
 	st, ok, err := s.archivedState(ctx, id)
 	if err != nil {
@@ -102,20 +106,61 @@ func (s *Service) archivedNotice(ctx context.Context, id, noticeID string) (*wor
 		return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
 	}
 	for _, n := range st.Notices {
-		if n.ID != noticeID {
-			continue
+		if n.ID == noticeID {
+			return s.recordedNotice(ctx, id, st.Mode, n), nil
 		}
-		ns := &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}
-		if m, err := s.Record.NoticeMessage(ctx, id, noticeID); err == nil {
-			for _, a := range m.Attempts {
-				if a.At == nil {
-					continue
-				}
-				ns.Attempts = append(ns.Attempts, workflows.DeliveryAttempt{N: a.N, At: *a.At, Outcome: a.Outcome, Code: a.Code,
-					Stage: a.Stage, Uncertain: a.Uncertain, Error: a.Error, Server: a.Server})
-			}
-		}
-		return ns, nil
 	}
 	return nil, apperr.New(apperr.NotFound, "no notice %s in incident %s", noticeID, id)
+}
+
+// recordedNotice is notice n as the store keeps it, for when its workflow
+// cannot answer (its history expired before the incident's, or is gone
+// with it): the summary, and from the kept message its text and every
+// delivery attempt.
+func (s *Service) recordedNotice(ctx context.Context, id, mode string, n workflows.NoticeSummary) *workflows.NoticeState {
+	ns := &workflows.NoticeState{NoticeSummary: n, IncidentID: id, Mode: mode, Attempts: []workflows.DeliveryAttempt{}}
+	if s.Record == nil {
+		return ns
+	}
+	m, err := s.Record.NoticeMessage(ctx, id, n.ID)
+	if err != nil {
+		return ns
+	}
+	if b, ok := sentBodies(m); ok {
+		ns.Text, ns.HTML = b.Text, b.HTML
+		if ns.Subject == "" {
+			ns.Subject = b.Subject
+		}
+	}
+	for _, a := range m.Attempts {
+		if a.At == nil {
+			continue
+		}
+		ns.Attempts = append(ns.Attempts, workflows.DeliveryAttempt{N: a.N, At: *a.At, Outcome: a.Outcome, Code: a.Code,
+			Stage: a.Stage, Uncertain: a.Uncertain, Error: a.Error, Server: a.Server})
+	}
+	return ns
+}
+
+// sentBodies reads the subject, text and HTML back from the message the
+// store kept (the workflow that rendered them is gone). The wire form has
+// CRLF line ends; the notice's own text may have had LF: the form whose
+// content hash is the one the timeline recorded is the notice's exact
+// text, else the text as the recipient read it (LF line ends).
+func sentBodies(m store.NoticeMessage) (mail.Bodies, bool) {
+	if len(m.Raw) == 0 {
+		return mail.Bodies{}, false
+	}
+	wire, err := mail.ReadBodies(m.Raw)
+	if err != nil {
+		return mail.Bodies{}, false
+	}
+	lf := func(v string) string { return strings.ReplaceAll(v, "\r\n", "\n") }
+	unix := mail.Bodies{Subject: wire.Subject, Text: lf(wire.Text), HTML: lf(wire.HTML)}
+	for _, b := range []mail.Bodies{unix, wire, {Subject: wire.Subject, Text: unix.Text, HTML: wire.HTML}, {Subject: wire.Subject, Text: wire.Text, HTML: unix.HTML}} {
+		if templates.ContentHash(b.Subject, b.Text, b.HTML) == m.ContentHash {
+			return b, true
+		}
+	}
+	return unix, true
 }

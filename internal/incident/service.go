@@ -6,6 +6,7 @@ package incident
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,12 @@ type Service struct {
 	// Record answers for incidents whose workflow is gone: snapshots and
 	// the notice archive (record.go). Nil: only the index is left.
 	Record Record
+	// Checkpoints keeps the signed checkpoints of the chain heads, and
+	// CheckpointKey signs new ones on demand (checkpoints.go). Nil: none.
+	Checkpoints   Checkpoints
+	CheckpointKey ed25519.PrivateKey
+	// Purged lists the tombstones retention left (checkpoints.go).
+	Purged Tombstones
 	// Health is Temporal's reachability as the last health check saw it
 	// (outage.go); nil: unknown, every call is tried.
 	Health *TemporalHealth

@@ -60,6 +60,33 @@ var Actions = map[string][]string{
 // notifications and the auditors.
 var RegisterReaders = []string{Compliance, DPO, Legal, Manager, Commander, Admin}
 
+// Record actions: reading or witnessing the record across incidents, not
+// acting inside one.
+const (
+	// ReadCheckpoints reads the signed checkpoints of the chain heads.
+	ReadCheckpoints = "read_checkpoints"
+	// SignCheckpoint has irbot sign a checkpoint of every chain head now.
+	SignCheckpoint = "sign_checkpoint"
+	// ReadTombstones lists what retention purged (a purged incident's ID,
+	// title, times and final chain head).
+	ReadTombstones = "read_tombstones"
+)
+
+// RecordActions maps each record action to the roles that may take it:
+// whoever may read the record (RegisterReaders). A checkpoint only makes
+// the record checkable elsewhere, so taking one is a reader's right too.
+var RecordActions = map[string][]string{
+	ReadCheckpoints: RegisterReaders,
+	SignCheckpoint:  RegisterReaders,
+	ReadTombstones:  RegisterReaders,
+}
+
+// MayOnRecord reports whether roles may take a record action. Unknown
+// actions are denied.
+func MayOnRecord(action string, roles []string) bool {
+	return HoldsAny(roles, RecordActions[action])
+}
+
 // Allowed reports whether any of roles may take action. Unknown actions are
 // denied.
 func Allowed(action string, roles []string) bool {
@@ -158,6 +185,9 @@ func MarkdownTable() string {
 		row(a, Actions[a], actionNotes[a])
 	}
 	row("read registers and evidence packs", RegisterReaders, "")
+	row("read checkpoints (`GET /api/v1/checkpoints/{n}`)", RecordActions[ReadCheckpoints], "")
+	row("sign a checkpoint now (`POST /api/v1/checkpoints`)", RecordActions[SignCheckpoint], "")
+	row("list tombstones of purged incidents", RecordActions[ReadTombstones], "")
 	row("start, steer, schedule drills; evaluator notes", DrillRoles, "")
 	row("decode workflow payloads (codec endpoint)", PayloadReaders, "")
 	return b.String()

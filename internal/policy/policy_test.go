@@ -58,6 +58,21 @@ func TestRolesCannotBeEscalated(t *testing.T) {
 	require.Equal(t, []string{Responder}, Effective([]string{Responder}, []string{Legal, Responder}))
 }
 
+// Checkpoints and tombstones are the record's: whoever reads the registers
+// reads them and may have a checkpoint signed; nobody else, and no unknown
+// record action.
+func TestRecordActionsAreForRecordReaders(t *testing.T) {
+	for _, action := range []string{ReadCheckpoints, SignCheckpoint, ReadTombstones} {
+		for _, r := range Roles {
+			require.Equal(t, r != Responder, MayOnRecord(action, []string{r}), "%s × %s", r, action)
+		}
+		require.False(t, MayOnRecord(action, nil), "no roles may not %s", action)
+		require.False(t, MayOnRecord(action, []string{"Compliance"}), "a role spelled differently is not the role")
+	}
+	require.False(t, MayOnRecord("purge_incident", []string{Admin}), "an action not in the table is denied")
+	require.False(t, MayOnRecord("", []string{Admin}))
+}
+
 func TestOnlyComplianceAndAdminDecodePayloads(t *testing.T) {
 	for _, r := range Roles {
 		want := r == Compliance || r == Admin

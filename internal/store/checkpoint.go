@@ -61,6 +61,8 @@ type CheckpointStore interface {
 	SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, at time.Time) (Checkpoint, error)
 	// LatestCheckpoint is the newest checkpoint (ErrNotFound).
 	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
+	// CheckpointByID is checkpoint id (ErrNotFound).
+	CheckpointByID(ctx context.Context, id int64) (Checkpoint, error)
 }
 
 var _ CheckpointStore = (*sqlStore)(nil)
@@ -105,12 +107,22 @@ func (s *sqlStore) SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, a
 	}
 	c := Checkpoint{At: at, Body: body, PublicKey: hex.EncodeToString(key.Public().(ed25519.PublicKey)), Signature: hex.EncodeToString(ed25519.Sign(key, body))}
 	defer s.lockWrites()()
-	if err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO checkpoints (id, at, body, public_key, signature)
-		VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints), ?, ?, ?, ?) RETURNING id`),
-		s.timeArg(at), string(body), c.PublicKey, c.Signature).Scan(&c.ID); err != nil {
-		return Checkpoint{}, fmt.Errorf("store: sign checkpoint: %w", err)
+	// Numbers are handed out as MAX+1; replicas signing at the same moment
+	// on PostgreSQL (checkpoints are now taken on demand, not only by the
+	// daily digest) may pick the same one: the loser takes the next.
+	for range 8 {
+		err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO checkpoints (id, at, body, public_key, signature)
+			VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints), ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING id`),
+			s.timeArg(at), string(body), c.PublicKey, c.Signature).Scan(&c.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return Checkpoint{}, fmt.Errorf("store: sign checkpoint: %w", err)
+		}
+		return c, nil
 	}
-	return c, nil
+	return Checkpoint{}, errors.New("store: sign checkpoint: its number was taken 8 times in a row by concurrent signers")
 }
 
 func (s *sqlStore) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
@@ -118,16 +130,25 @@ func (s *sqlStore) LatestCheckpoint(ctx context.Context) (Checkpoint, error) {
 }
 
 func (s *sqlStore) latestCheckpoint(ctx context.Context, q querier) (Checkpoint, error) {
+	return scanCheckpoint(q.QueryRowContext(ctx, `SELECT id, at, body, public_key, signature FROM checkpoints ORDER BY id DESC LIMIT 1`), "no checkpoint")
+}
+
+func (s *sqlStore) CheckpointByID(ctx context.Context, id int64) (Checkpoint, error) {
+	return scanCheckpoint(s.db.QueryRowContext(ctx, s.q(`SELECT id, at, body, public_key, signature FROM checkpoints WHERE id = ?`), id),
+		fmt.Sprintf("no checkpoint %d", id))
+}
+
+// scanCheckpoint reads one checkpoints row; missing is the ErrNotFound text.
+func scanCheckpoint(row *sql.Row, missing string) (Checkpoint, error) {
 	var c Checkpoint
 	var at dbTime
 	var body string
-	err := q.QueryRowContext(ctx, `SELECT id, at, body, public_key, signature FROM checkpoints ORDER BY id DESC LIMIT 1`).
-		Scan(&c.ID, &at, &body, &c.PublicKey, &c.Signature)
+	err := row.Scan(&c.ID, &at, &body, &c.PublicKey, &c.Signature)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Checkpoint{}, fmt.Errorf("%w: no checkpoint", ErrNotFound)
+		return Checkpoint{}, fmt.Errorf("%w: %s", ErrNotFound, missing)
 	}
 	if err != nil {
-		return Checkpoint{}, fmt.Errorf("store: latest checkpoint: %w", err)
+		return Checkpoint{}, fmt.Errorf("store: checkpoint: %w", err)
 	}
 	c.At, c.Body = at.t, json.RawMessage(body)
 	return c, nil

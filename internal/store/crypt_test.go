@@ -252,7 +252,7 @@ func TestSnapshotsAreSealedAndStillVerified(t *testing.T) {
 		require.NoError(t, err)
 		canon, digest, sum, err := SnapshotDigest(state)
 		require.NoError(t, err)
-		data, _ := json.Marshal(map[string]any{SnapshotKey: sum})
+		data, _ := json.Marshal(map[string]any{SnapshotKey: sum, "name": "customer", "value": personal[0]})
 		ev, _, err := st.Append(ctx, Event{IncidentID: "INC-6", Key: "fact/1", Kind: "fact.set", Actor: "U1", Data: data})
 		require.NoError(t, err)
 		require.NoError(t, st.PutSnapshot(ctx, "INC-6", ev.Seq, ev.At, canon, digest))
@@ -276,7 +276,14 @@ func TestSnapshotsAreSealedAndStillVerified(t *testing.T) {
 		res, err = st.Verify(ctx, "INC-6")
 		require.NoError(t, err)
 		require.False(t, res.OK)
-		require.Equal(t, "snapshot after event 1", res.Items[0].Item)
+		// Named by the incident and the change it followed, never by
+		// what it holds: the ciphertext cannot say which item changed.
+		require.Equal(t, "snapshot after event 1 (fact.set customer)", res.Items[0].Item)
+		require.Contains(t, res.Reason, "the snapshot of INC-6 after event 1 (its state after fact.set customer) is sealed and does not open")
+		require.Contains(t, res.Reason, "it holds 3 items: facts, id")
+		for _, v := range personal {
+			require.NotContains(t, res.Reason+res.Items[0].Item, v, "naming the snapshot shows none of its content")
+		}
 	})
 }
 

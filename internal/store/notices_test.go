@@ -5,12 +5,15 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/pgtest"
 )
 
 func TestInstallationIDIsCreatedOnceAndKept(t *testing.T) {
@@ -176,7 +179,7 @@ func TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot(t *testing.T) {
 		{"notice bytes and their hash", `UPDATE notice_messages SET raw = ?, raw_sha256 = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "not the one sent"},
 		{"snapshot fact", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12')`, "snapshot after event 1: facts.affected", "was edited"},
 		{"snapshot clock", `UPDATE incident_snapshots SET state = replace(state, '22h', '99h')`, "snapshot after event 1: clocks[eu-gdpr/supervisory-authority]", "was edited"},
-		{"snapshot and digest", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12'), digest = '{}'`, "snapshot after event 1", "edited"},
+		{"snapshot and digest", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12'), digest = '{}'`, "snapshot after event 1 (notice.sent N1)", "the snapshot of INC-T after event 1 (its state after notice.sent N1) was edited"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachBackend(t, func(t *testing.T, st Store) {
@@ -222,6 +225,15 @@ func TestCheckpointCatchesARewriteOfTheWholeDatabase(t *testing.T) {
 		latest, err := st.LatestCheckpoint(ctx)
 		require.NoError(t, err)
 		require.Equal(t, cp.ID, latest.ID)
+		byID, err := st.CheckpointByID(ctx, cp.ID)
+		require.NoError(t, err)
+		require.Equal(t, string(cp.Body), string(byID.Body), "a checkpoint is read back byte for byte")
+		require.Equal(t, cp.Signature, byID.Signature)
+		require.NoError(t, byID.CheckSignature())
+		for _, missing := range []int64{0, -1, cp.ID + 1, 1 << 62} {
+			_, err = st.CheckpointByID(ctx, missing)
+			require.ErrorIs(t, err, ErrNotFound, "checkpoint %d does not exist", missing)
+		}
 		res, err := st.Verify(ctx, "INC-W")
 		require.NoError(t, err)
 		require.True(t, res.OK, res.Reason)
@@ -305,4 +317,56 @@ func TestPurgeLeavesATombstoneAndNeverTouchesAnOpenIncident(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.OK, res.Reason)
 	})
+}
+
+// Replicas sign checkpoints on demand at the same moment: on PostgreSQL two
+// stores (two processes) pick the same next number, and the loser takes
+// the one after instead of failing.
+func TestConcurrentSignersOnPostgreSQLEachGetACheckpoint(t *testing.T) {
+	if pgtest.Bin() == "" {
+		t.Skip("PostgreSQL binaries not installed")
+	}
+	pg := pgtest.Start(t, "irbot")
+	a, b := open(t, pg.URL("irbot"), ""), open(t, pg.URL("irbot"), "")
+	appendN(t, a, "INC-P", 2)
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	const n = 16
+	ids := make(chan int64, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() {
+			c, err := st.SignCheckpoint(t.Context(), key, time.Now())
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids <- c.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var got []int64
+	for id := range ids {
+		got = append(got, id)
+	}
+	slices.Sort(got)
+	want := make([]int64, n)
+	for i := range want {
+		want[i] = int64(i + 1)
+	}
+	require.Equal(t, want, got, "every signer got its own checkpoint, numbered without gaps")
+	for _, id := range got {
+		c, err := b.CheckpointByID(t.Context(), id)
+		require.NoError(t, err)
+		require.NoError(t, c.CheckSignature())
+	}
 }

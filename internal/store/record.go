@@ -238,6 +238,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 	}{}
 	raws := map[string]string{} // "notice/attempt" -> raw_sha256
 	snaps := map[int64]string{}
+	causes := map[int64]string{} // seq -> what the event changed ("fact.set subjects_count")
 	// opaque: some events' data cannot be read here (sealed and this
 	// process has no keys, or erased), so a row no readable event vouches
 	// for may still be vouched for by one of them.
@@ -275,6 +276,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 			var sum string
 			if json.Unmarshal(v, &sum) == nil {
 				snaps[e.Seq] = sum
+				causes[e.Seq] = snapshotCause(e.Kind, d)
 			}
 		}
 		if e.Kind == "notice.attempt" {
@@ -345,6 +347,10 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 			return nil, fmt.Errorf("store: verify snapshots of %s: %w", incidentID, err)
 		}
 		item := fmt.Sprintf("snapshot after event %d", seq)
+		// whole names a snapshot whose edited item cannot be told: the
+		// incident and the change it followed, never its content.
+		whole := fmt.Sprintf("%s (%s)", item, causes[seq])
+		what := fmt.Sprintf("the snapshot of %s after event %d (its state after %s)", incidentID, seq, causes[seq])
 		want, ok := snaps[seq]
 		if !ok && opaque {
 			continue // its event may be one this process cannot read
@@ -357,12 +363,13 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 			plain, err := s.openEvent(ctx, q, Event{IncidentID: incidentID, Seq: seq, Key: snapshotKey(seq), Data: json.RawMessage(state)})
 			switch {
 			case err != nil:
-				out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the sealed snapshot after event %d does not open: it was edited", seq)})
+				out = append(out, VerifyItem{Item: whole, Reason: fmt.Sprintf("%s is sealed and does not open: its ciphertext was edited; which item changed cannot be told without the plaintext (%s)",
+					what, digestOutline(digest, want))})
 				continue
 			case string(plain) == `{"erased":true}` || string(plain) == state:
 				// Erased, or no keys here: the chain vouches for the hashes.
 				if sum != want {
-					out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the snapshot after event %d was edited: its recorded hash is not the one event %d carries", seq, seq)})
+					out = append(out, VerifyItem{Item: whole, Reason: fmt.Sprintf("%s was edited: its recorded hash is not the one event %d carries", what, seq)})
 				}
 				continue
 			}
@@ -370,12 +377,12 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 		}
 		_, recomputed, _, err := SnapshotDigest([]byte(state))
 		if err != nil {
-			out = append(out, VerifyItem{Item: item, Reason: "the snapshot's state is not a JSON object: it was edited"})
+			out = append(out, VerifyItem{Item: whole, Reason: what + ": the state is not a JSON object: it was edited"})
 			continue
 		}
 		if hashHex([]byte(digest)) != want {
 			// The digest itself was rewritten: the items cannot be named.
-			out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the snapshot after event %d was edited: it does not match the hash event %d carries", seq, seq)})
+			out = append(out, VerifyItem{Item: whole, Reason: fmt.Sprintf("%s was edited: it does not match the hash event %d carries", what, seq)})
 			continue
 		}
 		// The digest is the one the chain vouches for: it names the items.
@@ -383,10 +390,51 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 			out = append(out, VerifyItem{Item: item + ": " + n, Reason: fmt.Sprintf("%s in the snapshot after event %d was edited", n, seq)})
 		}
 		if sum != want {
-			out = append(out, VerifyItem{Item: item, Reason: fmt.Sprintf("the snapshot after event %d was edited: its recorded hash is not the one event %d carries", seq, seq)})
+			out = append(out, VerifyItem{Item: whole, Reason: fmt.Sprintf("%s was edited: its recorded hash is not the one event %d carries", what, seq)})
 		}
 	}
 	return out, srows.Err()
+}
+
+// snapshotCause names the change a snapshot followed: the event's kind and
+// what it acted on (a fact's name, a task, a notice, a gate, a clock),
+// never a value, so naming it shows no personal data.
+func snapshotCause(kind string, data map[string]json.RawMessage) string {
+	str := func(k string) string {
+		var v string
+		if json.Unmarshal(data[k], &v) != nil || v == "" || len(v) > 64 || strings.ContainsAny(v, "\x00\r\n") {
+			return ""
+		}
+		return v
+	}
+	if r, o := str("regime"), str("obligation"); r != "" && o != "" && !strings.HasPrefix(kind, "notice.") {
+		return kind + " " + r + "/" + o
+	}
+	for _, k := range []string{"name", "task", "notice", "gate", "role"} {
+		if v := str(k); v != "" {
+			return kind + " " + v
+		}
+	}
+	return kind
+}
+
+// digestOutline says what a sealed snapshot holds, from its digest (item
+// names only, which the chain vouches for when the digest's hash is want).
+func digestOutline(digest, want string) string {
+	var d struct {
+		Items map[string]string `json:"items"`
+	}
+	if hashHex([]byte(digest)) != want || json.Unmarshal([]byte(digest), &d) != nil {
+		return "its digest does not match the chain either"
+	}
+	groups := map[string]bool{}
+	for name := range d.Items {
+		if i := strings.IndexAny(name, ".["); i > 0 {
+			name = name[:i]
+		}
+		groups[name] = true
+	}
+	return fmt.Sprintf("it holds %d items: %s", len(d.Items), strings.Join(sortedKeys(groups), ", "))
 }
 
 // changedItems names the items whose hashes differ between a stored digest

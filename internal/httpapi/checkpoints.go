@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/irbot/irbot/internal/checkpoint"
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
+)
+
+// witnessService is the part of the incident service that reads and signs
+// checkpoints of the chain heads and lists tombstones.
+type witnessService interface {
+	Checkpoint(ctx context.Context, actor workflows.Actor, id int64) (store.Checkpoint, error)
+	SignCheckpoint(ctx context.Context, actor workflows.Actor) (store.Checkpoint, error)
+	Tombstones(ctx context.Context, actor workflows.Actor, f incident.TombstoneFilter) ([]store.Tombstone, error)
+}
+
+var _ witnessService = (*incident.Service)(nil)
+
+func (s *Server) checkpointRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/checkpoints/{n}", s.authed(s.getCheckpoint))
+	mux.HandleFunc("POST /api/v1/checkpoints", s.authed(s.signCheckpoint))
+	mux.HandleFunc("GET /api/v1/tombstones", s.authed(s.tombstones))
+}
+
+func (s *Server) witness(w http.ResponseWriter) (witnessService, bool) {
+	ws, ok := s.Service.(witnessService)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, "this build has no checkpoints")
+	}
+	return ws, ok
+}
+
+// getCheckpoint answers GET /api/v1/checkpoints/{n} (n a number or
+// "latest") in the form irbot verify --checkpoint reads: JSON, or the
+// digest's text with ?format=text.
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if _, _, ok := queryParams(w, r, []string{"format"}); !ok {
+		return
+	}
+	format, ok := formatParam(w, r, "json", "text")
+	if !ok {
+		return
+	}
+	var id int64
+	if n := r.PathValue("n"); n != "latest" {
+		v, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || v < 1 {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no checkpoint %q: give a checkpoint number (1, 2, ...) or latest", incident.ClipValue(n)))
+			return
+		}
+		id = v
+	}
+	ws, ok := s.witness(w)
+	if !ok {
+		return
+	}
+	c, err := ws.Checkpoint(r.Context(), actor, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCheckpoint(w, http.StatusOK, c, format)
+}
+
+// signCheckpoint answers POST /api/v1/checkpoints: a checkpoint of every
+// chain head, signed now.
+func (s *Server) signCheckpoint(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if _, _, ok := queryParams(w, r, []string{"format"}); !ok {
+		return
+	}
+	format, ok := formatParam(w, r, "json", "text")
+	if !ok {
+		return
+	}
+	ws, ok := s.witness(w)
+	if !ok {
+		return
+	}
+	c, err := ws.SignCheckpoint(r.Context(), actor)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeCheckpoint(w, http.StatusCreated, c, format)
+}
+
+// writeCheckpoint writes c with its body exactly as signed: compact, no
+// HTML escaping (writeJSON's indentation would re-indent the body and
+// break the signature for anyone checking those bytes).
+func writeCheckpoint(w http.ResponseWriter, status int, c store.Checkpoint, format string) {
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"checkpoint-%d.%s\"", c.ID, map[string]string{"json": "json", "text": "txt"}[format]))
+	if format == "text" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(checkpoint.Summary(c)))
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
+		writeError(w, http.StatusInternalServerError, "the checkpoint cannot be encoded")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+var tombstoneParams = []string{"from", "to"}
+
+// tombstones answers GET /api/v1/tombstones?from=&to=: what retention
+// purged in the period (by purge time).
+func (s *Server) tombstones(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	q, _, ok := queryParams(w, r, tombstoneParams)
+	if !ok {
+		return
+	}
+	from, to, err := incident.ParsePeriod(q["from"], q["to"])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ws, ok := s.witness(w)
+	if !ok {
+		return
+	}
+	list, err := ws.Tombstones(r.Context(), actor, incident.TombstoneFilter{From: from, To: to})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, TombstoneList{Tombstones: list})
+}

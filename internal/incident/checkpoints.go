@@ -1,0 +1,116 @@
+package incident
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/irbot/irbot/internal/apperr"
+	"github.com/irbot/irbot/internal/policy"
+	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
+)
+
+// Checkpoints keeps and signs the checkpoints of every chain head
+// (store.CheckpointStore).
+type Checkpoints interface {
+	LatestCheckpoint(ctx context.Context) (store.Checkpoint, error)
+	CheckpointByID(ctx context.Context, id int64) (store.Checkpoint, error)
+	SignCheckpoint(ctx context.Context, key ed25519.PrivateKey, at time.Time) (store.Checkpoint, error)
+}
+
+var _ Checkpoints = (store.Store)(nil)
+
+// Tombstones lists what retention purged (store.RecordStore).
+type Tombstones interface {
+	Tombstones(ctx context.Context) ([]store.Tombstone, error)
+}
+
+var _ Tombstones = (store.Store)(nil)
+
+// mayOnRecord refuses a record action (policy.RecordActions) to who may
+// not take it.
+func mayOnRecord(actor workflows.Actor, action, what string) error {
+	if err := needAnyRole(actor); err != nil {
+		return err
+	}
+	if !policy.MayOnRecord(action, actor.Roles) {
+		return apperr.New(apperr.Forbidden, "%s: for %s", what, strings.Join(policy.RecordActions[action], ", "))
+	}
+	return nil
+}
+
+// Checkpoint returns signed checkpoint id, or the latest one when id is 0,
+// exactly as it was signed (the form irbot verify --checkpoint reads).
+func (s *Service) Checkpoint(ctx context.Context, actor workflows.Actor, id int64) (store.Checkpoint, error) {
+	if err := mayOnRecord(actor, policy.ReadCheckpoints, "checkpoints"); err != nil {
+		return store.Checkpoint{}, err
+	}
+	if s.Checkpoints == nil {
+		return store.Checkpoint{}, apperr.New(apperr.Unavailable, "checkpoints are not available")
+	}
+	if id < 0 {
+		return store.Checkpoint{}, apperr.New(apperr.NotFound, "no checkpoint %d: checkpoints are numbered from 1", id)
+	}
+	var c store.Checkpoint
+	var err error
+	if id == 0 {
+		c, err = s.Checkpoints.LatestCheckpoint(ctx)
+	} else {
+		c, err = s.Checkpoints.CheckpointByID(ctx, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		if id == 0 {
+			return c, apperr.New(apperr.NotFound, "no checkpoint has been signed yet")
+		}
+		return c, apperr.New(apperr.NotFound, "no checkpoint %d", id)
+	}
+	return c, err
+}
+
+// SignCheckpoint signs a checkpoint of every incident's chain head now, so
+// a copy can be taken away from the server at once rather than with the
+// next daily digest.
+func (s *Service) SignCheckpoint(ctx context.Context, actor workflows.Actor) (store.Checkpoint, error) {
+	if err := mayOnRecord(actor, policy.SignCheckpoint, "signing a checkpoint"); err != nil {
+		return store.Checkpoint{}, err
+	}
+	if s.Checkpoints == nil || len(s.CheckpointKey) == 0 {
+		return store.Checkpoint{}, apperr.New(apperr.Unavailable, "this server has no checkpoint key")
+	}
+	return s.Checkpoints.SignCheckpoint(ctx, s.CheckpointKey, s.now())
+}
+
+// TombstoneFilter selects tombstones by when they were purged: From
+// inclusive, To exclusive; nil does not filter.
+type TombstoneFilter struct {
+	From, To *time.Time
+}
+
+// Tombstones lists what is left of purged incidents (ID, title, times,
+// final chain head, reason), by incident ID, purged within the filter's
+// period.
+func (s *Service) Tombstones(ctx context.Context, actor workflows.Actor, f TombstoneFilter) ([]store.Tombstone, error) {
+	if err := mayOnRecord(actor, policy.ReadTombstones, "tombstones"); err != nil {
+		return nil, err
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		return nil, apperr.New(apperr.Invalid, "the period is empty: from %s is not before to %s", f.From.Format(time.RFC3339), f.To.Format(time.RFC3339))
+	}
+	if s.Purged == nil {
+		return nil, apperr.New(apperr.Unavailable, "tombstones are not available")
+	}
+	all, err := s.Purged.Tombstones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Tombstone{}
+	for _, t := range all {
+		if (f.From == nil || !t.PurgedAt.Before(*f.From)) && (f.To == nil || t.PurgedAt.Before(*f.To)) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
