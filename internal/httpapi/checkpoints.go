@@ -14,28 +14,18 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// witnessService is the part of the incident service that reads and signs
+// WitnessService is the part of the incident service that reads and signs
 // checkpoints of the chain heads and lists tombstones.
-type witnessService interface {
+type WitnessService interface {
 	Checkpoint(ctx context.Context, actor workflows.Actor, id int64) (store.Checkpoint, error)
 	SignCheckpoint(ctx context.Context, actor workflows.Actor) (store.Checkpoint, error)
 	Tombstones(ctx context.Context, actor workflows.Actor, f incident.TombstoneFilter) ([]store.Tombstone, error)
 }
 
-var _ witnessService = (*incident.Service)(nil)
-
 func (s *Server) checkpointRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/checkpoints/{n}", s.authed(s.getCheckpoint))
 	mux.HandleFunc("POST /api/v1/checkpoints", s.authed(s.signCheckpoint))
 	mux.HandleFunc("GET /api/v1/tombstones", s.authed(s.tombstones))
-}
-
-func (s *Server) witness(w http.ResponseWriter) (witnessService, bool) {
-	ws, ok := s.Service.(witnessService)
-	if !ok {
-		writeError(w, http.StatusNotImplemented, "this build has no checkpoints")
-	}
-	return ws, ok
 }
 
 // getCheckpoint answers GET /api/v1/checkpoints/{n} (n a number or
@@ -58,11 +48,7 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, actor wor
 		}
 		id = v
 	}
-	ws, ok := s.witness(w)
-	if !ok {
-		return
-	}
-	c, err := ws.Checkpoint(r.Context(), actor, id)
+	c, err := s.Service.Checkpoint(r.Context(), actor, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -80,11 +66,7 @@ func (s *Server) signCheckpoint(w http.ResponseWriter, r *http.Request, actor wo
 	if !ok {
 		return
 	}
-	ws, ok := s.witness(w)
-	if !ok {
-		return
-	}
-	c, err := ws.SignCheckpoint(r.Context(), actor)
+	c, err := s.Service.SignCheckpoint(r.Context(), actor)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -129,11 +111,7 @@ func (s *Server) tombstones(w http.ResponseWriter, r *http.Request, actor workfl
 		s.fail(w, r, err)
 		return
 	}
-	ws, ok := s.witness(w)
-	if !ok {
-		return
-	}
-	list, err := ws.Tombstones(r.Context(), actor, incident.TombstoneFilter{From: from, To: to})
+	list, err := s.Service.Tombstones(r.Context(), actor, incident.TombstoneFilter{From: from, To: to})
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -40,6 +40,7 @@ type Service interface {
 	RecordService
 	DrillService
 	DrillScheduleService
+	WitnessService
 	breachRegisters
 	registerFilters
 	incidentPages
