@@ -24,6 +24,9 @@ const drillMemo = "irbot.drill"
 // ErrNoSchedule is returned for a drill schedule ID that does not exist.
 var ErrNoSchedule = errors.New("no such drill schedule")
 
+// ErrScheduleExists is returned when a drill schedule with the ID exists.
+var ErrScheduleExists = errors.New("drill schedule exists already")
+
 // DrillSchedule is one scheduled drill as irbot lists it.
 type DrillSchedule struct {
 	ID       string     `json:"id"`
@@ -88,7 +91,7 @@ func CreateDrill(ctx context.Context, c client.Client, in workflows.ScheduledDri
 	if err != nil {
 		var exists *serviceerror.AlreadyExists
 		if errors.As(err, &exists) {
-			return fmt.Errorf("drill schedule %s exists already", in.ScheduleID)
+			return fmt.Errorf("drill schedule %s: %w", in.ScheduleID, ErrScheduleExists)
 		}
 		return fmt.Errorf("create drill schedule: %w", err)
 	}
