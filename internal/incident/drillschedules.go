@@ -150,29 +150,35 @@ const duplicateRunsCompared = 8
 // zone, or another spelling of it there ("@monthly", "0 0 1 * *") that falls
 // due at the same instants.
 func (s *Service) refuseDuplicateDrillSchedule(ctx context.Context, in workflows.ScheduledDrillInput, sched cron.Schedule, now time.Time) error {
-	list, err := schedule.ListDrills(ctx, s.Temporal, s.Payloads)
+	list, err := schedule.ListDrillRequests(ctx, s.Temporal, s.Payloads)
 	if err != nil {
 		return apperr.New(apperr.Unavailable, "the drill schedule was not created: the existing schedules could not be read to rule out a duplicate")
 	}
 	for _, d := range list {
-		if d.Scenario != in.Scenario {
+		if d.Scenario != in.Scenario || d.TimeZone != in.TimeZone {
 			continue
 		}
-		if d.ID == in.ScheduleID || (d.TimeZone == in.TimeZone && (d.Cron == in.Cron || sameRuns(d, sched, now))) {
-			return duplicateDrillSchedule(in.Scenario, d.ID, d.Cron, d.TimeZone)
+		if d.ScheduleID != in.ScheduleID && d.Cron != in.Cron && !sameRuns(d.Cron, d.TimeZone, sched, now) {
+			continue
 		}
+		// Listed: still there? (The list may trail a delete.) One that
+		// cannot be described now is being created: it counts.
+		if _, err := schedule.DescribeDrill(ctx, s.Temporal, s.Payloads, d.ScheduleID); errors.Is(err, schedule.ErrNoSchedule) {
+			continue
+		}
+		return duplicateDrillSchedule(in.Scenario, d.ScheduleID, d.Cron, d.TimeZone)
 	}
 	return nil
 }
 
-// sameRuns says whether schedule d falls due at the same upcoming instants
-// as sched.
-func sameRuns(d schedule.DrillSchedule, sched cron.Schedule, now time.Time) bool {
-	loc, err := time.LoadLocation(d.TimeZone)
+// sameRuns says whether expression spec in time zone tz falls due at the
+// same upcoming instants as sched.
+func sameRuns(spec, tz string, sched cron.Schedule, now time.Time) bool {
+	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return false
 	}
-	other, err := schedule.ParseDrillCron(d.Cron, loc)
+	other, err := schedule.ParseDrillCron(spec, loc)
 	if err != nil {
 		return false
 	}
