@@ -137,7 +137,8 @@ func (s *Service) CreateDrillSchedule(ctx context.Context, actor workflows.Actor
 // time zone, so the same schedule asked for twice at once is one Temporal
 // Schedule (the engine refuses the second create).
 func drillScheduleID(scenario, spec, tz string) string {
-	sum := sha256.Sum256([]byte(spec + "\x00" + tz))
+	// Length-prefixed, so no expression and zone read as another pair.
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%s", len(spec), spec, tz))
 	return workflows.DrillScheduleIDPrefix + scenario + "-" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:8])
 }
 
