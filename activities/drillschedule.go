@@ -23,6 +23,9 @@ type DrillSchedules interface {
 // the Slack bot. Nil: the reminder is only logged.
 type DrillReminders interface {
 	RemindScheduledDrill(ctx context.Context, in workflows.DrillReminderInput) error
+	// ScheduledDrillRefused tells the managers a scheduled run's drill was
+	// refused, and why.
+	ScheduledDrillRefused(ctx context.Context, r workflows.ScheduledDrillRefusal) error
 }
 
 // DrillSchedule holds the scheduled drills' activities.
@@ -36,12 +39,13 @@ type DrillSchedule struct {
 func (d *DrillSchedule) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(d.StartScheduledDrill, activity.RegisterOptions{Name: workflows.StartScheduledDrillActivityName})
 	w.RegisterActivityWithOptions(d.RemindScheduledDrill, activity.RegisterOptions{Name: workflows.RemindScheduledDrillActivityName})
+	w.RegisterActivityWithOptions(d.RecordScheduledDrillRefusal, activity.RegisterOptions{Name: workflows.RecordScheduledDrillRefusalActivityName})
 }
 
 // StartScheduledDrill starts the drill of one scheduled run.
 func (d *DrillSchedule) StartScheduledDrill(ctx context.Context, in workflows.StartScheduledDrillInput) (workflows.ScheduledDrillStarted, error) {
 	res, err := d.Schedules.StartScheduledDrill(ctx, in)
-	if err != nil {
+	if err != nil || res.Refused != "" {
 		return res, err
 	}
 	if d.Logger != nil {
@@ -67,4 +71,17 @@ func (d *DrillSchedule) RemindScheduledDrill(ctx context.Context, in workflows.D
 		return nil
 	}
 	return d.Reminders.RemindScheduledDrill(ctx, in)
+}
+
+// RecordScheduledDrillRefusal logs a scheduled run whose drill was refused
+// and tells the managers (Slack), so the schedule's owner learns it before
+// the next run.
+func (d *DrillSchedule) RecordScheduledDrillRefusal(ctx context.Context, r workflows.ScheduledDrillRefusal) error {
+	if d.Logger != nil {
+		d.Logger.Warn("scheduled drill refused", "schedule", r.ScheduleID, "scenario", r.Scenario, "by", r.By, "reason", r.Reason)
+	}
+	if d.Reminders == nil {
+		return nil
+	}
+	return d.Reminders.ScheduledDrillRefused(ctx, r)
 }

@@ -24,7 +24,16 @@ const (
 	// RemindScheduledDrillActivityName tells the managers (Slack) of a drill
 	// due in a day, if its schedule still stands.
 	RemindScheduledDrillActivityName = "RemindScheduledDrill"
+	// RecordScheduledDrillRefusalActivityName records (log, and the managers
+	// in Slack) that a scheduled run's drill was refused.
+	RecordScheduledDrillRefusalActivityName = "RecordScheduledDrillRefusal"
 )
+
+// scheduledDrillRefusalChange is the GetVersion change ID of runs whose
+// refused start is recorded and still sets up the next run's reminder (the
+// start activity answers a refusal with Refused and the next time instead of
+// failing).
+const scheduledDrillRefusalChange = "scheduled-drill-refusal"
 
 // DrillScheduleIDPrefix starts the ID of every drill's Temporal Schedule.
 const DrillScheduleIDPrefix = "irbot-drill-schedule-"
@@ -58,6 +67,20 @@ type StartScheduledDrillInput struct {
 type ScheduledDrillStarted struct {
 	Incident string     `json:"incident"`
 	NextRun  *time.Time `json:"next_run,omitempty"`
+	// Refused says why the drill was not started (the scheduling manager
+	// lost the role, the scenario is gone); the next run is still reminded.
+	Refused string `json:"refused,omitempty"`
+}
+
+// ScheduledDrillRefusal is what the refusal activity records.
+type ScheduledDrillRefusal struct {
+	ScheduleID string     `json:"schedule_id"`
+	Scenario   string     `json:"scenario"`
+	By         string     `json:"by"`
+	Reason     string     `json:"reason"`
+	TimeZone   string     `json:"time_zone"`
+	Channel    string     `json:"channel,omitempty"`
+	NextRun    *time.Time `json:"next_run,omitempty"`
 }
 
 // DrillReminderInput is one reminder of one scheduled run.
@@ -75,7 +98,8 @@ func DrillReminderWorkflowID(scheduleID string, runAt time.Time) string {
 }
 
 // ScheduledDrillWorkflow starts the drill its schedule names, then starts the
-// reminder of the schedule's next run, which outlives this run.
+// reminder of the schedule's next run, which outlives this run. A refused
+// start (Refused) is recorded and the next run is reminded all the same.
 func ScheduledDrillWorkflow(ctx workflow.Context, in ScheduledDrillInput) (ScheduledDrillStarted, error) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
@@ -85,6 +109,20 @@ func ScheduledDrillWorkflow(ctx workflow.Context, in ScheduledDrillInput) (Sched
 	key := workflow.GetInfo(ctx).WorkflowExecution.ID
 	if err := workflow.ExecuteActivity(actx, StartScheduledDrillActivityName, StartScheduledDrillInput{Drill: in, Key: key}).Get(ctx, &res); err != nil {
 		return res, err
+	}
+	if res.Refused != "" && workflow.GetVersion(ctx, scheduledDrillRefusalChange, workflow.DefaultVersion, 1) >= 1 {
+		// Recorded for the managers, then the next run is reminded as after
+		// any run: one refusal does not end the schedule.
+		rctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: time.Minute,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 5},
+		})
+		if err := workflow.ExecuteActivity(rctx, RecordScheduledDrillRefusalActivityName, ScheduledDrillRefusal{
+			ScheduleID: in.ScheduleID, Scenario: in.Scenario, By: in.By.ID, Reason: res.Refused,
+			TimeZone: in.TimeZone, Channel: in.Channel, NextRun: res.NextRun,
+		}).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("scheduled drill refusal not recorded", "schedule", in.ScheduleID, "error", err)
+		}
 	}
 	if res.NextRun == nil {
 		return res, nil

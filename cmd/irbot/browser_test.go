@@ -90,7 +90,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(arts, "console-"+name+".jpg"), b, 0o644))
 	}
-	axe := func(t *testing.T, name string) {
+	// axe fails the test on a serious or critical violation and returns
+	// every violation's rule ID.
+	axe := func(t *testing.T, name string) []string {
 		t.Helper()
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axeSource+";\ntrue"))
 		require.NoError(t, err)
@@ -101,10 +103,13 @@ func TestConsoleInBrowser(t *testing.T) {
 			Nodes            int
 		}
 		require.NoError(t, json.Unmarshal([]byte(res), &vs))
+		var ids []string
 		for _, v := range vs {
 			t.Logf("axe on %s: %s (%s): %s, %d node(s)", name, v.ID, v.Impact, v.Help, v.Nodes)
 			require.NotContains(t, []string{"serious", "critical"}, v.Impact, "axe-core: %s on the %s page: %s", v.ID, name, v.Help)
+			ids = append(ids, v.ID)
 		}
+		return ids
 	}
 	bypassCSP := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		// Lets the test inject axe-core; the console itself stays CSP-strict.
@@ -217,6 +222,30 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))
 		shot(t, "drills")
 		axe(t, "drills")
+		// Schedule a quarterly drill from the page's form: it is listed
+		// with its next run; then delete it.
+		require.NoError(t, do(
+			chromedp.SendKeys(chromedp.ID("schedule-cron"), "0 9 1 */3 *"),
+			chromedp.Submit(chromedp.ID("schedule-cron")),
+			chromedp.WaitVisible(chromedp.ID("schedules-h")),
+		))
+		var sched string
+		require.Eventually(t, func() bool {
+			// Schedules are listed through Temporal's visibility, which may
+			// trail the create by a moment.
+			if do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("drill-schedules"))) != nil {
+				return false
+			}
+			sched, err = text("#drill-schedules tbody")
+			return err == nil && strings.Contains(sched, "0 9 1 */3 *")
+		}, 30*time.Second, 500*time.Millisecond, "the new schedule is listed")
+		shot(t, "drills-scheduled")
+		axe(t, "drills with a schedule")
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#drill-schedules form[action$="/delete"] button`)), chromedp.WaitVisible(chromedp.ID("start-drill"))))
+		require.Eventually(t, func() bool {
+			sched, err = text("#drill-schedules tbody")
+			return err == nil && strings.Contains(sched, "No drills are scheduled")
+		}, 10*time.Second, 200*time.Millisecond, "the deleted schedule is gone from the page")
 		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#start-drill button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/report"]`))))
 		shot(t, "drill")
 		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/report"]`)), chromedp.WaitVisible(chromedp.CSS(`h1`))))
@@ -227,6 +256,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}, 30*time.Second, 500*time.Millisecond, "the drill's after-action report must open from its page")
 		require.Contains(t, report, "[DRILL]")
 		shot(t, "drill-report")
+		require.Empty(t, axe(t, "drill report"), "the after-action report (a standalone page auditors open) has no axe-core violation at all")
 	})
 	t.Logf("screenshots in %s", arts)
 }

@@ -33,6 +33,7 @@ func newConsole(cfg config.Config, svc *incident.Service, st store.Store, dir *a
 		PublicURL: cfg.Console.PublicURL, TrustedProxyHeader: cfg.Console.TrustedProxyHeader, TrustedProxies: cfg.Console.TrustedProxies,
 		Regimes:        svc.Rules.IDs(),
 		Drills:         consoleDrills{svc: svc, log: log},
+		Schedules:      svc,
 		Evidence:       evidencePacker(svc),
 		BreachRegister: svc,
 	})

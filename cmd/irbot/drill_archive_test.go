@@ -50,6 +50,21 @@ func TestDrillEndArchivesItsChannel(t *testing.T) {
 	require.Len(t, fake.OKCalls("conversations.archive"), 1)
 	_, inc := api.do("GET", "/api/v1/incidents/"+id, managerToken, nil)
 	require.Equal(t, "closed", inc["status"])
+	// The card shows the drill closed: updated before the channel was
+	// archived (Slack refuses chat.update in an archived channel with
+	// is_archived), and no refusal lands on the timeline.
+	require.Eventually(t, func() bool {
+		for _, c := range fake.OKCalls("chat.update") {
+			if c.Params["channel"] == channel && strings.Contains(c.Params["blocks"]+c.Params["text"], "Closed · ") {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "the drill's card must show it closed, updated before its channel is archived")
+	for _, c := range fake.Calls("") {
+		require.NotEqual(t, "is_archived", c.Error, "irbot wrote to the archived drill channel: %s %v", c.Method, c.Params["channel"])
+	}
+	require.NotContains(t, timelineKinds(api, id), "slack.failed", "ending a drill records no Slack refusal")
 
 	// Participants give feedback after play: recorded per person, on the
 	// timeline and in the report; a rating out of range is refused.
@@ -82,4 +97,5 @@ func TestDrillEndArchivesItsChannel(t *testing.T) {
 	require.Equal(t, "Faster legal review, a template", r.Feedback[0].Improve)
 	req, _ = httpReq("GET", api.base+"/api/v1/drills/"+id+"/report?format=md", managerToken)
 	require.Contains(t, string(doRaw(t, req)), "| 5/5 | Clear roles | Faster legal review, a template |")
+	writeHistory(t, m, workflows.DrillWorkflowID(id), "drill-ended-feedback")
 }

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // DrillUsage documents the drill client commands.
@@ -14,6 +16,9 @@ const DrillUsage = `Drill commands (API clients; a manager's token):
   irbot drill status ID                              injects delivered and to come
   irbot drill pause|resume|inject|skip|end ID        facilitator controls (inject: the next one now)
   irbot drill report ID [--format json|md|html] [-o FILE]
+  irbot drill schedule list                          scheduled drills, soonest first
+  irbot drill schedule create SCENARIO "CRON" [TIME_ZONE] [--speed N] [--channel C…]   e.g. "0 9 1 */3 *" Europe/Paris
+  irbot drill schedule delete ID
   irbot drill run --scenario NAME|FILE [--speed N] [--out DIR] [--autoplay]   headless dry run, no server needed
 `
 
@@ -31,6 +36,7 @@ func (c *client) drill(args []string) int {
 	format := fs.String("format", "md", "report format: json, md or html")
 	outFile := fs.String("o", "", "write the report to this file")
 	event := fs.String("event", "", "inject or question id (inject, skip; default: the next)")
+	channel := fs.String("channel", "", "schedule create: a Slack channel ID also reminded a day ahead")
 	pos, err := parse(fs, rest)
 	if err != nil {
 		return 2
@@ -43,6 +49,8 @@ func (c *client) drill(args []string) int {
 		return true
 	}
 	switch sub {
+	case "schedule":
+		return c.drillSchedule(pos, *speed, *channel, *asJSON)
 	case "list":
 		var out struct {
 			Scenarios []struct {
@@ -140,5 +148,81 @@ func (c *client) drill(args []string) int {
 		return 0
 	}
 	fmt.Fprint(c.stderr, DrillUsage)
+	return 2
+}
+
+const drillScheduleUsage = `usage: irbot drill schedule list
+       irbot drill schedule create SCENARIO "CRON" [TIME_ZONE] [--speed N] [--channel C…]
+       irbot drill schedule delete ID
+`
+
+// drillSchedule is irbot drill schedule list|create|delete: the API's
+// /api/v1/drills/schedules, which holds every rule (cron, zone, duplicates,
+// roles).
+func (c *client) drillSchedule(pos []string, speed float64, channel string, asJSON bool) int {
+	if len(pos) == 0 {
+		fmt.Fprint(c.stderr, drillScheduleUsage)
+		return 2
+	}
+	switch {
+	case pos[0] == "list" && len(pos) == 1:
+		var out struct {
+			Schedules []struct {
+				ID, Scenario, Cron, By string
+				TimeZone               string     `json:"time_zone"`
+				NextRun                *time.Time `json:"next_run"`
+				Paused                 bool
+			} `json:"schedules"`
+		}
+		raw, code := c.call("GET", "/api/v1/drills/schedules", nil, &out)
+		if code != 0 || asJSON {
+			return c.printRaw(raw, code, asJSON)
+		}
+		if len(out.Schedules) == 0 {
+			fmt.Fprintln(c.stdout, "no drills are scheduled")
+			return 0
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSCENARIO\tCRON\tTIME ZONE\tNEXT RUN\tBY")
+		for _, s := range out.Schedules {
+			next := "none"
+			if s.NextRun != nil {
+				next = s.NextRun.Format("2006-01-02 15:04 MST")
+			}
+			if s.Paused {
+				next += " (paused)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Scenario, s.Cron, s.TimeZone, next, s.By)
+		}
+		_ = tw.Flush()
+		return 0
+	case pos[0] == "create" && (len(pos) == 3 || len(pos) == 4):
+		body := map[string]any{"scenario": pos[1], "cron": pos[2], "speed": speed, "channel": channel}
+		if len(pos) == 4 {
+			body["time_zone"] = pos[3]
+		}
+		var out struct {
+			ID      string
+			NextRun *time.Time `json:"next_run"`
+		}
+		raw, code := c.call("POST", "/api/v1/drills/schedules", body, &out)
+		if code != 0 || asJSON {
+			return c.printRaw(raw, code, asJSON)
+		}
+		next := "no next run"
+		if out.NextRun != nil {
+			next = "next run " + out.NextRun.Format("2006-01-02 15:04 MST")
+		}
+		fmt.Fprintf(c.stdout, "scheduled %s (%s); the managers are reminded a day ahead\n", out.ID, next)
+		return 0
+	case pos[0] == "delete" && len(pos) == 2:
+		raw, code := c.call("DELETE", "/api/v1/drills/schedules/"+url.PathEscape(pos[1]), nil, nil)
+		if code != 0 || asJSON {
+			return c.printRaw(raw, code, asJSON)
+		}
+		fmt.Fprintf(c.stdout, "deleted %s: no more runs or reminders\n", pos[1])
+		return 0
+	}
+	fmt.Fprint(c.stderr, drillScheduleUsage)
 	return 2
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
@@ -114,6 +115,17 @@ type Drills interface {
 	MayRunDrills(actor workflows.Actor) error
 }
 
+// DrillSchedules schedules drills on cron expressions: the incident
+// service, which holds every rule (roles, the cron parser, duplicates).
+// Nil: the drills page lists no schedules.
+type DrillSchedules interface {
+	CreateDrillSchedule(ctx context.Context, actor workflows.Actor, req incident.DrillScheduleRequest) (*schedule.DrillSchedule, error)
+	DrillSchedules(ctx context.Context, actor workflows.Actor) ([]schedule.DrillSchedule, error)
+	DeleteDrillSchedule(ctx context.Context, actor workflows.Actor, id string) error
+}
+
+var _ DrillSchedules = (*incident.Service)(nil)
+
 // LocalAdminID is the identity of the first-run local administrator that
 // `irbot serve` offers a sign-in link for when no users are configured.
 const LocalAdminID = "local-admin"
@@ -143,6 +155,7 @@ type Config struct {
 	Evidence       EvidencePacks
 	BreachRegister BreachRegister
 	Drills         Drills
+	Schedules      DrillSchedules
 	Now            func() time.Time
 }
 
@@ -253,6 +266,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /drills/{id}/control", c.authed(c.drillControl))
 	mux.HandleFunc("POST /drills/{id}/improvements", c.authed(c.drillImprove))
 	mux.HandleFunc("GET /drills/{id}/report", c.authed(c.drillReport))
+	mux.HandleFunc("POST /drill-schedules", c.authed(c.createDrillSchedule))
+	mux.HandleFunc("POST /drill-schedules/{id}/delete", c.authed(c.deleteDrillSchedule))
 	mux.HandleFunc("GET /sign-ins", c.authed(c.signInsPage))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "error", page{Title: "Not found", Error: "There is no page at " + r.URL.Path + "."})

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
@@ -191,4 +194,126 @@ func TestDrillsPageForEveryoneElse(t *testing.T) {
 	status, _, h := get(t, f.browser(t), f.srv.URL+"/drills")
 	require.Equal(t, http.StatusSeeOther, status)
 	require.Equal(t, "/login", h.Get("Location"))
+}
+
+// fakeSchedules keeps drill schedules in memory; who may schedule is the
+// real service's rule, and a duplicate is refused as the service refuses it.
+type fakeSchedules struct {
+	mu      sync.Mutex
+	list    []schedule.DrillSchedule
+	reqs    []incident.DrillScheduleRequest
+	deleted []string
+	listErr error
+}
+
+var _ DrillSchedules = (*fakeSchedules)(nil)
+
+func (f *fakeSchedules) CreateDrillSchedule(ctx context.Context, a workflows.Actor, req incident.DrillScheduleRequest) (*schedule.DrillSchedule, error) {
+	if err := (&incident.Service{}).MayRunDrills(a); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reqs = append(f.reqs, req)
+	for _, d := range f.list {
+		if d.Scenario == req.Scenario && d.Cron == req.Cron && d.TimeZone == req.TimeZone {
+			return nil, apperr.New(apperr.Conflict, "%s is already scheduled at these times: schedule %s", req.Scenario, d.ID)
+		}
+	}
+	next := time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC)
+	d := schedule.DrillSchedule{ID: "irbot-drill-schedule-" + req.Scenario + "-n" + strconv.Itoa(len(f.list)), Scenario: req.Scenario, Cron: req.Cron, TimeZone: req.TimeZone, By: a.ID, NextRun: &next}
+	f.list = append(f.list, d)
+	return &d, nil
+}
+
+func (f *fakeSchedules) DrillSchedules(ctx context.Context, a workflows.Actor) ([]schedule.DrillSchedule, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.list), f.listErr
+}
+
+func (f *fakeSchedules) DeleteDrillSchedule(ctx context.Context, a workflows.Actor, id string) error {
+	if err := (&incident.Service{}).MayRunDrills(a); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, d := range f.list {
+		if d.ID == id {
+			f.list = slices.Delete(f.list, i, i+1)
+			f.deleted = append(f.deleted, id)
+			return nil
+		}
+	}
+	return apperr.New(apperr.NotFound, "no drill schedule %q", id)
+}
+
+// The drills page lists the schedules with their next run in their own
+// zone; a manager schedules a scenario and deletes a schedule from it, a
+// duplicate is refused with the service's 409 and message; everyone else
+// reads the list without forms, and a posted form is refused by the
+// service (403); a forged form reaches nothing; a schedule list that cannot
+// be read leaves the rest of the page standing.
+func TestDrillsPageSchedules(t *testing.T) {
+	d := &fakeDrills{states: map[string]*workflows.DrillState{}, plans: map[string][]workflows.Improvement{}, final: map[string]bool{}}
+	fs := &fakeSchedules{}
+	f := newFixture(t, func(c *Config) { c.Drills, c.Schedules = d, fs })
+	c, csrf := f.signIn(t, managerToken)
+
+	status, body, _ := get(t, c, f.srv.URL+"/drills")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "No drills are scheduled.")
+	require.Contains(t, body, `id="schedule-drill"`, "a manager gets the schedule form")
+
+	status, _, h := post(t, c, f.srv.URL+"/drill-schedules", url.Values{"csrf": {csrf}, "scenario": {"ransomware-eu"}, "cron": {"0 9 1 */3 *"}, "time_zone": {"Europe/Paris"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/drills#schedules-h", h.Get("Location"))
+	require.Equal(t, []incident.DrillScheduleRequest{{Scenario: "ransomware-eu", Cron: "0 9 1 */3 *", TimeZone: "Europe/Paris"}}, fs.reqs, "the form's fields reach the service as typed")
+	_, body, _ = get(t, c, f.srv.URL+"/drills")
+	require.Contains(t, body, "scheduled (irbot-drill-schedule-ransomware-eu-n0)", "the flash names the new schedule")
+	require.Contains(t, body, "<code>0 9 1 */3 *</code>")
+	require.Contains(t, body, "2027-01-01 09:00 CET", "the next run in the schedule's own zone")
+	require.Contains(t, body, `action="/drill-schedules/irbot-drill-schedule-ransomware-eu-n0/delete"`)
+
+	status, body, _ = post(t, c, f.srv.URL+"/drill-schedules", url.Values{"csrf": {csrf}, "scenario": {"ransomware-eu"}, "cron": {"0 9 1 */3 *"}, "time_zone": {"Europe/Paris"}})
+	require.Equal(t, http.StatusConflict, status, "a duplicate is refused")
+	require.Contains(t, body, "irbot-drill-schedule-ransomware-eu-n0", "the refusal names the schedule that exists")
+
+	// Hostile text is passed to the service as typed and shown escaped.
+	hostile := "<script>alert(1)</script> \x00 0 9 * * 1 日本"
+	status, _, _ = post(t, c, f.srv.URL+"/drill-schedules", url.Values{"csrf": {csrf}, "scenario": {"ransomware-eu"}, "cron": {hostile}, "time_zone": {"UTC"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	_, body, _ = get(t, c, f.srv.URL+"/drills")
+	require.NotContains(t, body, "<script>alert(1)</script>")
+	require.Contains(t, body, "&lt;script&gt;")
+
+	for _, tok := range []string{complianceToken, responderToken} {
+		o, ocsrf := f.signIn(t, tok)
+		status, body, _ = get(t, o, f.srv.URL+"/drills")
+		require.Equal(t, http.StatusOK, status)
+		require.Contains(t, body, "irbot-drill-schedule-ransomware-eu-n0", "everyone sees the schedules")
+		require.NotContains(t, body, `id="schedule-drill"`)
+		require.NotContains(t, body, "/delete")
+		status, body, _ = post(t, o, f.srv.URL+"/drill-schedules/irbot-drill-schedule-ransomware-eu-n0/delete", url.Values{"csrf": {ocsrf}})
+		require.Equal(t, http.StatusForbidden, status, "the service refuses a delete from someone who does not run drills")
+		require.Contains(t, body, "manager")
+		status, _, _ = post(t, o, f.srv.URL+"/drill-schedules", url.Values{"csrf": {ocsrf}, "scenario": {"ransomware-eu"}, "cron": {"0 9 * * 2"}})
+		require.Equal(t, http.StatusForbidden, status)
+	}
+	status, _, _ = post(t, c, f.srv.URL+"/drill-schedules/irbot-drill-schedule-ransomware-eu-n0/delete", url.Values{"csrf": {"forged"}})
+	require.Equal(t, http.StatusForbidden, status)
+	require.Empty(t, fs.deleted, "a forged delete reaches nothing")
+
+	status, _, h = post(t, c, f.srv.URL+"/drill-schedules/irbot-drill-schedule-ransomware-eu-n0/delete", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/drills#schedules-h", h.Get("Location"))
+	require.Equal(t, []string{"irbot-drill-schedule-ransomware-eu-n0"}, fs.deleted)
+	status, _, _ = post(t, c, f.srv.URL+"/drill-schedules/irbot-drill-schedule-ransomware-eu-n0/delete", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusNotFound, status, "deleted twice: the second is not found")
+
+	fs.listErr = apperr.New(apperr.Unavailable, "the drill schedules could not be listed: the workflow engine did not answer")
+	status, body, _ = get(t, c, f.srv.URL+"/drills")
+	require.Equal(t, http.StatusOK, status, "the rest of the drills page stands")
+	require.Contains(t, body, "could not be listed")
+	require.Contains(t, body, "Ransomware at an EU retailer")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
@@ -539,6 +540,11 @@ type drillsView struct {
 	Running   []drillRow
 	Finished  []drillRow
 	MoreURL   string
+	// Schedules: nil when the console has none wired; SchedulesErr when
+	// they could not be listed (the rest of the page still shows).
+	Schedules    []schedule.DrillSchedule
+	HasSchedules bool
+	SchedulesErr string
 }
 
 // drillRowsShown bounds the drills whose live state the page asks for, per
@@ -574,6 +580,14 @@ func (c *Console) drillsPage(w http.ResponseWriter, r *http.Request, actor workf
 			c.fail(w, r, err)
 			return
 		}
+	}
+	if c.cfg.Schedules != nil {
+		v.HasSchedules = true
+		list, err := c.cfg.Schedules.DrillSchedules(ctx, actor)
+		if err != nil {
+			v.SchedulesErr = apperr.MessageOf(err)
+		}
+		v.Schedules = list
 	}
 	for _, list := range []struct {
 		status string
@@ -682,4 +696,42 @@ func (c *Console) drillReport(w http.ResponseWriter, r *http.Request, actor work
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = buf.WriteTo(w)
+}
+
+// createDrillSchedule schedules a scenario from the drills page's form
+// through the service, which checks the role, the expression, the time zone
+// and duplicates.
+func (c *Console) createDrillSchedule(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Schedules == nil {
+		c.notAvailable(w, r, actor, "Drill schedules are")
+		return
+	}
+	d, err := c.cfg.Schedules.CreateDrillSchedule(r.Context(), actor, incident.DrillScheduleRequest{
+		Scenario: r.PostFormValue("scenario"), Cron: r.PostFormValue("cron"), TimeZone: r.PostFormValue("time_zone"),
+	})
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	msg := "Drill " + d.Scenario + " scheduled (" + d.ID + ")"
+	if d.NextRun != nil {
+		msg += "; next run " + d.NextRun.Format("Mon 2 Jan 2006 15:04 MST")
+	}
+	c.sessions.Put(r.Context(), keyFlash, msg+". The managers are reminded a day ahead.")
+	http.Redirect(w, r, "/drills#schedules-h", http.StatusSeeOther)
+}
+
+// deleteDrillSchedule deletes a drill schedule through the service.
+func (c *Console) deleteDrillSchedule(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
+	if c.cfg.Schedules == nil {
+		c.notAvailable(w, r, actor, "Drill schedules are")
+		return
+	}
+	id := r.PathValue("id")
+	if err := c.cfg.Schedules.DeleteDrillSchedule(r.Context(), actor, id); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.sessions.Put(r.Context(), keyFlash, "Drill schedule "+id+" deleted: no more runs or reminders. Drills it started play on.")
+	http.Redirect(w, r, "/drills#schedules-h", http.StatusSeeOther)
 }

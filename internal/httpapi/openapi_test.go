@@ -99,7 +99,7 @@ var apiRoutes = []apiRoute{
 	{method: "GET", path: "/api/v1/drills/scenarios", summary: "The scenario packages", tag: "drills", status: 200, resp: ScenarioList{}},
 	{method: "POST", path: "/api/v1/drills", summary: "Start a drill", tag: "drills", idempotent: true, body: incident.DrillRequest{}, status: 201, resp: incident.DrillStarted{}},
 	{method: "GET", path: "/api/v1/drills/schedules", summary: "The scheduled drills, soonest first, with their next run times", tag: "drills", status: 200, resp: incident.DrillScheduleList{}},
-	{method: "POST", path: "/api/v1/drills/schedules", summary: "Schedule a drill on a cron expression in a time zone (managers)", tag: "drills", body: incident.DrillScheduleRequest{}, status: 201, resp: schedule.DrillSchedule{}},
+	{method: "POST", path: "/api/v1/drills/schedules", summary: "Schedule a drill on a cron expression in a time zone (managers); 409 names the schedule when the scenario is already scheduled at these times", tag: "drills", body: incident.DrillScheduleRequest{}, status: 201, resp: schedule.DrillSchedule{}},
 	{method: "DELETE", path: "/api/v1/drills/schedules/{id}", summary: "Delete a drill schedule (managers)", tag: "drills", status: 200, resp: DrillScheduleDeleted{}},
 	{method: "GET", path: "/api/v1/drills/{id}", summary: "A drill", tag: "drills", status: 200, resp: Drill{}},
 	{method: "POST", path: "/api/v1/drills/{id}/actions", summary: "pause, resume, inject_now, skip, end, answer, feedback, improve or finalize", tag: "drills", body: drillActionBody{}, status: 200, resp: Drill{}},

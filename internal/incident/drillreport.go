@@ -376,24 +376,26 @@ func yesNo(b bool) string {
 
 var drillReportHTML = template.Must(template.New("report").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>[DRILL] After-Action Report: {{.Title}}</title></head><body>
+<main>
 <h1>[DRILL] After-Action Report: {{.Title}}</h1>
 <h2>Exercise overview</h2>
 <p>Drill {{.Drill}} (scenario {{.Scenario}}), speed {{.Speed}}x, played {{.PlayedFor}}; status {{.Status}}{{if not .Final}} (draft){{end}}. Score: {{.Score.Met}} of {{.Score.Total}} ({{.Score.Percent}} %).</p>
-<h2>Objectives</h2><table><tr><th>objective</th><th>rating</th><th>met</th></tr>
+<h2>Objectives</h2><table><tr><th scope="col">objective</th><th scope="col">rating</th><th scope="col">met</th></tr>
 {{range .Objectives}}<tr><td>{{.Title}}</td><td>{{.Rating}}</td><td>{{.Met}}/{{.Total}}</td></tr>{{end}}</table>
-<h2>Expected actions</h2><table><tr><th>action</th><th>target</th><th>done</th><th>on time</th></tr>
+<h2>Expected actions</h2><table><tr><th scope="col">action</th><th scope="col">target</th><th scope="col">done</th><th scope="col">on time</th></tr>
 {{range .Expected}}<tr><td>{{.Title}}</td><td>{{.Target}}</td><td>{{if .DoneAt}}{{.DoneAt}}{{else}}not done{{end}}</td><td>{{if .Met}}yes{{else}}no{{end}}</td></tr>{{end}}</table>
-<h2>Regulatory clocks</h2><table><tr><th>clock</th><th>due</th><th>settled</th><th>status</th><th>margin</th></tr>
+<h2>Regulatory clocks</h2><table><tr><th scope="col">clock</th><th scope="col">due</th><th scope="col">settled</th><th scope="col">status</th><th scope="col">margin</th></tr>
 {{range .Clocks}}<tr><td>{{.Regime}}/{{.Obligation}}</td><td>{{.DueAt}}</td><td>{{.SettledAt}}</td><td>{{.Status}}</td><td>{{.Margin}}</td></tr>{{end}}</table>
 <h2>Injects</h2><ul>{{range .Injects}}<li>{{.Title}} ({{.ScenarioAt}}){{if .Skipped}}: skipped{{else if .DeliveredScenarioAt}}: delivered {{.DeliveredScenarioAt}}{{end}}</li>{{end}}</ul>
 <h2>Discussion answers</h2><ul>{{range .Answers}}<li>{{.Question}}, {{.By}} at {{.At}}: {{.Answer}}{{if .Expected}} (expected: {{.Expected}}){{end}}</li>{{end}}</ul>
 <h2>Participation</h2><ul>{{range .Participants}}<li>{{.ID}}: {{.Actions}} actions, {{.Answers}} answers</li>{{end}}</ul>
-<h2>Participant feedback</h2><table><tr><th>participant</th><th>rating</th><th>went well</th><th>to improve</th></tr>
+<h2>Participant feedback</h2><table><tr><th scope="col">participant</th><th scope="col">rating</th><th scope="col">went well</th><th scope="col">to improve</th></tr>
 {{range .Feedback}}<tr><td>{{.By}}</td><td>{{.Rating}}/5</td><td>{{.WentWell}}</td><td>{{.Improve}}</td></tr>{{end}}</table>
 <h2>Strengths</h2><ul>{{range .Strengths}}<li>{{.}}</li>{{end}}</ul>
 <h2>Areas for improvement</h2><ul>{{range .AreasForImp}}<li>{{.}}</li>{{end}}</ul>
-<h2>Improvement Plan</h2><table><tr><th>issue</th><th>corrective action</th><th>owner</th><th>due</th></tr>
+<h2>Improvement Plan</h2><table><tr><th scope="col">issue</th><th scope="col">corrective action</th><th scope="col">owner</th><th scope="col">due</th></tr>
 {{range .Improvements}}<tr><td>{{.Issue}}</td><td>{{.Action}}</td><td>{{.Owner}}</td><td>{{.Due}}</td></tr>{{end}}</table>
+</main>
 </body></html>
 `))
 

@@ -2,16 +2,18 @@ package incident
 
 import (
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/schedule"
@@ -96,10 +98,18 @@ func (s *Service) CreateDrillSchedule(ctx context.Context, actor workflows.Actor
 		return nil, apperr.New(apperr.Invalid, "channel %q is not a Slack channel ID (C…, G…)", req.Channel)
 	}
 	in := workflows.ScheduledDrillInput{
-		ScheduleID: workflows.DrillScheduleIDPrefix + sc.ID + "-" + strings.ToLower(rand.Text()[:8]),
+		ScheduleID: drillScheduleID(sc.ID, spec, loc.String()),
 		Scenario:   sc.ID, Speed: req.Speed, Cron: spec, TimeZone: loc.String(), Channel: req.Channel, By: actor,
 	}
+	if err := s.refuseDuplicateDrillSchedule(ctx, in, sched, now); err != nil {
+		return nil, err
+	}
 	if err := schedule.CreateDrill(ctx, s.Temporal, in, s.taskQueue()); err != nil {
+		if errors.Is(err, schedule.ErrScheduleExists) {
+			// Two requests at once: the ID is the scenario's and the
+			// expression's, so the engine lets one of them through.
+			return nil, duplicateDrillSchedule(in.Scenario, in.ScheduleID, spec, in.TimeZone)
+		}
 		return nil, apperr.New(apperr.Unavailable, "the drill schedule was not created: %v", err)
 	}
 	// The first run is reminded like every later one (each run reminds of
@@ -121,6 +131,73 @@ func (s *Service) CreateDrillSchedule(ctx context.Context, actor workflows.Actor
 			Speed: in.Speed, Channel: in.Channel, By: actor.ID, NextRun: &first, NextRuns: []time.Time{first}}, nil
 	}
 	return d, nil
+}
+
+// drillScheduleID names a schedule by its scenario and its expression in its
+// time zone, so the same schedule asked for twice at once is one Temporal
+// Schedule (the engine refuses the second create).
+func drillScheduleID(scenario, spec, tz string) string {
+	// Length-prefixed, so no expression and zone read as another pair.
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d:%s%s", len(spec), spec, tz))
+	return workflows.DrillScheduleIDPrefix + scenario + "-" + strings.ToLower(base32.StdEncoding.EncodeToString(sum[:])[:8])
+}
+
+// duplicateRunsCompared is how many upcoming runs two expressions must share
+// to be the same schedule ("@monthly" and "0 0 1 * *" are).
+const duplicateRunsCompared = 8
+
+// refuseDuplicateDrillSchedule refuses a schedule of a scenario that is
+// already scheduled at the same times: the same expression in the same time
+// zone, or another spelling of it there ("@monthly", "0 0 1 * *") that falls
+// due at the same instants.
+func (s *Service) refuseDuplicateDrillSchedule(ctx context.Context, in workflows.ScheduledDrillInput, sched cron.Schedule, now time.Time) error {
+	list, err := schedule.ListDrillRequests(ctx, s.Temporal, s.Payloads)
+	if err != nil {
+		return apperr.New(apperr.Unavailable, "the drill schedule was not created: the existing schedules could not be read to rule out a duplicate")
+	}
+	for _, d := range list {
+		if d.Scenario != in.Scenario || d.TimeZone != in.TimeZone {
+			continue
+		}
+		if d.ScheduleID != in.ScheduleID && d.Cron != in.Cron && !sameRuns(d.Cron, d.TimeZone, sched, now) {
+			continue
+		}
+		// Listed: still there? (The list may trail a delete.) One that
+		// cannot be described now is being created: it counts.
+		if _, err := schedule.DescribeDrill(ctx, s.Temporal, s.Payloads, d.ScheduleID); errors.Is(err, schedule.ErrNoSchedule) {
+			continue
+		}
+		return duplicateDrillSchedule(in.Scenario, d.ScheduleID, d.Cron, d.TimeZone)
+	}
+	return nil
+}
+
+// sameRuns says whether expression spec in time zone tz falls due at the
+// same upcoming instants as sched.
+func sameRuns(spec, tz string, sched cron.Schedule, now time.Time) bool {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return false
+	}
+	other, err := schedule.ParseDrillCron(spec, loc)
+	if err != nil {
+		return false
+	}
+	a, b := now, now
+	for range duplicateRunsCompared {
+		a, b = sched.Next(a), other.Next(b)
+		if !a.Equal(b) {
+			return false
+		}
+		if a.IsZero() {
+			return true
+		}
+	}
+	return true
+}
+
+func duplicateDrillSchedule(scenario, id, spec, tz string) error {
+	return apperr.New(apperr.Conflict, "%s is already scheduled at these times: schedule %s (%q in %s); delete it first to change it", scenario, id, spec, tz)
 }
 
 // DrillSchedules lists the scheduled drills, soonest first.
@@ -153,26 +230,29 @@ func (s *Service) DeleteDrillSchedule(ctx context.Context, actor workflows.Actor
 // StartScheduledDrill starts the drill a schedule's run asks for, as the
 // manager who scheduled it (with the roles they hold now), and reads the
 // schedule's next time. A refusal (the manager lost the role, the scenario
-// is gone) is final: the run is not retried.
+// is gone) is final: the run is not retried, and the answer says why
+// (Refused) with the next time, so the next run is still reminded.
 func (s *Service) StartScheduledDrill(ctx context.Context, in workflows.StartScheduledDrillInput) (workflows.ScheduledDrillStarted, error) {
 	actor := in.Drill.By
 	if s.RolesOf != nil {
 		actor.Roles = s.RolesOf(actor.ID)
 	}
+	var res workflows.ScheduledDrillStarted
 	started, err := s.StartDrill(ctx, actor, DrillRequest{Scenario: in.Drill.Scenario, Speed: in.Drill.Speed, RequestKey: in.Key})
-	if err != nil {
-		switch apperr.CodeOf(err) {
-		case apperr.Invalid, apperr.Forbidden, apperr.Unauthorized:
-			return workflows.ScheduledDrillStarted{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("scheduled drill %s not started: %v", in.Drill.ScheduleID, err), "DrillRefused", nil)
-		}
-		return workflows.ScheduledDrillStarted{}, err
+	switch {
+	case err == nil:
+		res.Incident = started.ID
+	case slices.Contains([]string{apperr.Invalid, apperr.Forbidden, apperr.Unauthorized}, apperr.CodeOf(err)):
+		res.Refused = fmt.Sprintf("scheduled drill %s not started: %s", in.Drill.ScheduleID, apperr.MessageOf(err))
+	default:
+		return res, err
 	}
 	next, err := schedule.NextDrillRun(ctx, s.Temporal, in.Drill.ScheduleID, s.now().Add(time.Minute))
 	if err != nil {
 		return workflows.ScheduledDrillStarted{}, err
 	}
-	return workflows.ScheduledDrillStarted{Incident: started.ID, NextRun: next}, nil
+	res.NextRun = next
+	return res, nil
 }
 
 // DrillScheduleStands says whether drill schedule id still exists and is not

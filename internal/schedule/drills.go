@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/irbot/irbot/workflows"
 )
@@ -23,6 +24,9 @@ const drillMemo = "irbot.drill"
 
 // ErrNoSchedule is returned for a drill schedule ID that does not exist.
 var ErrNoSchedule = errors.New("no such drill schedule")
+
+// ErrScheduleExists is returned when a drill schedule with the ID exists.
+var ErrScheduleExists = errors.New("drill schedule exists already")
 
 // DrillSchedule is one scheduled drill as irbot lists it.
 type DrillSchedule struct {
@@ -87,8 +91,8 @@ func CreateDrill(ctx context.Context, c client.Client, in workflows.ScheduledDri
 	})
 	if err != nil {
 		var exists *serviceerror.AlreadyExists
-		if errors.As(err, &exists) {
-			return fmt.Errorf("drill schedule %s exists already", in.ScheduleID)
+		if errors.Is(err, temporal.ErrScheduleAlreadyRunning) || errors.As(err, &exists) {
+			return fmt.Errorf("drill schedule %s: %w", in.ScheduleID, ErrScheduleExists)
 		}
 		return fmt.Errorf("create drill schedule: %w", err)
 	}
@@ -175,6 +179,41 @@ func ListDrills(ctx context.Context, c client.Client, dc converter.DataConverter
 		}
 		return a.NextRun.Compare(*b.NextRun)
 	})
+	return out, nil
+}
+
+// ListDrillRequests returns what every drill schedule was made with, as
+// Temporal's visibility lists them: without asking each schedule, so one
+// being created at this moment is listed too. Visibility may trail by a
+// moment, and may still list one just deleted (DescribeDrill tells).
+func ListDrillRequests(ctx context.Context, c client.Client, dc converter.DataConverter) ([]workflows.ScheduledDrillInput, error) {
+	it, err := c.ScheduleClient().List(ctx, client.ScheduleListOptions{PageSize: 200})
+	if err != nil {
+		return nil, err
+	}
+	if dc == nil {
+		dc = converter.GetDefaultDataConverter()
+	}
+	var out []workflows.ScheduledDrillInput
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(e.ID, workflows.DrillScheduleIDPrefix) {
+			continue
+		}
+		p := e.Memo.GetFields()[drillMemo]
+		if p == nil {
+			continue
+		}
+		var in workflows.ScheduledDrillInput
+		if err := dc.FromPayload(p, &in); err != nil {
+			return nil, fmt.Errorf("drill schedule %s: %w", e.ID, err)
+		}
+		in.ScheduleID = e.ID
+		out = append(out, in)
+	}
 	return out, nil
 }
 

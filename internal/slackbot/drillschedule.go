@@ -129,6 +129,30 @@ func (b *Bot) RemindScheduledDrill(ctx context.Context, in workflows.DrillRemind
 	}
 	text := fmt.Sprintf("[DRILL] Reminder: the scheduled tabletop drill `%s` starts %s (schedule `%s`). It opens a private [DRILL] channel; `/incident drill schedule list` shows every schedule.",
 		tpl.Escape(in.Scenario), in.RunAt.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), tpl.Escape(in.ScheduleID))
+	return b.tellDrillManagers(ctx, in.ScheduleID, in.Channel, text)
+}
+
+// ScheduledDrillRefused tells the managers and the schedule's channel (or
+// the announcement channel) that a scheduled run's drill was refused, why,
+// and when the schedule runs next.
+func (b *Bot) ScheduledDrillRefused(ctx context.Context, r workflows.ScheduledDrillRefusal) error {
+	loc, err := time.LoadLocation(r.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	next := "It has no next run."
+	if r.NextRun != nil {
+		next = "Its next run is " + r.NextRun.In(loc).Format("Mon 2 Jan 2006 15:04 MST") + "; fix the cause or delete the schedule (`/incident drill schedule delete ID`)."
+	}
+	text := fmt.Sprintf("[DRILL] The scheduled tabletop drill `%s` (schedule `%s`, scheduled by <@%s>) did not start: %s. %s",
+		tpl.Escape(r.Scenario), tpl.Escape(r.ScheduleID), tpl.Escape(r.By), tpl.Escape(r.Reason), next)
+	return b.tellDrillManagers(ctx, r.ScheduleID, r.Channel, text)
+}
+
+// tellDrillManagers sends text to every holder of a drill role (a direct
+// message) and to channel, or the announcement channel. It fails only when
+// nobody could be told, so the activity retries.
+func (b *Bot) tellDrillManagers(ctx context.Context, scheduleID, channel, text string) error {
 	var told int
 	var errs []error
 	seen := map[string]bool{}
@@ -145,7 +169,6 @@ func (b *Bot) RemindScheduledDrill(ctx context.Context, in workflows.DrillRemind
 			told++
 		}
 	}
-	channel := in.Channel
 	if channel == "" {
 		channel = b.announce
 	}
@@ -157,10 +180,10 @@ func (b *Bot) RemindScheduledDrill(ctx context.Context, in workflows.DrillRemind
 		}
 	}
 	if told == 0 && len(errs) > 0 {
-		return fmt.Errorf("drill reminder reached nobody: %w", errors.Join(errs...))
+		return fmt.Errorf("drill message reached nobody: %w", errors.Join(errs...))
 	}
 	if len(errs) > 0 {
-		b.log.Warn("drill reminder not delivered to everyone", "schedule", in.ScheduleID, "error", errors.Join(errs...))
+		b.log.Warn("drill message not delivered to everyone", "schedule", scheduleID, "error", errors.Join(errs...))
 	}
 	return nil
 }

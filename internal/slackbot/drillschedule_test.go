@@ -129,3 +129,39 @@ func TestSlackDrillScheduleAndReminder(t *testing.T) {
 	require.Len(t, ann, 1)
 	require.Contains(t, ann[0].Text, "[DRILL] Reminder")
 }
+
+// A scheduled run refused (its manager lost the role) is told to every
+// manager and the announcement channel, with the reason and the next run in
+// the schedule's zone, against the strict Slack fake; hostile text in the
+// reason is escaped, not turned into a mention.
+func TestSlackScheduledDrillRefusedIsToldToTheManagers(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		d, err := auth.NewDirectory([]auth.User{
+			{Name: "Rae Responder", SlackID: "U0000000003", Roles: []string{"responder"}},
+			{Name: "Max Manager", SlackID: managerSlack, Roles: []string{"manager"}},
+		}, "")
+		require.NoError(t, err)
+		c.Directory = d
+	})
+	next := time.Date(2027, 4, 1, 7, 0, 0, 0, time.UTC)
+	require.NoError(t, h.bot.ScheduledDrillRefused(t.Context(), workflows.ScheduledDrillRefusal{
+		ScheduleID: "irbot-drill-schedule-x", Scenario: "ransomware-exfiltration", By: "U0000000009",
+		Reason: "drills are run by a manager; <!channel> \x00 does not have the manager role", TimeZone: "Europe/Paris", NextRun: &next,
+	}))
+	var dms int
+	for _, c := range h.slack.Channels() {
+		if strings.HasPrefix(c.Name, "dm-") {
+			for _, m := range h.slack.Messages(c.ID) {
+				require.Equal(t, "dm-"+managerSlack, c.Name, "only managers are told")
+				require.Contains(t, m.Text, "did not start")
+				require.Contains(t, m.Text, "Thu 1 Apr 2027 09:00 CEST", "the next run in the schedule's zone")
+				require.NotContains(t, m.Text, "<!channel>", "the reason cannot ping the channel")
+				dms++
+			}
+		}
+	}
+	require.Equal(t, 1, dms)
+	ann := h.slack.Messages("CANNOUNCE1")
+	require.Len(t, ann, 1)
+	require.Contains(t, ann[0].Text, "did not start")
+}
