@@ -36,7 +36,7 @@ func (l *alertLog) list() []workflows.ClockAlert {
 func newClockEnv(t *testing.T, start time.Time) (*testsuite.TestWorkflowEnvironment, *alertLog) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	env.SetStartTime(start)
 	workflows.Register(env)
 	log := &alertLog{}

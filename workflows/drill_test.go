@@ -35,7 +35,7 @@ var drillStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 func newDrillEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *deliveryLog, workflows.DrillInput) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	env.SetStartTime(drillStart)
 	workflows.Register(env)
 	log := &deliveryLog{}

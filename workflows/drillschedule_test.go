@@ -17,7 +17,7 @@ import (
 // reminds the managers exactly a day before it (skipped time).
 func TestScheduledDrillStartsItsDrillAndRemindsADayBeforeTheNext(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	start := time.Date(2026, 4, 1, 7, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
 	workflows.Register(env)
@@ -46,7 +46,7 @@ func TestScheduledDrillStartsItsDrillAndRemindsADayBeforeTheNext(t *testing.T) {
 	require.Equal(t, []time.Time{next.Add(-24 * time.Hour)}, reminded, "the next run's reminder comes a day before it")
 
 	// The reminder alone, as the schedule's creation starts it for the first run.
-	env2 := s.NewTestWorkflowEnvironment()
+	env2 := newEnv(&s)
 	env2.SetStartTime(start)
 	workflows.Register(env2)
 	var at []time.Time
@@ -60,7 +60,7 @@ func TestScheduledDrillStartsItsDrillAndRemindsADayBeforeTheNext(t *testing.T) {
 	require.WithinDuration(t, next.Add(-24*time.Hour), at[0], time.Second, "a day before the run")
 
 	// A run less than a day away is reminded at once; one already past is not.
-	env3 := s.NewTestWorkflowEnvironment()
+	env3 := newEnv(&s)
 	env3.SetStartTime(start)
 	workflows.Register(env3)
 	var n int
@@ -76,7 +76,7 @@ func TestScheduledDrillStartsItsDrillAndRemindsADayBeforeTheNext(t *testing.T) {
 // reminded a day before it: one refusal does not silence the schedule.
 func TestScheduledDrillRefusedIsRecordedAndTheNextRunStillReminded(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	start := time.Date(2026, 4, 1, 7, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
 	workflows.Register(env)
@@ -111,7 +111,7 @@ func TestScheduledDrillRefusedIsRecordedAndTheNextRunStillReminded(t *testing.T)
 	require.Equal(t, []time.Time{next.Add(-24 * time.Hour)}, reminded, "the next run is still reminded a day ahead")
 
 	// Recording fails for good (Slack down): the next run is reminded anyway.
-	env2 := s.NewTestWorkflowEnvironment()
+	env2 := newEnv(&s)
 	env2.SetStartTime(start)
 	workflows.Register(env2)
 	env2.RegisterActivityWithOptions(func(_ context.Context, in workflows.StartScheduledDrillInput) (workflows.ScheduledDrillStarted, error) {
@@ -131,7 +131,7 @@ func TestScheduledDrillRefusedIsRecordedAndTheNextRunStillReminded(t *testing.T)
 	require.Equal(t, 1, n, "the next run is reminded although the refusal could not be told")
 
 	// A refused run of a schedule with no next time ends there.
-	env3 := s.NewTestWorkflowEnvironment()
+	env3 := newEnv(&s)
 	env3.SetStartTime(start)
 	workflows.Register(env3)
 	env3.RegisterActivityWithOptions(func(_ context.Context, in workflows.StartScheduledDrillInput) (workflows.ScheduledDrillStarted, error) {

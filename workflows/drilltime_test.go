@@ -41,7 +41,7 @@ func (l *timedAlerts) list() []timedAlert {
 func drillClock(t *testing.T, start time.Time, speed float64) (*testsuite.TestWorkflowEnvironment, *timedAlerts, workflows.ClockInput) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	env.SetStartTime(start)
 	workflows.Register(env)
 	log := &timedAlerts{env: env}

@@ -44,7 +44,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
+	env := newEnv(&s)
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
 	workflows.Register(env)

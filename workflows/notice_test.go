@@ -71,7 +71,7 @@ func newNoticeEnv(t *testing.T, script ...error) *noticeEnv {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	var s testsuite.WorkflowTestSuite
-	ne := &noticeEnv{env: s.NewTestWorkflowEnvironment(), sender: &scriptedSender{script: script}, store: st}
+	ne := &noticeEnv{env: newEnv(&s), sender: &scriptedSender{script: script}, store: st}
 	ne.env.SetStartTime(noticeStart)
 	workflows.Register(ne.env)
 	acts := &activities.Activities{Store: st, Mailer: ne.sender, Campaigns: st, Notices: st}
