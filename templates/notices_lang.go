@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -276,3 +277,28 @@ func DefaultNoticeLanguage(regime, obligation, recipient, jurisdiction string) s
 	}
 	return DefaultLanguage
 }
+
+// languageNames name each notice language in itself, for pickers.
+var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français"}
+
+// LanguageName names a language tag for a person ("Deutsch (de)").
+func LanguageName(tag string) string {
+	if tag == "" {
+		tag = DefaultLanguage
+	}
+	if n, ok := languageNames[baseLanguage(tag)]; ok {
+		return n + " (" + tag + ")"
+	}
+	return tag
+}
+
+// MissingMark matches the "to be completed" mark of a notice in any of
+// its languages, so a preview can make it stand out.
+var MissingMark = func() *regexp.Regexp {
+	alts := make([]string, 0, len(toBeCompleted))
+	for _, l := range noticeLanguages {
+		prefix, _, _ := strings.Cut(toBeCompleted[l], "%s")
+		alts = append(alts, regexp.QuoteMeta(prefix))
+	}
+	return regexp.MustCompile(`(?:` + strings.Join(alts, "|") + `)[^\]\n]*\]`)
+}()
