@@ -498,15 +498,8 @@ func TestNoticeInGermanFromTheAPI(t *testing.T) {
 	}
 	require.Equal(t, map[string]any{"notice.drafted": "de", "notice.sent": "de", "notification.recorded": "de"}, langs, "the timeline (and so the evidence pack) records the language")
 
-	req, err := http.NewRequest("GET", c.base+path+"/"+id+"/message", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+dpoToken)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	raw, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	code, _, raw := getRaw(t, c, path+"/"+id+"/message", dpoToken)
+	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, string(raw), "Content-Language: de\r\n", "the stored message, as the evidence pack holds it, says its language")
 
 	// The history of a notice with a language (its input, the header of its
