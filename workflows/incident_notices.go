@@ -343,7 +343,7 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 			data["follows"] = n.Follows
 		}
 		if n.Language != "" {
-			data["language"] = n.Language
+			data["language"], reg.Language = n.Language, n.Language
 		}
 		if n.Campaign != nil {
 			data["campaign_sent"], data["campaign_total"] = n.Campaign.Sent, n.Campaign.Total

@@ -453,4 +453,6 @@ type RegisterEntry struct {
 	To          []string `json:"to,omitempty"`
 	MessageID   string   `json:"message_id,omitempty"`
 	ContentHash string   `json:"content_hash,omitempty"`
+	// Language is the notice's BCP 47 tag ("" before languages existed).
+	Language string `json:"language,omitempty"`
 }

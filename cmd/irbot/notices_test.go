@@ -485,7 +485,8 @@ func TestNoticeInGermanFromTheAPI(t *testing.T) {
 	require.Contains(t, got.HTML, `lang="de"`)
 	require.Equal(t, "de", sent["language"])
 
-	e.waitRegister(t, 1)
+	reg := e.waitRegister(t, 1)
+	require.Equal(t, "de", reg[0]["language"], "the register row says the language the notice was sent in")
 	_, list := c.do("GET", path, dpoToken, nil)
 	require.Equal(t, "de", list["notices"].([]any)[0].(map[string]any)["language"], "the notice list shows the language")
 	_, tl := c.do("GET", "/api/v1/incidents/"+e.id+"/timeline", adminToken, nil)
