@@ -68,3 +68,24 @@ func TestNotifyModalOffersOnlyTheTemplatesLanguages(t *testing.T) {
 	require.Empty(t, NoticeLanguageChoice(&goslack.ViewState{}), "a modal without the picker leaves the language to the default")
 	require.Empty(t, NoticeLanguageChoice(nil))
 }
+
+// TestNoticePreviewHighlightsMissingInEveryLanguage: a preview names the
+// draft's language and makes what is missing stand out, whatever language
+// the notice is in.
+func TestNoticePreviewHighlightsMissingInEveryLanguage(t *testing.T) {
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	for lang, mark := range map[string]string{
+		"":   "[to be completed: Likely consequences]",
+		"de": "[noch zu ergänzen: Wahrscheinliche Folgen]",
+		"fr": "[à compléter : Conséquences probables]",
+	} {
+		n := workflows.NoticeState{NoticeSummary: workflows.NoticeSummary{ID: "N1", Regime: "eu-gdpr", Obligation: "supervisory-authority",
+			Status: workflows.NoticeDraft, Missing: []string{"consequences"}, Language: lang}, IncidentID: "INC-2026-0001", Text: "a\n" + mark + "\nb"}
+		blocks, _ := NoticePreview(n, now)
+		raw, err := json.Marshal(blocks)
+		require.NoError(t, err)
+		require.Contains(t, string(raw), ":warning: *"+mark+"*", "language %q", lang)
+		require.Equal(t, lang != "", strings.Contains(string(raw), " in "+map[string]string{"": "-", "de": "Deutsch (de)", "fr": "Français (fr)"}[lang]))
+		require.Empty(t, slackfake.CheckBlocks(raw, slackfake.SurfaceMessage))
+	}
+}
