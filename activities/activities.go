@@ -123,7 +123,7 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 			ID: g.ID, IncidentID: g.IncidentID, Kind: g.Kind, Regime: g.Regime, Obligation: g.Obligation,
 			Recipient: g.Recipient, Status: g.Status, DueAt: g.DueAt, SentAt: g.SentAt, OnTime: g.OnTime,
 			LateReason: g.LateReason, Reference: g.Reference, DecidedBy: g.DecidedBy, Rationale: g.Rationale,
-			RecordedAt: g.RecordedAt, To: g.To, MessageID: g.MessageID, ContentHash: g.ContentHash,
+			RecordedAt: g.RecordedAt, To: g.To, MessageID: g.MessageID, ContentHash: g.ContentHash, Language: g.Language,
 		}
 		data = withDataKey(data, store.RegisterKey, map[string]string{"id": reg.ID, "sha256": store.RegisterHash(*reg)})
 	}

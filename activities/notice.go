@@ -255,6 +255,9 @@ func (a *Activities) sendOne(ctx context.Context, in workflows.CampaignBatchInpu
 	}
 	msg := mail.Message{MessageID: id, To: []string{p.Email}, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		Headers: map[string]string{"X-Irbot-Notice": in.IncidentID + "/" + in.NoticeID, "X-Irbot-Campaign": in.Campaign}}
+	if d.Language != "" {
+		msg.Headers["Content-Language"] = d.Language
+	}
 	if err := a.Campaigns.MarkCampaignSending(ctx, in.Campaign, p.Email, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil // another batch got there first

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"path"
 	"slices"
 
 	"strconv"
@@ -58,6 +59,9 @@ type NoticeData struct {
 	Follows *NoticeFollow
 	// Name greets one person in a customer campaign.
 	Name string
+	// Language is the notice's BCP 47 tag ("de", "fr"); "" is English, as
+	// every notice was before languages existed.
+	Language string `json:"Language,omitempty"`
 }
 
 // RenderedNotice is a notice ready to send.
@@ -152,7 +156,20 @@ func MissingFields(required []string, facts map[string]any) []string {
 	return missing
 }
 
-func missingText(name string) string { return "[to be completed: " + FieldLabel(name) + "]" }
+// fieldTextIn is FieldText with times written the way a notice in lang
+// writes them.
+func fieldTextIn(lang string, facts map[string]any, name string) (string, bool) {
+	s, ok := FieldText(facts, name)
+	if !ok || baseLanguage(lang) == DefaultLanguage || !strings.HasSuffix(name, "_at") {
+		return s, ok
+	}
+	if raw, isString := facts[name].(string); isString {
+		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(raw)); err == nil {
+			return dateIn(lang, t), true
+		}
+	}
+	return s, ok
+}
 
 // shown are fields a template writes out by name; other required fields are
 // listed under Extra so that no required content is ever left out.
@@ -165,11 +182,15 @@ var shown = map[string][]string{
 // RenderNotice renders a notice's subject, text and HTML from its template.
 // It is a pure function of d, so a workflow may call it.
 func RenderNotice(d NoticeData) (RenderedNotice, error) {
-	name := d.Regime + "." + d.Obligation
-	if _, err := fs.Stat(noticeFiles, "notices/"+name+".txt.tmpl"); err != nil {
-		name = "authority"
-		if d.Recipient == "individuals" {
-			name = "individuals"
+	name := noticeTemplateName(d.Regime, d.Obligation, d.Recipient)
+	lang := d.Language
+	if baseLanguage(lang) != DefaultLanguage {
+		// Times the workflow wrote in English are written in lang.
+		d.DueAt = localDate(lang, d.DueAt)
+		if d.Follows != nil {
+			f := *d.Follows
+			f.SentAt = localDate(lang, f.SentAt)
+			d.Follows = &f
 		}
 	}
 	data := struct {
@@ -185,18 +206,23 @@ func RenderNotice(d NoticeData) (RenderedNotice, error) {
 		data.Facts = map[string]any{}
 	}
 	field := func(dd any, f string) string {
-		if s, ok := FieldText(data.Facts, f); ok {
+		if s, ok := fieldTextIn(lang, data.Facts, f); ok {
 			return s
 		}
-		return missingText(f)
+		return MissingText(lang, f)
 	}
 	has := func(dd any, f string) bool {
 		_, ok := FieldText(data.Facts, f)
 		return ok || slices.Contains(d.Required, f)
 	}
-	funcs := map[string]any{"label": FieldLabel, "field": field, "has": has}
+	label := func(f string) string { return FieldLabelIn(lang, f) }
+	funcs := map[string]any{"label": label, "field": field, "has": has}
 
-	txt, err := texttemplate.New(name).Funcs(funcs).ParseFS(noticeFiles, "notices/"+name+".txt.tmpl")
+	txtPath, htmlPath := noticeTemplatePath(name, lang, ".txt.tmpl"), noticeTemplatePath(name, lang, ".html.tmpl")
+	if baseLanguage(lang) != DefaultLanguage {
+		name = baseLanguage(lang) + "/" + name
+	}
+	txt, err := texttemplate.New(path.Base(txtPath)).Funcs(funcs).ParseFS(noticeFiles, txtPath)
 	if err != nil {
 		return RenderedNotice{}, fmt.Errorf("notice template %s: %w", name, err)
 	}
@@ -207,12 +233,16 @@ func RenderNotice(d NoticeData) (RenderedNotice, error) {
 	if err := txt.ExecuteTemplate(&body, "body", data); err != nil {
 		return RenderedNotice{}, fmt.Errorf("notice template %s body: %w", name, err)
 	}
-	ht, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).ParseFS(noticeFiles, "notices/"+name+".html.tmpl")
-	if err != nil {
-		return RenderedNotice{}, fmt.Errorf("notice template %s (HTML): %w", name, err)
-	}
-	if err := ht.ExecuteTemplate(&html, "body", data); err != nil {
-		return RenderedNotice{}, fmt.Errorf("notice template %s (HTML): %w", name, err)
+	// The HTML alternative is optional: a template without one (the NIS2
+	// early warning) is sent as text only.
+	if _, err := fs.Stat(noticeFiles, htmlPath); err == nil {
+		ht, err := htmltemplate.New(path.Base(htmlPath)).Funcs(htmltemplate.FuncMap(funcs)).ParseFS(noticeFiles, htmlPath)
+		if err != nil {
+			return RenderedNotice{}, fmt.Errorf("notice template %s (HTML): %w", name, err)
+		}
+		if err := ht.ExecuteTemplate(&html, "body", data); err != nil {
+			return RenderedNotice{}, fmt.Errorf("notice template %s (HTML): %w", name, err)
+		}
 	}
 	r := RenderedNotice{
 		Template: name,

@@ -123,6 +123,9 @@ func (inc *incident) validateCreateNotice(a Action) error {
 			return rejection("notice %s for %s is still %s: approve, send, reject or decide on it first", n.ID, c.Key(), n.Status)
 		}
 	}
+	if _, err := templates.NoticeLanguage(c.Regime, c.Obligation, c.Recipient, a.Language); err != nil {
+		return rejection("%s", err.Error())
+	}
 	if len(a.To) == 0 && c.Recipient != "individuals" {
 		return rejection("a notice to the %s needs at least one address (to)", c.Recipient)
 	}
@@ -148,6 +151,7 @@ func (inc *incident) createNotice(ctx workflow.Context, a Action, actor string, 
 		Regime: c.Regime, RegimeName: c.Regime, Obligation: c.Obligation, ObligationName: c.Name, Recipient: c.Recipient,
 		Source: c.Source, To: a.To, DueAt: c.DueAt, DraftedBy: a.Actor, DraftedAt: workflow.Now(ctx).UTC(),
 		ApproverRoles: noticeApprovers(inc.state, c.Recipient), Facts: inc.state.Facts, Required: []string{},
+		Language: a.Language,
 	}
 	if in.ObligationName == "" {
 		in.ObligationName = c.Obligation
@@ -184,7 +188,7 @@ func (inc *incident) createNotice(ctx workflow.Context, a Action, actor string, 
 	s := NoticeSummary{
 		ID: id, Regime: c.Regime, Obligation: c.Obligation, Recipient: c.Recipient, To: to, Status: NoticeDraft,
 		Missing: templates.MissingFields(in.Required, inc.state.Facts), DraftedBy: actor, DueAt: c.DueAt,
-		Follows: a.Follows, Revision: 1,
+		Follows: a.Follows, Revision: 1, Language: a.Language,
 	}
 	inc.state.Notices = append(inc.state.Notices, s)
 	fut := workflow.ExecuteChildWorkflow(cctx, NoticeWorkflowName, in)
@@ -196,6 +200,9 @@ func (inc *incident) createNotice(ctx workflow.Context, a Action, actor string, 
 	}
 	data["notice"], data["regime"], data["obligation"], data["recipient"] = id, c.Regime, c.Obligation, c.Recipient
 	data["to"], data["follows"], data["missing"] = len(a.To), a.Follows, s.Missing
+	if a.Language != "" {
+		data["language"] = a.Language
+	}
 	return inc.recordEvent(ctx, "notice.drafted", actor, data, nil)
 }
 
@@ -334,6 +341,9 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		data["message_id"], data["content_hash"], data["approved_by"] = n.MessageID, n.ContentHash, n.ApprovedBy
 		if n.Follows != "" {
 			data["follows"] = n.Follows
+		}
+		if n.Language != "" {
+			data["language"], reg.Language = n.Language, n.Language
 		}
 		if n.Campaign != nil {
 			data["campaign_sent"], data["campaign_total"] = n.Campaign.Sent, n.Campaign.Total

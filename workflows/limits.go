@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/templates"
 )
 
 // Limits on what a person may send. They are checked by the incident service
@@ -127,6 +128,7 @@ func CheckAction(a Action) error {
 		{"severity", a.Severity, MaxName}, {"name", a.Name, MaxName}, {"gate", a.Gate, MaxName},
 		{"regime", a.Regime, MaxName}, {"obligation", a.Obligation, MaxName}, {"follows", a.Follows, MaxName},
 		{"source", a.Source, MaxName}, {"reference", a.Reference, MaxReference}, {"request_id", a.RequestID, MaxRequestID},
+		{"language", a.Language, MaxName},
 	}
 	for _, l := range lines {
 		if err := CheckLine(l.field, l.v, l.max); err != nil {
@@ -141,6 +143,11 @@ func CheckAction(a Action) error {
 	}
 	if err := CheckRecipients(a.To); err != nil {
 		return err
+	}
+	if a.Language != "" {
+		if _, err := templates.ParseLanguage(a.Language); err != nil {
+			return rejection("%s", err.Error())
+		}
 	}
 	if len(a.Value) > 0 {
 		return CheckFactValue(a.Name, a.Value)

@@ -76,7 +76,7 @@ func newNotice(ctx workflow.Context, in NoticeInput) (*notice, error) {
 		n.st = NoticeState{
 			NoticeSummary: NoticeSummary{
 				ID: in.NoticeID, Regime: in.Regime, Obligation: in.Obligation, Recipient: in.Recipient, To: to,
-				Status: NoticeDraft, DraftedBy: in.DraftedBy.ID, DueAt: in.DueAt, Revision: 1,
+				Status: NoticeDraft, DraftedBy: in.DraftedBy.ID, DueAt: in.DueAt, Revision: 1, Language: in.Language,
 			},
 			IncidentID: in.IncidentID, Mode: in.Mode, DraftedAt: in.DraftedAt, Attempts: []DeliveryAttempt{},
 		}
@@ -178,7 +178,7 @@ func (n *notice) data() templates.NoticeData {
 		IncidentID: n.in.IncidentID, IncidentTitle: n.in.IncidentTitle, Regime: n.in.Regime, RegimeName: n.in.RegimeName,
 		Obligation: n.in.Obligation, ObligationName: n.in.ObligationName, Recipient: n.in.Recipient,
 		RecipientDetail: n.in.RecipientDetail, Source: n.in.Source, Required: n.in.Required, Facts: n.facts,
-		Follows: n.in.Follows,
+		Follows: n.in.Follows, Language: n.in.Language,
 	}
 	if d.RecipientDetail == "" {
 		d.RecipientDetail = n.in.Recipient
@@ -417,6 +417,9 @@ func (n *notice) deliver(ctx workflow.Context, req NoticeAction) {
 		headers["In-Reply-To"] = f.MessageID
 		headers["References"] = f.MessageID
 	}
+	if n.in.Language != "" {
+		headers["Content-Language"] = n.in.Language
+	}
 	backoff := noticeFirstBackoff
 	for {
 		attempt := len(n.st.Attempts) + 1
@@ -487,11 +490,15 @@ func (n *notice) sent(ctx workflow.Context, at time.Time, to []string) {
 	n.st.Status, n.st.SentAt = NoticeSent, &at
 	onTime := n.st.DueAt == nil || !at.After(*n.st.DueAt)
 	n.st.OnTime = &onTime
-	n.event(ctx, fmt.Sprintf("sent/%d", n.st.Revision), "notice.sent", "irbot", map[string]any{
+	data := map[string]any{
 		"notice": n.st.ID, "regime": n.st.Regime, "obligation": n.st.Obligation, "message_id": n.st.MessageID,
 		"content_hash": n.st.ContentHash, "sent_at": at.Format(time.RFC3339Nano), "on_time": onTime,
 		"attempts": len(n.st.Attempts), "recipients": len(to), "drill": n.in.Mode == ModeDrill,
-	})
+	}
+	if n.st.Language != "" {
+		data["language"] = n.st.Language
+	}
+	n.event(ctx, fmt.Sprintf("sent/%d", n.st.Revision), "notice.sent", "irbot", data)
 	n.report(ctx, "irbot")
 }
 

@@ -251,3 +251,28 @@ func TestCampaignWorkflowSendsEveryoneOnceInBatches(t *testing.T) {
 	require.Len(t, seen, 119)
 	require.True(t, seen["p000@example.com"], "the temporary failure was retried")
 }
+
+// TestCampaignLettersInTheNoticesLanguage: each person's letter of a notice
+// drafted in French is in French, greets them by name and says
+// Content-Language: fr.
+func TestCampaignLettersInTheNoticesLanguage(t *testing.T) {
+	ne := newNoticeEnv(t)
+	rs := []store.CampaignRecipient{{Email: "a@example.com", Name: "Zoë Ærø", Row: 2}, {Email: "b@example.com", Name: "李 小龙", Row: 3}}
+	_, err := ne.store.AddCampaignRecipients(t.Context(), "INC-2026-0008/N2", rs)
+	require.NoError(t, err)
+	ne.env.ExecuteWorkflow(workflows.CampaignWorkflowName, workflows.CampaignInput{
+		IncidentID: "INC-2026-0008", NoticeID: "N2", Campaign: "INC-2026-0008/N2", Mode: workflows.ModeLive,
+		Regime: "eu-gdpr", Obligation: "data-subjects", Revision: 1, Total: 2, BatchSize: 50,
+		Notice: templates.NoticeData{IncidentID: "INC-2026-0008", Regime: "eu-gdpr", Obligation: "data-subjects", Recipient: "individuals",
+			Required: []string{"nature", "dpo_contact", "consequences", "measures"}, Facts: fullFacts(), Language: "fr"},
+	})
+	require.NoError(t, ne.env.GetWorkflowError())
+	require.Len(t, ne.sender.sent, 2)
+	for i, m := range ne.sender.sent {
+		require.Equal(t, "fr", m.Headers["Content-Language"])
+		require.Contains(t, m.Subject, "un incident de sécurité concerne vos données personnelles")
+		require.Contains(t, m.Text, "Bonjour "+rs[i].Name+",")
+		require.Contains(t, m.Text, "Ce que nous faisons")
+		require.NotContains(t, m.Text, "What we are doing")
+	}
+}

@@ -46,6 +46,9 @@ type NoticeSummary struct {
 	Campaign *CampaignProgress `json:"campaign,omitempty"`
 	// By is who caused the latest change (for the incident's timeline).
 	By string `json:"by,omitempty"`
+	// Language is the notice's BCP 47 tag; empty on notices drafted
+	// before languages existed (English).
+	Language string `json:"language,omitempty"`
 }
 
 // NoticeInput starts a NoticeWorkflow.
@@ -70,6 +73,8 @@ type NoticeInput struct {
 	ApproverRoles []string                `json:"approver_roles"`
 	Follows       *templates.NoticeFollow `json:"follows,omitempty"`
 	Facts         map[string]any          `json:"facts"`
+	// Language is the notice's BCP 47 tag; "" is English.
+	Language string `json:"language,omitempty"`
 	// Resume carries the state across continue-as-new.
 	Resume *NoticeState `json:"resume,omitempty"`
 }

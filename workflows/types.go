@@ -69,6 +69,8 @@ type Action struct {
 	// notice it follows up (phased reporting).
 	To      []string `json:"to,omitempty"`
 	Follows string   `json:"follows,omitempty"`
+	// Language is the notice's BCP 47 tag (create_notice); "" is English.
+	Language string `json:"language,omitempty"`
 	// AssigneeRoles are the roles the users file gives User (assign_role),
 	// looked up by the incident service; never taken from a request body.
 	AssigneeRoles []string `json:"assignee_roles,omitempty"`
@@ -451,4 +453,6 @@ type RegisterEntry struct {
 	To          []string `json:"to,omitempty"`
 	MessageID   string   `json:"message_id,omitempty"`
 	ContentHash string   `json:"content_hash,omitempty"`
+	// Language is the notice's BCP 47 tag ("" before languages existed).
+	Language string `json:"language,omitempty"`
 }

@@ -438,3 +438,73 @@ func TestNoticeDrillFromDeclareToCloseSendsOnlyToTheSink(t *testing.T) {
 	}
 	require.Empty(t, e.registerFor(t), "drills never enter the register")
 }
+
+// TestNoticeInGermanFromTheAPI: a draft asks for German; a language that is
+// not a tag, or has no template for the obligation, is a 400 that says so;
+// the German notice is what arrives, with Content-Language: de, and its
+// language is on the notice, on the timeline and in the stored message.
+func TestNoticeInGermanFromTheAPI(t *testing.T) {
+	smtp := smtptest.Start(t)
+	m := startMainEnv(t, filepath.Join(t.TempDir(), "data"), smtpEnv(smtp))
+	t.Cleanup(func() { _ = m.Close() })
+	c := apiClient{t: t, base: "http://" + m.Addr()}
+	e := declareBreach(t, c, "live", time.Now().Add(-2*time.Hour), gdprFacts, "measures")
+
+	path := "/api/v1/incidents/" + e.id + "/notices"
+	for lang, why := range map[string]string{
+		"xx":      `language "xx" is not a known BCP 47 language tag`,
+		"es":      `no eu-gdpr/supervisory-authority notice template in language "es"; it exists in en, de, fr`,
+		"de\x00":  "is not a BCP 47 language tag",
+		"Deutsch": "is not a known BCP 47 language tag",
+	} {
+		code, out := c.do("POST", path, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}, "language": lang})
+		require.Equal(t, http.StatusBadRequest, code, "language %q: %v", lang, out)
+		require.Contains(t, out["error"], why)
+	}
+
+	n := e.draft(t, dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "supervisory-authority", "to": []string{"breach@dpa.example"}, "language": "DE"})
+	require.Equal(t, "de", n["language"], "the tag is kept in canonical form")
+	require.Equal(t, "de/eu-gdpr.supervisory-authority", n["template"])
+	require.Contains(t, n["text"], "[noch zu ergänzen: Ergriffene oder vorgeschlagene Maßnahmen]", "the missing field is flagged in German")
+	require.Equal(t, []any{"measures"}, n["missing"])
+	id := n["id"].(string)
+	c.act(dpoToken, e.id, map[string]any{"type": "set_fact", "name": "measures", "value": gdprFacts["measures"]})
+	require.Eventually(t, func() bool { return len(e.notice(t, id)["missing"].([]any)) == 0 }, 20*time.Second, 100*time.Millisecond)
+
+	e.approveAndSend(t, id)
+	msgs := smtp.WaitForMessages(t, 1, 30*time.Second)
+	sent := e.waitStatus(t, id, "sent", 30*time.Second)
+	got := msgs[0]
+	require.Equal(t, "de", got.Header.Get("Content-Language"))
+	require.Contains(t, got.Subject, "Meldung einer Verletzung des Schutzes personenbezogener Daten gemäß Art. 33 DSGVO")
+	for _, want := range []string{"Art der Verletzung des Schutzes personenbezogener Daten", gdprFacts["measures"].(string), "15500"} {
+		require.Contains(t, got.Text, want)
+	}
+	require.NotContains(t, got.Text, "to be completed")
+	require.NotContains(t, got.Text, "Nature of the personal data breach")
+	require.Contains(t, got.HTML, `lang="de"`)
+	require.Equal(t, "de", sent["language"])
+
+	reg := e.waitRegister(t, 1)
+	require.Equal(t, "de", reg[0]["language"], "the register row says the language the notice was sent in")
+	_, list := c.do("GET", path, dpoToken, nil)
+	require.Equal(t, "de", list["notices"].([]any)[0].(map[string]any)["language"], "the notice list shows the language")
+	_, tl := c.do("GET", "/api/v1/incidents/"+e.id+"/timeline", adminToken, nil)
+	langs := map[string]any{}
+	for _, ev := range tl["events"].([]any) {
+		ev := ev.(map[string]any)
+		if d, ok := ev["data"].(map[string]any); ok && d["language"] != nil {
+			langs[ev["kind"].(string)] = d["language"]
+		}
+	}
+	require.Equal(t, map[string]any{"notice.drafted": "de", "notice.sent": "de", "notification.recorded": "de"}, langs, "the timeline (and so the evidence pack) records the language")
+
+	code, _, raw := getRaw(t, c, path+"/"+id+"/message", dpoToken)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, string(raw), "Content-Language: de\r\n", "the stored message, as the evidence pack holds it, says its language")
+
+	// The history of a notice with a language (its input, the header of its
+	// send) is replayed by workflows/.
+	require.NoError(t, m.client.GetWorkflow(t.Context(), workflows.NoticeWorkflowID(e.id, id), "").Get(t.Context(), nil))
+	writeHistory(t, m, workflows.NoticeWorkflowID(e.id, id), "notice-german-sent")
+}

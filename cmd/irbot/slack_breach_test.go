@@ -163,7 +163,14 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNotice(t *testing.T) {
 	require.Contains(t, view, "Measures taken or proposed (missing)")
 	require.Contains(t, view, "An unauthenticated storage bucket exposed the customer database export.", "known facts are prefilled")
 	require.Contains(t, view, "Set by \\u003c@"+dana+"\\u003e", "the modal says who set each fact")
+	require.Contains(t, view, `"block_id":"`+tpl.BlockNoticeLanguage+`"`, "the modal asks for the notice's language")
+	for _, l := range []string{"English (en)", "Deutsch (de)", "Français (fr)"} {
+		require.Contains(t, view, l, "the GDPR notice exists in %s", l)
+	}
+	require.Contains(t, view, `"initial_option":{"text":{"emoji":true,"text":"English (en)"`, "the EU has no one language: English is preselected")
+	// Dana drafts it in German.
 	sc.submitView(dana, "V-notify", tpl.CallbackNotify, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
+		tpl.BlockNoticeLanguage:          {"type": "static_select", "selected_option": map[string]any{"value": "de"}},
 		tpl.BlockRecipients:              textInput("breach@dpa.example"),
 		tpl.FactBlockID("nature"):        textInput("An unauthenticated storage bucket exposed the customer database export."),
 		tpl.FactBlockID("measures"):      textInput("Bucket closed, passwords reset, customers warned."),
@@ -172,6 +179,8 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNotice(t *testing.T) {
 	preview := ephemeralTo(dana, "Draft N1")
 	require.Contains(t, preview, "Complete.", "every required field is known: %s", preview)
 	require.Contains(t, preview, "Bucket closed, passwords reset", "the preview shows the notice text")
+	require.Contains(t, preview, "in Deutsch (de)", "the preview says the notice's language")
+	require.Contains(t, preview, "Art der Verletzung des Schutzes personenbezogener Daten", "the preview is the German notice")
 	channelSays("drafted notice *N1*")
 
 	// Lee approves from /incident notices; Dana sends.
@@ -190,6 +199,10 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNotice(t *testing.T) {
 	require.Equal(t, []string{"breach@dpa.example"}, msgs[0].To)
 	require.Contains(t, msgs[0].Text, "Bucket closed, passwords reset, customers warned.")
 	require.Contains(t, msgs[0].Text, "15500")
+	require.Equal(t, "de", msgs[0].Header.Get("Content-Language"), "the notice drafted in German says so")
+	require.Contains(t, msgs[0].Subject, "gemäß Art. 33 DSGVO")
+	require.Contains(t, msgs[0].Text, "Ergriffene oder vorgeschlagene Maßnahmen zur Behebung der Verletzung")
+	require.NotContains(t, msgs[0].Text, "Nature of the personal data breach")
 	sent := channelSays("Notice *N1* (eu-gdpr/supervisory-authority) was sent to breach@dpa.example")
 	require.Contains(t, sent, "Message-ID `"+tpl.Escape(msgs[0].MessageID)+"`", "the channel names the Message-ID that arrived")
 	channelSays("Clock settled: ")

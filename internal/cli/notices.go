@@ -15,7 +15,7 @@ import (
 // NoticeUsage documents the notice commands.
 const NoticeUsage = `Notice commands:
   irbot notices ID                                        list an incident's notices
-  irbot notice ID draft --regime R --obligation O [--to a@x,b@y] [--follows N1]
+  irbot notice ID draft --regime R --obligation O [--to a@x,b@y] [--follows N1] [--language de]
   irbot notice ID NOTICE [show]                           the notice, its text and delivery attempts
   irbot notice ID NOTICE approve|reject|send|not-notify [--reason TEXT]
   irbot campaign ID FILE.csv [--notice N2] [--skip-invalid]   send an approved notice to a list (email,name,jurisdiction,language)
@@ -88,6 +88,7 @@ func (c *client) notice(args []string) int {
 	obligation := fs.String("obligation", "", "obligation id, e.g. supervisory-authority")
 	to := fs.String("to", "", "addresses, comma separated")
 	follows := fs.String("follows", "", "the notice this one follows up (phased reporting)")
+	language := fs.String("language", "", "the notice's language (BCP 47: en, de, fr); default: the regime's")
 	reason := fs.String("reason", "", "why (rejecting, a late notice, a decision not to notify)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -106,6 +107,9 @@ func (c *client) notice(args []string) int {
 		body := map[string]any{"regime": *regime, "obligation": *obligation, "to": splitList(*to)}
 		if *follows != "" {
 			body["follows"] = *follows
+		}
+		if *language != "" {
+			body["language"] = *language
 		}
 		raw, code = c.call(http.MethodPost, "/api/v1/incidents/"+inc+"/notices", body, &n)
 	case len(pos) == 2 || pos[2] == "show":

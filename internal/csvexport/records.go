@@ -26,7 +26,7 @@ func WriteTimeline(w io.Writer, events []store.Event) error {
 // field of the JSON export, the addresses in "to" joined by "; ".
 func WriteRegister(w io.Writer, entries []store.RegisterEntry) error {
 	cw := NewWriter(w)
-	_ = cw.Write("id", "incident_id", "kind", "regime", "obligation", "recipient", "to", "status", "due_at", "sent_at", "on_time", "late_reason", "reference", "message_id", "content_hash", "decided_by", "rationale", "recorded_at")
+	_ = cw.Write("id", "incident_id", "kind", "regime", "obligation", "recipient", "to", "status", "due_at", "sent_at", "on_time", "late_reason", "reference", "message_id", "content_hash", "decided_by", "rationale", "recorded_at", "language")
 	ts := func(t *time.Time) string {
 		if t == nil {
 			return ""
@@ -39,7 +39,7 @@ func WriteRegister(w io.Writer, entries []store.RegisterEntry) error {
 			onTime = strconv.FormatBool(*e.OnTime)
 		}
 		_ = cw.Write(e.ID, e.IncidentID, e.Kind, e.Regime, e.Obligation, e.Recipient, strings.Join(e.To, "; "), e.Status, ts(e.DueAt), ts(e.SentAt), onTime,
-			e.LateReason, e.Reference, e.MessageID, e.ContentHash, e.DecidedBy, e.Rationale, e.RecordedAt.UTC().Format(time.RFC3339))
+			e.LateReason, e.Reference, e.MessageID, e.ContentHash, e.DecidedBy, e.Rationale, e.RecordedAt.UTC().Format(time.RFC3339), e.Language)
 	}
 	return cw.Flush()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/campaign"
 	"github.com/irbot/irbot/internal/policy"
+	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -24,6 +25,10 @@ type NoticeRequest struct {
 	// Follows names the notice this one follows up (phased reporting).
 	Follows    string `json:"follows,omitempty"`
 	RequestKey string `json:"request_key,omitempty"`
+	// Language is the notice's BCP 47 tag ("en", "de", "fr"); without it,
+	// the default for the regime's jurisdiction (English where there is
+	// no one obvious language).
+	Language string `json:"language,omitempty"`
 }
 
 // CampaignReport answers a campaign upload.
@@ -139,9 +144,13 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
+	lang, err := s.noticeLanguage(req)
+	if err != nil {
+		return nil, err
+	}
 	a := workflows.Action{
 		Type: workflows.ActionCreateNotice, Actor: actor, Regime: strings.TrimSpace(req.Regime), Obligation: strings.TrimSpace(req.Obligation),
-		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: "api",
+		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: "api", Language: lang,
 	}
 	if err := workflows.CheckAction(a); err != nil {
 		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
@@ -164,6 +173,40 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 		return ns, nil
 	}
 	return &workflows.NoticeState{NoticeSummary: *last, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}, nil
+}
+
+// noticeLanguage is the language a draft is written in: the one asked for,
+// if the obligation's notice template exists in it, else the default for
+// the regime's jurisdiction. An obligation the rules do not know is left to
+// the workflow, which names the ones the incident has.
+func (s *Service) noticeLanguage(req NoticeRequest) (string, error) {
+	regime, obligation, lang := strings.TrimSpace(req.Regime), strings.TrimSpace(req.Obligation), strings.TrimSpace(req.Language)
+	var recipient, jurisdiction string
+	if s.Rules != nil {
+		if r, ok := s.Rules.Regime(regime); ok {
+			jurisdiction = r.Jurisdiction
+			if rule, ok := r.Rule(obligation); ok {
+				recipient = rule.Recipient
+			}
+		}
+	}
+	switch {
+	case recipient == "" && lang == "":
+		return "", nil
+	case recipient == "":
+		tag, err := templates.ParseLanguage(lang)
+		if err != nil {
+			return "", apperr.New(apperr.Invalid, "%s", err.Error())
+		}
+		return tag, nil
+	case lang == "":
+		return templates.DefaultNoticeLanguage(regime, obligation, recipient, jurisdiction), nil
+	}
+	tag, err := templates.NoticeLanguage(regime, obligation, recipient, lang)
+	if err != nil {
+		return "", apperr.New(apperr.Invalid, "%s", err.Error())
+	}
+	return tag, nil
 }
 
 // NoticeAct applies approve, reject, send or decide_not_to_notify to a

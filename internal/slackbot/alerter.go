@@ -88,6 +88,13 @@ func (b *Bot) postClockAlert(ctx context.Context, channelID string, al workflows
 	opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(fallback, false)}
 	key := al.IncidentID + "|" + al.Regime + "/" + al.Obligation
 	thread := b.published.thread(key)
+	if thread == "" && b.published.firstThreadLookup(key) {
+		// The thread's ts lives in memory: after a restart, find the clock's
+		// earlier alert in the channel instead of starting a second thread.
+		if thread = b.findClockThread(ctx, channelID, al); thread != "" {
+			b.published.setThread(key, thread)
+		}
+	}
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 		if al.Kind == "clock.overdue" {
@@ -99,4 +106,29 @@ func (b *Bot) postClockAlert(ctx context.Context, channelID string, al workflows
 		b.published.setThread(key, ts)
 	}
 	return err
+}
+
+// clockHistoryDepth is how far back (messages) a restarted bot looks for a
+// clock's thread: one conversations.history call, Slack's recommended page.
+const clockHistoryDepth = 200
+
+// findClockThread is the thread of the clock's latest alert among the
+// channel's recent messages, or "" (none, or history unavailable: the alert
+// then starts a new thread rather than wait).
+func (b *Bot) findClockThread(ctx context.Context, channelID string, al workflows.ClockAlert) string {
+	msgs, err := b.api.History(ctx, channelID, clockHistoryDepth)
+	if err != nil {
+		b.log.Warn("clock thread lookup failed", "incident", al.IncidentID, "code", ErrCode(err))
+		return ""
+	}
+	for _, m := range msgs { // newest first
+		if m.BotID == "" || !tpl.IsClockAlertFor(m.Text, al.IncidentID, al.Regime, al.Obligation) {
+			continue
+		}
+		if m.ThreadTimestamp != "" {
+			return m.ThreadTimestamp // an overdue alert broadcast from the thread
+		}
+		return m.Timestamp
+	}
+	return ""
 }

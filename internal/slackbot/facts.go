@@ -99,6 +99,16 @@ func requiredContent(regime, obligation string) []string {
 	return nil
 }
 
+// noticeLanguage is the language a clock's notice is drafted in unless the
+// person picks another (the regime's jurisdiction decides, as for the API).
+func noticeLanguage(c workflows.ClockState) string {
+	jurisdiction := ""
+	if r, ok := playbooks.MustRules().Regime(c.Regime); ok {
+		jurisdiction = r.Jurisdiction
+	}
+	return templates.DefaultNoticeLanguage(c.Regime, c.Obligation, c.Recipient, jurisdiction)
+}
+
 // openNotify opens the notify modal for one clock; with no clock given it
 // opens it for the only open clock, or answers with a picker of them all.
 func (b *Bot) openNotify(ctx context.Context, triggerID string, actor workflows.Actor, id, channelID, regime, obligation string, to reply) {
@@ -135,7 +145,7 @@ func (b *Bot) openNotify(ctx context.Context, triggerID string, actor workflows.
 		b.tellBlocks(ctx, to, text, blocks, false)
 		return
 	}
-	view := tpl.NotifyModal(*st, *clock, requiredContent(clock.Regime, clock.Obligation), b.factSetters(ctx, actor, st.ID), b.now())
+	view := tpl.NotifyModal(*st, *clock, requiredContent(clock.Regime, clock.Obligation), b.factSetters(ctx, actor, st.ID), b.now(), noticeLanguage(*clock))
 	b.openView(ctx, triggerID, view, to)
 }
 
@@ -226,12 +236,12 @@ func (b *Bot) submitFacts(ctx context.Context, actor workflows.Actor, id string,
 
 // submitNotify sets the changed facts of the notify modal, drafts the
 // notice, shows the drafter its preview and tells the channel.
-func (b *Bot) submitNotify(ctx context.Context, actor workflows.Actor, id, regime, obligation string, recipients []string, values map[string]json.RawMessage, requestID string) {
+func (b *Bot) submitNotify(ctx context.Context, actor workflows.Actor, id, regime, obligation, language string, recipients []string, values map[string]json.RawMessage, requestID string) {
 	to := b.incidentReply(ctx, id, actor.ID)
 	if _, ok := b.setChangedFacts(ctx, actor, id, values, requestID, to); !ok {
 		return
 	}
-	n, err := b.svc.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID})
+	n, err := b.svc.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID, Language: language})
 	if err != nil {
 		a := workflows.Action{Type: workflows.ActionCreateNotice, Regime: regime, Obligation: obligation, RequestID: requestID, Source: "slack"}
 		b.refused(ctx, to, id, actor, a, err)

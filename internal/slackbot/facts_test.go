@@ -120,6 +120,10 @@ func TestNotifyPicksTheClockOrOffersEveryOpenOne(t *testing.T) {
 	require.Contains(t, view, `"initial_value":"Bucket left open"`)
 	require.Contains(t, view, "Measures taken or proposed (missing)", "the GDPR Art. 33(3) field not known yet is marked")
 	require.NotContains(t, view, "Nature of the breach (missing)")
+	require.Contains(t, view, `"block_id":"`+tpl.BlockNoticeLanguage+`"`, "the form asks for the notice's language")
+	for _, l := range []string{`"value":"en"`, `"value":"de"`, `"value":"fr"`} {
+		require.Contains(t, view, l, "the GDPR notice's template exists in that language")
+	}
 	require.Empty(t, h.svc.actions(""), "opening forms changes nothing")
 }
 

@@ -268,8 +268,10 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 		if v.CallbackID == tpl.CallbackNotify {
 			busyBlock = tpl.BlockRecipients
 			regime, obligation := tpl.SplitClockKey(clockKey)
-			to := tpl.Recipients(v.State)
-			work = func(ctx context.Context) { b.submitNotify(ctx, actor, id, regime, obligation, to, values, requestID) }
+			to, lang := tpl.Recipients(v.State), tpl.NoticeLanguageChoice(v.State)
+			work = func(ctx context.Context) {
+				b.submitNotify(ctx, actor, id, regime, obligation, lang, to, values, requestID)
+			}
 		}
 		if !b.work.submit(work) {
 			b.seen.forget(key)

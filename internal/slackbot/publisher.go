@@ -34,12 +34,26 @@ type publishState struct {
 	// "incident|user": the welcome Slack's member_joined_channel triggers
 	// right after irbot invites them would say the same again.
 	instructed map[string]time.Time
+	// threadLookups are the clocks whose thread this process has looked
+	// for in the channel's history: at most once each.
+	threadLookups map[string]bool
 }
 
 func (s *publishState) thread(key string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.threads[key]
+}
+
+// firstThreadLookup is true the first time it is asked about key.
+func (s *publishState) firstThreadLookup(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.threadLookups[key] {
+		return false
+	}
+	s.threadLookups[key] = true
+	return true
 }
 
 func (s *publishState) setThread(key, ts string) {
@@ -64,7 +78,7 @@ type published struct {
 }
 
 func newPublishState() *publishState {
-	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}, instructed: map[string]time.Time{}}
+	return &publishState{byIncident: map[string]*published{}, byChannel: map[string]string{}, locks: map[string]*sync.Mutex{}, dmed: map[string]time.Time{}, names: map[string]string{}, threads: map[string]string{}, instructed: map[string]time.Time{}, threadLookups: map[string]bool{}}
 }
 
 func (s *publishState) lock(id string) func() {

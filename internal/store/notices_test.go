@@ -174,7 +174,7 @@ func TestVerifyNamesAnEditedRegisterRowMessageOrSnapshot(t *testing.T) {
 		{"register row late to on time", `UPDATE register_entries SET on_time = NOT on_time WHERE id = 'notice/N1'`, "register row notice/N1", "was edited"},
 		{"register row sent_at moved", `UPDATE register_entries SET sent_at = NULL WHERE id = 'notice/N1'`, "register row notice/N1", "was edited"},
 		{"register row deleted", `DELETE FROM register_entries WHERE id = 'notice/N1'`, "register row notice/N1", "is missing"},
-		{"register row forged", `INSERT INTO register_entries SELECT 'notice/N9', incident_id, kind, regime, obligation, recipient, to_addrs, status, due_at, sent_at, on_time, late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at FROM register_entries WHERE id = 'notice/N1'`, "register row notice/N9", "added outside irbot"},
+		{"register row forged", `INSERT INTO register_entries SELECT 'notice/N9', incident_id, kind, regime, obligation, recipient, to_addrs, status, due_at, sent_at, on_time, late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at, language FROM register_entries WHERE id = 'notice/N1'`, "register row notice/N9", "added outside irbot"},
 		{"notice bytes", `UPDATE notice_messages SET raw = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "were edited"},
 		{"notice bytes and their hash", `UPDATE notice_messages SET raw = ?, raw_sha256 = ? WHERE notice_id = 'N1'`, "notice N1 attempt 1 message", "not the one sent"},
 		{"snapshot fact", `UPDATE incident_snapshots SET state = replace(state, '"affected":1200', '"affected":12')`, "snapshot after event 1: facts.affected", "was edited"},

@@ -584,7 +584,7 @@ func (s *sqlStore) IncidentByChannel(ctx context.Context, channelID string) (Inc
 // ---- notification register ----
 
 const registerColumns = `id, incident_id, kind, regime, obligation, recipient, to_addrs, status, due_at, sent_at, on_time,
-	late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at`
+	late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at, language`
 
 func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 	if err := checkText("register entry ID", r.ID, true); err != nil {
@@ -597,7 +597,7 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 		return invalid("register entry %s: kind %q is neither %q nor %q", r.ID, r.Kind, RegisterNotice, RegisterNotNotified)
 	}
 	for _, v := range append([]string{r.Regime, r.Obligation, r.Recipient, r.Status, r.LateReason, r.Reference,
-		r.MessageID, r.ContentHash, r.DecidedBy, r.Rationale}, r.To...) {
+		r.MessageID, r.ContentHash, r.DecidedBy, r.Rationale, r.Language}, r.To...) {
 		if err := checkText("register entry field", v, false); err != nil {
 			return err
 		}
@@ -622,17 +622,17 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 		recipient = excluded.recipient, to_addrs = excluded.to_addrs, status = excluded.status, due_at = excluded.due_at,
 		sent_at = excluded.sent_at, on_time = excluded.on_time, late_reason = excluded.late_reason, reference = excluded.reference,
 		message_id = excluded.message_id, content_hash = excluded.content_hash, decided_by = excluded.decided_by,
-		rationale = excluded.rationale`
+		rationale = excluded.rationale, language = excluded.language`
 	if !keepRecorded {
 		set += `, recorded_at = excluded.recorded_at`
 	}
 	defer s.lockWrites()()
 	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO register_entries (`+registerColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+set),
 		r.ID, r.IncidentID, r.Kind, r.Regime, r.Obligation, r.Recipient, string(toJSON), r.Status,
 		s.nullTimeArg(r.DueAt), s.nullTimeArg(r.SentAt), onTime,
-		r.LateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, r.Rationale, s.timeArg(r.RecordedAt))
+		r.LateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, r.Rationale, s.timeArg(r.RecordedAt), r.Language)
 	if err != nil {
 		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
 	}
@@ -661,7 +661,7 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 		var due, sent, recorded dbTime
 		var onTime sql.NullBool
 		if err := rows.Scan(&r.ID, &r.IncidentID, &r.Kind, &r.Regime, &r.Obligation, &r.Recipient, &toJSON, &r.Status,
-			&due, &sent, &onTime, &r.LateReason, &r.Reference, &r.MessageID, &r.ContentHash, &r.DecidedBy, &r.Rationale, &recorded); err != nil {
+			&due, &sent, &onTime, &r.LateReason, &r.Reference, &r.MessageID, &r.ContentHash, &r.DecidedBy, &r.Rationale, &recorded, &r.Language); err != nil {
 			return nil, fmt.Errorf("store: list register: %w", err)
 		}
 		if err := json.Unmarshal([]byte(toJSON), &r.To); err != nil {

@@ -71,6 +71,9 @@ type RegisterEntry struct {
 	DecidedBy   string     `json:"decided_by,omitempty"`
 	Rationale   string     `json:"rationale,omitempty"`
 	RecordedAt  time.Time  `json:"recorded_at"`
+	// Language is the notice's BCP 47 tag; empty on rows from before
+	// languages (English), so their hashes do not change.
+	Language string `json:"language,omitempty"`
 }
 
 // VerifyResult is the outcome of walking one incident's chain.

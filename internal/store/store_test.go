@@ -558,6 +558,7 @@ func TestRegister(t *testing.T) {
 		sent := time.Date(2026, 3, 3, 17, 30, 0, 0, time.UTC)
 		onTime := true
 		notice.Status, notice.SentAt, notice.OnTime, notice.Reference, notice.MessageID, notice.ContentHash = "sent", &sent, &onTime, "DPC-2026-17", "<m1@irbot>", "abc"
+		notice.Language = "de-AT" // the language it was sent in
 		update := notice
 		update.RecordedAt = time.Time{}
 		require.NoError(t, st.PutRegister(ctx, update))
@@ -573,6 +574,14 @@ func TestRegister(t *testing.T) {
 
 		require.ErrorIs(t, st.PutRegister(ctx, RegisterEntry{ID: "x", IncidentID: "I", Kind: "other"}), ErrInvalid)
 		require.ErrorIs(t, st.PutRegister(ctx, RegisterEntry{IncidentID: "I", Kind: RegisterNotice}), ErrInvalid)
+		require.ErrorIs(t, st.PutRegister(ctx, RegisterEntry{ID: "y", IncidentID: "I", Kind: RegisterNotice, Language: "de\x00"}), ErrInvalid)
+
+		// A row without a language hashes as it did before languages.
+		old := decision
+		old.Language = ""
+		b, err := json.Marshal(old)
+		require.NoError(t, err)
+		require.NotContains(t, string(b), "language")
 	})
 }
 

@@ -131,8 +131,8 @@ func TestEveryMessageAndModalPassesTheBlockKitChecker(t *testing.T) {
 		"snooze":              SnoozeModal(extreme.ID, extreme.Regimes[26], extreme.Clocks[107].Obligation),
 		"facts/empty":         FactsModal(extreme, nil),
 		"facts/huge":          FactsModal(withHugeFacts(extreme, now), hugeSetters(now)),
-		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now),
-		"notify/huge":         NotifyModal(withHugeFacts(extreme, now), extreme.Clocks[0], hugeRequired(), hugeSetters(now), now),
+		"notify/empty":        NotifyModal(extreme, extreme.Clocks[107], []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"}, nil, now, "de"),
+		"notify/huge":         NotifyModal(withHugeFacts(extreme, now), extreme.Clocks[0], hugeRequired(), hugeSetters(now), now, "fr"),
 	}
 	// The App Home with the most incidents a list holds, every one the
 	// viewer's, and for someone without a role.

@@ -3,7 +3,6 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +27,9 @@ const (
 
 // BlockRecipients is the notify modal's addresses input.
 const BlockRecipients = "recipients"
+
+// BlockNoticeLanguage is the notify modal's language picker.
+const BlockNoticeLanguage = "notice_language"
 
 // ActionNotify is the Draft notice… button of /incident notify's clock
 // picker; its value is Value(incident, "regime/obligation").
@@ -199,10 +201,11 @@ func FactsModal(st workflows.IncidentState, setBy map[string]FactSetter) goslack
 	}
 }
 
-// NotifyModal drafts a notice for one clock: the recipients' addresses and
+// NotifyModal drafts a notice for one clock: the recipients' addresses, its
+// language (only those its template exists in; language preselected) and
 // every field the notice requires, prefilled from the facts, the missing
 // ones marked.
-func NotifyModal(st workflows.IncidentState, c workflows.ClockState, required []string, setBy map[string]FactSetter, now time.Time) goslack.ModalViewRequest {
+func NotifyModal(st workflows.IncidentState, c workflows.ClockState, required []string, setBy map[string]FactSetter, now time.Time, language string) goslack.ModalViewRequest {
 	name := c.Regime + "/" + c.Obligation
 	if c.Name != "" {
 		name = Escape(c.Name) + " (" + name + ")"
@@ -222,7 +225,7 @@ func NotifyModal(st workflows.IncidentState, c workflows.ClockState, required []
 	intro += "\nA second person (DPO or legal) approves it before it is sent."
 	addrHint := "Comma-separated email addresses."
 	to := textInput(BlockRecipients, "Send to", "breach@authority.example", false, c.Recipient == "individuals", 2000, addrHint)
-	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(intro), nil, nil), to}
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(intro), nil, nil), to, languagePicker(c, language)}
 	var fields []FactField
 	for _, r := range required {
 		if len(fields) == maxFactInputs {
@@ -245,6 +248,39 @@ func NotifyModal(st workflows.IncidentState, c workflows.ClockState, required []
 		Blocks:          goslack.Blocks{BlockSet: blocks},
 		PrivateMetadata: Value(st.ID, c.Regime+"/"+c.Obligation),
 	}
+}
+
+// languagePicker offers the languages the clock's notice template exists
+// in, language (or English) chosen.
+func languagePicker(c workflows.ClockState, language string) *goslack.InputBlock {
+	langs := templates.NoticeLanguages(c.Regime, c.Obligation, c.Recipient)
+	if len(langs) == 0 {
+		langs = []string{templates.DefaultLanguage}
+	}
+	opts := make([]*goslack.OptionBlockObject, 0, len(langs))
+	for _, l := range langs {
+		opts = append(opts, goslack.NewOptionBlockObject(l, plain(templates.LanguageName(l), MaxOptionText), nil))
+	}
+	sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plain("Language", MaxOptionText), InputAction, opts...)
+	sel.InitialOption = opts[0]
+	for _, o := range opts {
+		if o.Value == language {
+			sel.InitialOption = o
+		}
+	}
+	in := goslack.NewInputBlock(BlockNoticeLanguage, plain("Language of the notice", 2000),
+		plain("The languages this notice's template is written in.", 2000), sel)
+	in.Optional = true
+	return in
+}
+
+// NoticeLanguageChoice is the language chosen in a notify modal ("" when
+// the modal had no picker).
+func NoticeLanguageChoice(state *goslack.ViewState) string {
+	if state == nil {
+		return ""
+	}
+	return strings.TrimSpace(state.Values[BlockNoticeLanguage][InputAction].SelectedOption.Value)
 }
 
 // FactValues reads the fact inputs of a submitted modal as set_fact values
@@ -368,7 +404,7 @@ func NotifyPicker(st workflows.IncidentState, now time.Time) ([]goslack.Block, s
 	return blocks, fallback
 }
 
-var missingRE = regexp.MustCompile(`\[to be completed: [^\]\n]*\]`)
+var missingRE = templates.MissingMark
 
 // NoticePreview is the drafter's private preview of a draft: the text with
 // what is missing highlighted, and the buttons its status allows.
@@ -376,6 +412,9 @@ func NoticePreview(n workflows.NoticeState, now time.Time) ([]goslack.Block, str
 	head := fmt.Sprintf("*Draft %s* for %s/%s to %s", Escape(n.ID), Escape(n.Regime), Escape(n.Obligation), Escape(strings.Join(n.To, ", ")))
 	if len(n.To) == 0 {
 		head = fmt.Sprintf("*Draft %s* for %s/%s", Escape(n.ID), Escape(n.Regime), Escape(n.Obligation))
+	}
+	if n.Language != "" {
+		head += " in " + Escape(templates.LanguageName(n.Language))
 	}
 	if len(n.Missing) > 0 {
 		labels := make([]string, len(n.Missing))

@@ -144,7 +144,7 @@ func ClockReminderFor(a workflows.ClockAlert, people []string, buttons bool) ([]
 		text += "\nFor: " + strings.Join(a.Notify, ", ") + " (nobody holds the role yet)"
 	}
 	text += "\nRecord the notice, or a documented decision not to notify, to stop this clock."
-	fallback := fmt.Sprintf("%s %s: %s due %s", what, a.IncidentID, a.Regime+"/"+a.Obligation, UTC(a.DueAt))
+	fallback := what + " " + clockAlertKey(a.IncidentID, a.Regime, a.Obligation) + UTC(a.DueAt)
 	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(text), nil, nil)}
 	if buttons {
 		blocks = append(blocks, goslack.NewActionBlock("",
@@ -152,6 +152,24 @@ func ClockReminderFor(a workflows.ClockAlert, people []string, buttons bool) ([]
 			button(ElementID(ActionClockMenu, 1), ClockValue(ClockOptionSnooze, a.IncidentID, a.Regime, a.Obligation), "Snooze…", "")))
 	}
 	return blocks, Truncate(fallback, MaxFallbackText)
+}
+
+// clockAlertKey is the part of a clock alert's text that names its clock.
+func clockAlertKey(incidentID, regime, obligation string) string {
+	return incidentID + ": " + regime + "/" + obligation + " due "
+}
+
+// IsClockAlertFor tells whether a message's text is a clock alert
+// (ClockReminderFor's fallback) for that incident's clock: how a restarted
+// bot finds the clock's thread in the channel's history.
+func IsClockAlertFor(text, incidentID, regime, obligation string) bool {
+	key := clockAlertKey(incidentID, regime, obligation)
+	for _, what := range []string{"Reminder", "Escalation", "Overdue"} {
+		if strings.HasPrefix(text, what+" "+key) {
+			return true
+		}
+	}
+	return false
 }
 
 // ClockOptionSnooze is a reminder's Snooze… button.

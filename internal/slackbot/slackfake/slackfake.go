@@ -48,6 +48,10 @@ type Channel struct {
 type Message struct {
 	Channel, TS, User, BotID, Text string
 	Blocks                         json.RawMessage
+	// ThreadTS is the thread a reply belongs to; Broadcast, a reply also
+	// shown in the channel (reply_broadcast).
+	ThreadTS  string
+	Broadcast bool
 }
 
 type failure struct {
@@ -449,10 +453,28 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 			if p["latest"] != "" && p["inclusive"] == "true" && p["oldest"] == p["latest"] && m.TS != p["latest"] {
 				continue
 			}
-			if method == "conversations.replies" && m.TS != p["ts"] {
+			if method == "conversations.replies" && m.TS != p["ts"] && m.ThreadTS != p["ts"] {
 				continue
 			}
-			out = append(out, map[string]any{"type": "message", "ts": m.TS, "user": m.User, "bot_id": m.BotID, "text": m.Text})
+			// As Slack: the channel's history holds top-level messages and
+			// replies broadcast to the channel, not the other replies.
+			if method == "conversations.history" && m.ThreadTS != "" && !m.Broadcast {
+				continue
+			}
+			if n, err := strconv.Atoi(p["limit"]); err == nil && n > 0 && len(out) >= n {
+				break
+			}
+			msg := map[string]any{"type": "message", "ts": m.TS, "user": m.User, "bot_id": m.BotID, "text": m.Text}
+			if m.ThreadTS != "" {
+				msg["thread_ts"] = m.ThreadTS
+			}
+			if m.Broadcast {
+				msg["subtype"] = "thread_broadcast"
+			}
+			if len(m.Blocks) > 0 {
+				msg["blocks"] = m.Blocks
+			}
+			out = append(out, msg)
 		}
 		return map[string]any{"messages": out, "has_more": false}, ""
 	case "chat.postMessage":
@@ -468,7 +490,8 @@ func (s *Server) handle(method string, p map[string]string) (map[string]any, str
 		if c.Archived {
 			return nil, "is_archived"
 		}
-		m := &Message{Channel: c.ID, TS: s.nextTS(), User: BotUserID, BotID: BotID, Text: p["text"], Blocks: json.RawMessage(p["blocks"])}
+		m := &Message{Channel: c.ID, TS: s.nextTS(), User: BotUserID, BotID: BotID, Text: p["text"], Blocks: json.RawMessage(p["blocks"]),
+			ThreadTS: p["thread_ts"], Broadcast: p["reply_broadcast"] == "true"}
 		s.messages = append(s.messages, m)
 		return map[string]any{"channel": c.ID, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}}, ""
 	case "chat.update":
