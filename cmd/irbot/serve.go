@@ -157,6 +157,11 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Health: &m.health,
 	}
+	if m.temporal != nil {
+		// This process is the embedded server's only client: it may use
+		// most of the server's per-workflow allowance of Updates.
+		m.service.UpdatesInFlight = embedtemporal.MaxInFlightUpdates * 3 / 4
+	}
 
 	acts := &activities.Activities{Store: m.store, Logger: log, People: dir, Notices: m.store}
 	// --- Slack (internal/slackbot): before the worker starts, so the

@@ -67,6 +67,13 @@ type Service struct {
 	// results (a drill schedule's memo): the client's data converter. Nil:
 	// the SDK's default.
 	Payloads converter.DataConverter
+	// UpdatesInFlight is how many Updates this process sends to one
+	// workflow at a time; more wait in line (gate.go). Zero:
+	// DefaultUpdatesInFlight. Keep it below the Temporal server's
+	// history.maxInFlightUpdates divided by the number of replicas.
+	UpdatesInFlight int
+
+	gate updateGate
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -364,6 +371,14 @@ func (s *Service) update(ctx context.Context, workflowID, updateID, name string,
 	}
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	release, err := s.gate.enter(uctx, workflowID, s.UpdatesInFlight)
+	if err != nil {
+		if uctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return fmt.Errorf("%w: waiting for a place among the Updates in flight on %s", context.DeadlineExceeded, workflowID)
+		}
+		return err
+	}
+	defer release()
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		UpdateID:     updateID,
 		WorkflowID:   workflowID,
