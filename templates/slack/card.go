@@ -249,8 +249,12 @@ func Card(st workflows.IncidentState, now time.Time) (blocks []goslack.Block, fa
 			button(ActionAddNote, st.ID, "Add note", ""),
 			closeBtn))
 	}
-	b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · updated %s · timeline: %d events",
-		st.ID, Escape(st.Playbook), st.PlaybookVersion, UTC(now), st.Events))))
+	// Nothing here changes with every timeline entry or with the clock: a
+	// footer that counted events and said when it was drawn made every
+	// entry (a note, irbot's own record of the channel it made) a new card
+	// and a chat.update, though the card showed nothing new.
+	b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · the full timeline is in the console and the API",
+		st.ID, Escape(st.Playbook), st.PlaybookVersion))))
 
 	fallback = fmt.Sprintf("%s %s: %s (%s, %s)", CardMarker(st.ID), st.ID, st.Title, st.Severity, st.Phase)
 	if closed {
