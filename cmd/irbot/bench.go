@@ -570,9 +570,15 @@ func (e *benchEnv) slackPost(base, path, body string) error {
 	return nil
 }
 
-func slashBody(text string, i int) string {
+// slashBody is a slash command as Slack sends it, response_url included:
+// without one, irbot's private answer to a declare went out as an
+// ephemeral message in a channel the fake does not know, then as a DM
+// (conversations.open and chat.postMessage), three Web API calls per
+// declare that real Slack never sees.
+func (e *benchEnv) slashBody(text string, i int) string {
 	return url.Values{"team_id": {"T0BENCH"}, "channel_id": {"C0BENCHGEN"}, "user_id": {benchSlackUser}, "user_name": {"bench"},
-		"command": {"/incident"}, "text": {text}, "trigger_id": {"trigger-" + strconv.Itoa(i)}}.Encode()
+		"command": {"/incident"}, "text": {text}, "trigger_id": {"trigger-" + strconv.Itoa(i)},
+		"response_url": {e.fake.ResponseURL("bench")}}.Encode()
 }
 
 // baseline runs a baseline like runN; a baseline that fails is reported in
@@ -620,18 +626,18 @@ func (e *benchEnv) slackAcks(ctx context.Context) []BenchRow {
 	// one after the other, the first (cold) round's p99 was mostly TCP
 	// handshakes and new goroutines, which the others never paid.
 	_, _, _ = runN(c, c, func(int) error { return e.get(e.base + "/healthz") })
-	_, _, _ = runN(c, c, func(i int) error { return e.slackPost(e.bare, "/", slashBody("help", i)) })
+	_, _, _ = runN(c, c, func(i int) error { return e.slackPost(e.bare, "/", e.slashBody("help", i)) })
 	var ack, health, bare latencies
 	const rounds = 4
 	for r := 0; r < rounds; r++ {
 		a, failed, err := runN(n/rounds, c, func(i int) error {
-			return e.slackPost(e.base, "/slack/commands", slashBody("help", r*n+i))
+			return e.slackPost(e.base, "/slack/commands", e.slashBody("help", r*n+i))
 		})
 		if failed > 0 {
 			return []BenchRow{failedRow("slack_ack_p99", what, err)}
 		}
 		h, _, _ := runN(n/rounds, c, func(int) error { return e.get(e.base + "/healthz") })
-		b, _, _ := runN(n/rounds, c, func(i int) error { return e.slackPost(e.bare, "/", slashBody("help", i)) })
+		b, _, _ := runN(n/rounds, c, func(i int) error { return e.slackPost(e.bare, "/", e.slashBody("help", i)) })
 		ack, health, bare = append(ack, a...), append(health, h...), append(bare, b...)
 	}
 	r := ratioRow(BenchRow{Name: "slack_ack_p99", What: what, Unit: "ms", Baseline: "/healthz p99, same concurrency", Budget: "≤ 2× /healthz p99"},
@@ -647,7 +653,7 @@ func (e *benchEnv) slackDeclares(ctx context.Context) []BenchRow {
 	before := len(e.proxy.snapshot())
 	t0 := time.Now()
 	_, failed, err := runN(n, n, func(i int) error {
-		return e.slackPost(e.base, "/slack/commands", slashBody("declare Bench burst "+strconv.Itoa(i), 1000+i))
+		return e.slackPost(e.base, "/slack/commands", e.slashBody("declare Bench burst "+strconv.Itoa(i), 1000+i))
 	})
 	if failed > 0 {
 		return []BenchRow{failedRow("slack_declare_ready", what, err), failedRow("slack_calls_per_declare", "Slack Web API calls per declare", err)}
