@@ -35,6 +35,8 @@ type pendingRecord struct {
 	record Record
 	// refused counts the store's permanent refusals of this record.
 	refused int
+	// single: a batch was refused at this record, which goes on its own.
+	single bool
 }
 
 type incident struct {
@@ -55,6 +57,10 @@ type incident struct {
 	repost bool
 	// starting holds the keys of clocks whose ClockWorkflow is being started.
 	starting map[string]bool
+	// asyncClocks: clocks are started and moved by their own coroutine
+	// (clockSyncChange); clocksDirty asks it for one more pass.
+	asyncClocks bool
+	clocksDirty bool
 	// drillTime: a drill whose history counts met, late and overdue in
 	// scenario time and passes pauses on to its clocks (drillTimeChange).
 	drillTime bool
@@ -77,7 +83,7 @@ const continueAsNewDrainChange = "continue-as-new-drain"
 // quiet reports whether this run can hand over to the next one with nothing
 // in flight: no Update, no unread or half-applied signal, no clock starting.
 func (inc *incident) quiet(ctx workflow.Context) bool {
-	if !workflow.AllHandlersFinished(ctx) || inc.busy > 0 || len(inc.starting) > 0 || len(inc.pending) > 0 {
+	if !workflow.AllHandlersFinished(ctx) || inc.busy > 0 || len(inc.starting) > 0 || len(inc.pending) > 0 || inc.clocksDirty {
 		return false
 	}
 	for _, ch := range inc.inbox {
@@ -131,6 +137,10 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.state.PublicChannel = in.PublicChannel
 	}
 	workflow.Go(ctx, inc.publisher)
+	if workflow.GetVersion(ctx, clockSyncChange, workflow.DefaultVersion, 1) >= 1 {
+		inc.asyncClocks = true
+		workflow.Go(ctx, inc.clockSyncer)
+	}
 	if workflow.GetVersion(ctx, statusCadenceChange, workflow.DefaultVersion, 1) >= 1 {
 		inc.cadenceOn = true
 		inc.startCadence(ctx)
@@ -215,14 +225,16 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 					return IncidentResult{}, err
 				}
 			}
-			inc.syncClocks(ctx)
+			inc.requestClockSync(ctx)
 		}
 		if err := inc.flush(ctx); err != nil {
 			return IncidentResult{}, err
 		}
 		if inc.state.Status == StatusClosed && len(inc.pending) == 0 {
 			if err := workflow.Await(ctx, func() bool {
-				return workflow.AllHandlersFinished(ctx) && len(inc.pending) == 0
+				// No clock left half-started (clockSyncChange): its start
+				// ends with it settled.
+				return workflow.AllHandlersFinished(ctx) && len(inc.pending) == 0 && !inc.clocksDirty && len(inc.starting) == 0
 			}); err != nil {
 				return IncidentResult{}, err
 			}
@@ -267,18 +279,43 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 	}
 }
 
-// flush writes queued timeline records one at a time, in order, so the
-// hash chain follows the order in which the workflow accepted changes.
+// recordBatchChange is the GetVersion change ID of writing the queued
+// timeline records in batches, each one local activity (RecordBatch),
+// instead of one regular activity per record: an action's answer waited on
+// a full activity round trip through the server for every record it queued,
+// and concurrent actions on one incident queued behind each other's.
+const recordBatchChange = "record-batch"
+
+// maxRecordBatch bounds the records one RecordBatch call writes.
+const maxRecordBatch = 64
+
+// recordOptions are the timeline writes' timeout and retries, for the
+// regular and the local activity alike.
+func recordOptions() (time.Duration, *temporal.RetryPolicy) {
+	return 30 * time.Second, &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	}
+}
+
+// flush writes queued timeline records in order, so the hash chain follows
+// the order in which the workflow accepted changes: one batch at a time
+// (recordBatchChange), or one record at a time in histories from before.
 func (inc *incident) flush(ctx workflow.Context) error {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
-	})
+	if len(inc.pending) == 0 {
+		return nil
+	}
+	timeout, retry := recordOptions()
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retry})
+	batched := workflow.GetVersion(ctx, recordBatchChange, workflow.DefaultVersion, 1) >= 1
 	for len(inc.pending) > 0 {
+		if batched && !inc.pending[0].single {
+			if err := inc.writeBatch(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		p := inc.pending[0]
 		if len(inc.pending) == 1 {
 			// The last queued entry carries the state after it: the store's
@@ -314,6 +351,47 @@ func (inc *incident) flush(ctx workflow.Context) error {
 		}
 		inc.pending = inc.pending[1:]
 		inc.written = p.index
+	}
+	return nil
+}
+
+// writeBatch writes the first queued records (up to maxRecordBatch) with one
+// local activity: no activity task through the server, and the Updates
+// waiting on them are answered in the same workflow task. Records are
+// idempotent by key, so a retried batch rewrites nothing. A record the store
+// refuses for good is left at the head, marked to go on its own through
+// flush's single-record path (withheld, or the incident's error).
+func (inc *incident) writeBatch(ctx workflow.Context) error {
+	n := min(len(inc.pending), maxRecordBatch)
+	batch := RecordBatch{Records: make([]Record, n)}
+	for i := range batch.Records {
+		batch.Records[i] = inc.pending[i].record
+	}
+	if n == len(inc.pending) {
+		// As for a single record: the last one queued carries the state.
+		st := inc.snapshotState()
+		batch.Records[n-1].State = &st
+	}
+	timeout, retry := recordOptions()
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retry})
+	var res RecordBatchResult
+	if err := workflow.ExecuteLocalActivity(lctx, RecordBatchActivityName, batch).Get(ctx, &res); err != nil {
+		var canceled *temporal.CanceledError
+		if errors.As(err, &canceled) {
+			return err
+		}
+		workflow.GetLogger(ctx).Error("timeline batch failed", "incident", inc.state.ID, "key", batch.Records[0].Event.Key, "error", err)
+		return fmt.Errorf("timeline records from %s for %s: %w", batch.Records[0].Event.Key, inc.state.ID, err)
+	}
+	written := min(max(res.Written, 0), n)
+	if written > 0 {
+		inc.written = inc.pending[written-1].index
+		inc.pending = inc.pending[written:]
+	}
+	if res.Refused != "" || written == 0 {
+		if len(inc.pending) > 0 {
+			inc.pending[0].single = true
+		}
 	}
 	return nil
 }
@@ -448,7 +526,7 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 				return IncidentState{}, err
 			}
 		}
-		inc.syncClocks(ctx)
+		inc.requestClockSync(ctx)
 		inc.refreshIndex(idx)
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
 			return IncidentState{}, err
@@ -819,6 +897,37 @@ const auditRecordChange = "audit-record"
 // histories recorded before it replay the old behaviour.
 func auditRecord(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, auditRecordChange, workflow.DefaultVersion, 1) >= 1
+}
+
+// clockSyncChange is the GetVersion change ID of starting and moving clocks
+// in their own coroutine. Before it, the main loop and every Update handler
+// did it in line: an action's answer, and every timeline write behind it,
+// waited for each new ClockWorkflow to start, which on a server busy
+// starting other incidents' clocks took longer than the 20 s Update
+// timeout (the bench's 8 clients on one incident while 50 are open: the
+// first 8 actions answered 503).
+const clockSyncChange = "clock-sync-coroutine"
+
+// requestClockSync brings the clocks' workflows in line with the state: in
+// the clock coroutine (clockSyncChange), or here and now in histories from
+// before it.
+func (inc *incident) requestClockSync(ctx workflow.Context) {
+	if inc.asyncClocks {
+		inc.clocksDirty = true
+		return
+	}
+	inc.syncClocks(ctx)
+}
+
+// clockSyncer runs syncClocks whenever asked, one pass at a time.
+func (inc *incident) clockSyncer(ctx workflow.Context) {
+	for {
+		if err := workflow.Await(ctx, func() bool { return inc.clocksDirty }); err != nil {
+			return
+		}
+		inc.clocksDirty = false
+		inc.syncClocks(ctx)
+	}
 }
 
 // syncClocks starts a ClockWorkflow for every open clock with a due time and

@@ -203,6 +203,11 @@ func (m *Main) newService(rules *playbooks.RuleSet, dir *auth.Directory, payload
 		},
 		Health: &m.health,
 	}
+	if m.temporal != nil {
+		// This process is the embedded server's only client: it may use
+		// most of the server's per-workflow allowance of Updates.
+		m.service.UpdatesInFlight = embedtemporal.MaxInFlightUpdates * 3 / 4
+	}
 }
 
 // startWorker builds the Slack bot (when configured) and the activities,

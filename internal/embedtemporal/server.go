@@ -64,6 +64,14 @@ type Config struct {
 	LogOutput io.Writer
 }
 
+// MaxInFlightUpdates is the embedded server's history.maxInFlightUpdates:
+// how many Updates one workflow may have admitted and not yet answered.
+// Temporal's default is 10, which 32 people acting on one incident at once
+// overran; the incident workflow answers every Update admitted in one
+// workflow task together, so a longer line costs it little. A Temporal
+// cluster keeps its own setting (see the README's Performance section).
+const MaxInFlightUpdates = 64
+
 // Server is a running embedded Temporal server.
 type Server struct {
 	srv      temporal.Server
@@ -192,6 +200,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	logger := tlog.NewZapLogger(zl)
 	dc := dynamicconfig.NewMemoryClient()
+	dc.OverrideValue(dynamicconfig.WorkflowExecutionMaxInFlightUpdates.Key(), MaxInFlightUpdates)
 	if cfg.HistoryEvents > 0 {
 		dc.OverrideValue(dynamicconfig.HistoryCountSuggestContinueAsNew.Key(), cfg.HistoryEvents)
 	}

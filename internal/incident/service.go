@@ -74,6 +74,13 @@ type Service struct {
 	// results (a drill schedule's memo): the client's data converter. Nil:
 	// the SDK's default.
 	Payloads converter.DataConverter
+	// UpdatesInFlight is how many Updates this process sends to one
+	// workflow at a time; more wait in line (gate.go). Zero:
+	// DefaultUpdatesInFlight. Keep it below the Temporal server's
+	// history.maxInFlightUpdates divided by the number of replicas.
+	UpdatesInFlight int
+
+	gate updateGate
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -153,6 +160,12 @@ func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in wo
 		TaskQueue:                s.taskQueue(),
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// The first workflow task comes back with the start and runs on
+		// this process's worker at once, instead of queueing in matching
+		// behind every other incident's work: with 50 incidents just
+		// declared it waited 11 s there, and the first actions on the new
+		// incident (answered in that task) ran out of their 20 s.
+		EnableEagerStart: true,
 	}, workflows.IncidentWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -371,6 +384,14 @@ func (s *Service) update(ctx context.Context, workflowID, updateID, name string,
 	}
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	release, err := s.gate.enter(uctx, workflowID, s.UpdatesInFlight)
+	if err != nil {
+		if uctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+			return fmt.Errorf("%w: waiting for a place among the Updates in flight on %s", context.DeadlineExceeded, workflowID)
+		}
+		return err
+	}
+	defer release()
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		UpdateID:     updateID,
 		WorkflowID:   workflowID,

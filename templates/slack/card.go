@@ -304,12 +304,15 @@ func (c *card) actions() {
 		closeBtn))
 }
 
-// footer is the ID, playbook and version, when the card was rendered and the
-// number of timeline events.
+// footer is the ID, playbook and version. Nothing in it changes with every
+// timeline entry or with the clock: a footer that counted events and said
+// when it was drawn made every entry (a note, irbot's own record of the
+// channel it made) a new card and a chat.update, though the card showed
+// nothing new.
 func (c *card) footer() {
 	st := c.st
-	c.b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · updated %s · timeline: %d events",
-		st.ID, Escape(st.Playbook), st.PlaybookVersion, UTC(c.now), st.Events))))
+	c.b.add(goslack.NewContextBlock("footer", mrkdwn(fmt.Sprintf("%s · playbook %s v%d · the full timeline is in the console and the API",
+		st.ID, Escape(st.Playbook), st.PlaybookVersion))))
 }
 
 // fallback is the card's notification text, starting with CardMarker.
