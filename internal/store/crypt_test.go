@@ -357,10 +357,15 @@ func TestRegisterFreeTextIsSealedAndStillVerified(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
 
-		// Plain text that looks sealed is refused, so the mark never lies.
-		forged := reg
-		forged.ID, forged.Rationale = "INC-6/x", sealedTextPrefix+"AAAA"
-		require.ErrorIs(t, st.PutRegister(ctx, forged), ErrInvalid)
+		// Text that looks sealed is sealed like any other with keys, and
+		// refused without, so the mark never lies.
+		odd := RegisterEntry{ID: "INC-6/odd", IncidentID: "INC-6", Kind: RegisterNotice, Rationale: sealedTextPrefix + "AAAA", RecordedAt: reg.RecordedAt.Add(time.Hour)}
+		require.ErrorIs(t, plainStore.PutRegister(ctx, odd), ErrInvalid)
+		require.NoError(t, st.PutRegister(ctx, odd))
+		list, err = st.ListRegister(ctx)
+		require.NoError(t, err)
+		require.Equal(t, odd.Rationale, list[2].Rationale)
+		tamper(t, st, `DELETE FROM register_entries WHERE id = 'INC-6/odd'`)
 
 		// After a rotation a fresh process still reads it.
 		_, err = ring.Rotate()
