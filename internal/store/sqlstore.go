@@ -716,7 +716,10 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list register: %w", err)
 	}
-	rows.Close() // before opening: the data key look-up may need q's connection
+	// Closed before opening: the data key look-up may need q's connection.
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: list register: %w", err)
+	}
 	for i := range out {
 		r := &out[i]
 		for _, f := range []struct {
