@@ -170,6 +170,9 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 	}
 	if reg != nil {
 		if err := a.Store.PutRegister(ctx, *reg); err != nil {
+			if errors.Is(err, store.ErrInvalid) {
+				return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
+			}
 			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
 		}
 	}

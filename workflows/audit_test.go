@@ -95,8 +95,9 @@ func TestHonestTimes(t *testing.T) {
 		bad.Reference = "x\x00y"
 		ie.update(bad, "ref-nul", note("ref-nul"))
 	}, 49*time.Hour)
-	ie.env.RegisterDelayedCallback(func() { ie.env.CancelWorkflow() }, 50*time.Hour)
+	ie.cancelAt(50 * time.Hour)
 	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
+	ie.requireCanceled(t)
 
 	require.Len(t, errs, 4, "%v", errs)
 	require.Contains(t, errs[0], "future: sent_at 2026-03-12T08:00:00Z is in the future")

@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/irbot/irbot/activities"
 	"github.com/irbot/irbot/internal/store"
@@ -47,6 +48,17 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	env := newEnv(&s)
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
+	// The activities are real (SQLite writes with fsync): under disk and CPU
+	// load one can take more than the SDK's default 3 s of wall time with
+	// nothing else happening, which the test environment takes for a stuck
+	// workflow and panics. Workflow time is skipped either way.
+	env.SetTestTimeout(time.Minute)
+	// The SDK's deadlock detector also counts wall time: a workflow task
+	// that needs a few milliseconds of CPU (profiled) exceeded its default
+	// 1 s when the test process was starved of CPU (nice 19 beside four
+	// other builds: 1 run in 40). A coroutine that never yields is still
+	// caught.
+	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	workflows.Register(env)
 	nudges := &nudgeLog{}
 	acts := &activities.Activities{Store: st, Nudger: nudges}
@@ -77,6 +89,28 @@ func (ie *incidentEnv) state(t *testing.T) workflows.IncidentState {
 	var st workflows.IncidentState
 	require.NoError(t, v.Get(&st))
 	return st
+}
+
+// requireCanceled fails with the workflow's own error when it ended other
+// than by the test's CancelWorkflow (a panic, a deadlock the SDK detected):
+// the assertions after it would only say that results are missing.
+func (ie *incidentEnv) requireCanceled(t *testing.T) {
+	t.Helper()
+	require.True(t, ie.env.IsWorkflowCompleted(), "the workflow is still running")
+	err := ie.env.GetWorkflowError()
+	var canceled *temporal.CanceledError
+	require.True(t, err == nil || errors.As(err, &canceled), "the workflow ended with an error instead of being canceled: %v", err)
+}
+
+// cancelAt cancels the workflow at d of workflow time, unless it has
+// already ended (then requireCanceled says how: the SDK's test environment
+// panics when a workflow that already failed is canceled with children).
+func (ie *incidentEnv) cancelAt(d time.Duration) {
+	ie.env.RegisterDelayedCallback(func() {
+		if !ie.env.IsWorkflowCompleted() {
+			ie.env.CancelWorkflow()
+		}
+	}, d)
 }
 
 // update sends one action and returns its outcome through the callbacks.

@@ -33,9 +33,10 @@ func TestNoteResultDoesNotCarryTheSummary(t *testing.T) {
 	}
 	ie.env.RegisterDelayedCallback(func() {
 		require.Len(t, ie.state(t).Summary, 100_000, "the summary is still in the state a Query returns")
-		ie.env.CancelWorkflow()
-	}, time.Hour)
+	}, time.Hour-time.Minute)
+	ie.cancelAt(time.Hour)
 	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
+	ie.requireCanceled(t)
 	require.Len(t, sizes, 10)
 	total := 0
 	for _, n := range sizes {

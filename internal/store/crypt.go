@@ -378,3 +378,57 @@ func (s *sqlStore) openBlob(ctx context.Context, q querier, incidentID string, r
 	}
 	return keyring.OpenWith(k.aead, raw[len(sealedBlobPrefix):], aad)
 }
+
+// sealedTextPrefix marks a TEXT column sealed with the incident's data key
+// (the register's free text): the prefix, then base64(nonce || ciphertext ||
+// tag). PutRegister refuses plain text that starts with it, so a stored
+// value with the prefix is always sealed.
+const sealedTextPrefix = "irbot.sealed.v1:"
+
+// registerAAD binds a sealed register field to its row and column, so a
+// sealed rationale cannot be moved to another row or field unnoticed.
+func registerAAD(incidentID, entryID, field string) []byte {
+	return []byte("irbot.register.v1\x00" + incidentID + "\x00" + entryID + "\x00" + field)
+}
+
+// sealText seals a non-empty text for a TEXT column; empty stays empty.
+func sealText(k *incidentKey, plain string, aad []byte) (string, error) {
+	if plain == "" {
+		return "", nil
+	}
+	ct, err := keyring.SealWith(k.aead, []byte(plain), aad)
+	if err != nil {
+		return "", err
+	}
+	return sealedTextPrefix + base64.StdEncoding.EncodeToString(ct), nil
+}
+
+// errSealedText is a sealed TEXT column that does not open with its
+// incident's data key: altered, or moved from another row.
+var errSealedText = errors.New("sealed text does not open with the incident's data key (altered or moved)")
+
+// openText returns a TEXT column's plain value: as stored when not sealed
+// (written before encryption) or when this process has no keys, empty after
+// erasure.
+func (s *sqlStore) openText(ctx context.Context, q querier, incidentID, stored string, aad []byte) (string, error) {
+	b64, ok := strings.CutPrefix(stored, sealedTextPrefix)
+	if !ok || s.ring == nil {
+		return stored, nil
+	}
+	k, err := s.dataKey(ctx, q, incidentID, false)
+	if errors.Is(err, ErrErased) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ct, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return "", errSealedText
+	}
+	plain, err := keyring.OpenWith(k.aead, ct, aad)
+	if err != nil {
+		return "", errSealedText
+	}
+	return string(plain), nil
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -310,5 +311,108 @@ func TestRegimeFilterSeesThroughSealedDeclarations(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 2, page.Total)
 		require.Len(t, page.Incidents, 1)
+	})
+}
+
+// A register row's free text (a decision's rationale, a late reason) is
+// typed by a person and may quote someone despite the form's hint: sealed
+// at rest like the events, read back in the clear, covered by the chain
+// (an edited or moved ciphertext is named by verify), readable after a key
+// rotation, gone with the data key; rows written before encryption stay
+// readable.
+func TestRegisterFreeTextIsSealedAndStillVerified(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		// A row written by a process without keys, before encryption.
+		plainStore := reopen(nil)
+		legacy := RegisterEntry{ID: "INC-6/us-ca/individuals", IncidentID: "INC-6", Kind: RegisterNotNotified, Regime: "us-ca", Obligation: "1798.82",
+			Recipient: "individuals", Status: "not_notified", DecidedBy: "U-DPO", Rationale: "written before encryption", RecordedAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+		legacyData, _ := json.Marshal(map[string]any{RegisterKey: map[string]string{"id": legacy.ID, "sha256": RegisterHash(legacy)}})
+		_, _, err := plainStore.Append(ctx, Event{IncidentID: "INC-6", Key: "legacy", Kind: "notification.not_required", Actor: "U-DPO", Data: legacyData})
+		require.NoError(t, err)
+		require.NoError(t, plainStore.PutRegister(ctx, legacy))
+
+		rationale := "Only " + personal[0] + "'s record (" + personal[2] + ", " + personal[3] + ") was seen; " + personal[1] + " confirmed deletion. " + strings.Repeat("é", 2000)
+		lateReason := "Die Aufsichtsbehörde war nicht erreichbar — " + personal[1]
+		reg := RegisterEntry{ID: "INC-6/eu-gdpr/supervisory-authority", IncidentID: "INC-6", Kind: RegisterNotNotified, Regime: "eu-gdpr",
+			Obligation: "supervisory-authority", Recipient: "authority", Status: "not_notified", DecidedBy: "U-DPO, U-LEGAL",
+			Rationale: rationale, LateReason: lateReason, RecordedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		data, _ := json.Marshal(map[string]any{"rationale": "see register", RegisterKey: map[string]string{"id": reg.ID, "sha256": RegisterHash(reg)}})
+		_, _, err = st.Append(ctx, Event{IncidentID: "INC-6", Key: "not-required", Kind: "notification.not_required", Actor: "U-LEGAL", Data: data})
+		require.NoError(t, err)
+		require.NoError(t, st.PutRegister(ctx, reg))
+		require.NoError(t, st.PutRegister(ctx, reg), "a repeat of the same row (an activity retried) is harmless")
+
+		// The row holds neither text, in any form; the rest stays in clear.
+		var storedRationale, storedLate, storedRegime string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, st.(*sqlStore).q(`SELECT rationale, late_reason, regime FROM register_entries WHERE id = ?`), reg.ID).
+			Scan(&storedRationale, &storedLate, &storedRegime))
+		require.True(t, strings.HasPrefix(storedRationale, sealedTextPrefix), "rationale at rest: %.60q", storedRationale)
+		require.True(t, strings.HasPrefix(storedLate, sealedTextPrefix), "late reason at rest: %.60q", storedLate)
+		require.Equal(t, "eu-gdpr", storedRegime)
+		for _, v := range personal {
+			require.NotContains(t, storedRationale+storedLate, v)
+		}
+		var storedLegacy string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, st.(*sqlStore).q(`SELECT rationale FROM register_entries WHERE id = ?`), legacy.ID).Scan(&storedLegacy))
+		require.Equal(t, legacy.Rationale, storedLegacy, "an old row is not rewritten")
+
+		list, err := st.ListRegister(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []RegisterEntry{legacy, reg}, list, "readers see both rows in the clear")
+		res, err := st.Verify(ctx, "INC-6")
+		require.NoError(t, err)
+		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
+
+		// Text that looks sealed is sealed like any other with keys, and
+		// refused without, so the mark never lies.
+		odd := RegisterEntry{ID: "INC-6/odd", IncidentID: "INC-6", Kind: RegisterNotice, Rationale: sealedTextPrefix + "AAAA", RecordedAt: reg.RecordedAt.Add(time.Hour)}
+		require.ErrorIs(t, plainStore.PutRegister(ctx, odd), ErrInvalid)
+		require.NoError(t, st.PutRegister(ctx, odd))
+		list, err = st.ListRegister(ctx)
+		require.NoError(t, err)
+		require.Equal(t, odd.Rationale, list[2].Rationale)
+		tamper(t, st, `DELETE FROM register_entries WHERE id = 'INC-6/odd'`)
+
+		// After a rotation a fresh process still reads it.
+		_, err = ring.Rotate()
+		require.NoError(t, err)
+		_, _, err = st.RewrapDataKeys(ctx)
+		require.NoError(t, err)
+		list, err = reopen(ring).ListRegister(ctx)
+		require.NoError(t, err)
+		require.Equal(t, rationale, list[1].Rationale)
+		require.Equal(t, lateReason, list[1].LateReason)
+
+		// The ciphertext of one row moved to another, or edited, is named.
+		for _, q := range []string{
+			`UPDATE register_entries SET late_reason = rationale WHERE id = 'INC-6/eu-gdpr/supervisory-authority'`,
+			`UPDATE register_entries SET rationale = REPLACE(rationale, ':', ':AAAA') WHERE id = 'INC-6/eu-gdpr/supervisory-authority'`,
+		} {
+			tamper(t, st, q)
+			res, err = reopen(ring).Verify(ctx, "INC-6")
+			require.NoError(t, err, q)
+			require.False(t, res.OK, q)
+			require.Len(t, res.Items, 1, q)
+			require.Contains(t, res.Items[0].Reason, "was edited", q)
+			_, err = reopen(ring).ListRegister(ctx)
+			require.ErrorContains(t, err, "does not open", "a reader is told, not shown ciphertext as text")
+			tamper(t, st, `UPDATE register_entries SET rationale = ?, late_reason = ? WHERE id = 'INC-6/eu-gdpr/supervisory-authority'`, storedRationale, storedLate)
+		}
+
+		// Erasure takes the text with the key; the chain still verifies.
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-6", Title: "t", Status: "closed"}))
+		_, err = st.EraseIncidentData(ctx, "INC-6", "admin", "retention ended")
+		require.NoError(t, err)
+		s2 := reopen(ring)
+		list, err = s2.ListRegister(ctx)
+		require.NoError(t, err)
+		require.Empty(t, list[1].Rationale)
+		require.Empty(t, list[1].LateReason)
+		require.Equal(t, "not_notified", list[1].Status, "the row itself stays in the register")
+		require.Equal(t, legacy.Rationale, list[0].Rationale, "text stored in clear before encryption cannot be erased by a key")
+		res, err = s2.Verify(ctx, "INC-6")
+		require.NoError(t, err)
+		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
 	})
 }

@@ -187,7 +187,9 @@ func snapshotKey(seq int64) string { return fmt.Sprintf("snapshot/%d", seq) }
 
 // RegisterHash is the hex SHA-256 of a register row's canonical JSON as
 // the store keeps it (times in microseconds UTC, no recipients as none),
-// without RecordedAt, which the store may keep from an earlier write.
+// without RecordedAt, which the store may keep from an earlier write. It
+// covers the free text in the clear, as PutRegister received it, even where
+// the column holds it sealed.
 func RegisterHash(r RegisterEntry) string {
 	norm := func(t *time.Time) *time.Time {
 		if t == nil {
@@ -292,7 +294,7 @@ func (s *sqlStore) verifyRecord(ctx context.Context, q querier, incidentID strin
 	}
 
 	// Register rows.
-	rows, err := s.listRegister(ctx, q, incidentID)
+	rows, err := s.listRegister(ctx, q, incidentID, true)
 	if err != nil {
 		return nil, err
 	}

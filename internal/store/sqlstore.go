@@ -602,6 +602,14 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 			return err
 		}
 	}
+	for _, f := range []struct{ name, v string }{{"rationale", r.Rationale}, {"late reason", r.LateReason}} {
+		// With keys every text is sealed, whatever it starts with; without,
+		// text kept in clear must not look sealed to a later process that
+		// has keys.
+		if s.ring == nil && strings.HasPrefix(f.v, sealedTextPrefix) {
+			return invalid("register entry %s: the %s may not start with %q (the mark of sealed text)", r.ID, f.name, sealedTextPrefix)
+		}
+	}
 	to := r.To
 	if to == nil {
 		to = []string{}
@@ -627,24 +635,52 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 		set += `, recorded_at = excluded.recorded_at`
 	}
 	defer s.lockWrites()()
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO register_entries (`+registerColumns+`)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	lateReason, rationale := r.LateReason, r.Rationale
+	if s.ring != nil && (lateReason != "" || rationale != "") {
+		// Free text a person typed: sealed with the incident's data key
+		// (crypt.go), as the timeline events that quote it are.
+		// RegisterHash stays over the plain row, so verify checks it
+		// wherever the events that vouch for the row can be read.
+		k, err := s.dataKey(ctx, tx, r.IncidentID, true)
+		if err != nil {
+			return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+		}
+		if lateReason, err = sealText(k, lateReason, registerAAD(r.IncidentID, r.ID, "late_reason")); err != nil {
+			return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+		}
+		if rationale, err = sealText(k, rationale, registerAAD(r.IncidentID, r.ID, "rationale")); err != nil {
+			return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO register_entries (`+registerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+set),
 		r.ID, r.IncidentID, r.Kind, r.Regime, r.Obligation, r.Recipient, string(toJSON), r.Status,
 		s.nullTimeArg(r.DueAt), s.nullTimeArg(r.SentAt), onTime,
-		r.LateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, r.Rationale, s.timeArg(r.RecordedAt), r.Language)
+		lateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, rationale, s.timeArg(r.RecordedAt), r.Language)
 	if err != nil {
+		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
 	}
 	return nil
 }
 
 func (s *sqlStore) ListRegister(ctx context.Context) ([]RegisterEntry, error) {
-	return s.listRegister(ctx, s.db, "")
+	return s.listRegister(ctx, s.db, "", false)
 }
 
-// listRegister lists every entry, or only incidentID's when it is set.
-func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID string) ([]RegisterEntry, error) {
+// listRegister lists every entry, or only incidentID's when it is set,
+// with sealed free text opened. A sealed field that does not open is an
+// error, unless asStored is set (verify): then it keeps its stored form,
+// whose hash then differs from what the chain recorded.
+func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID string, asStored bool) ([]RegisterEntry, error) {
 	query, args := `SELECT `+registerColumns+` FROM register_entries ORDER BY recorded_at, id`, []any{}
 	if incidentID != "" {
 		query, args = `SELECT `+registerColumns+` FROM register_entries WHERE incident_id = ? ORDER BY recorded_at, id`, []any{incidentID}
@@ -679,6 +715,26 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: list register: %w", err)
+	}
+	// Closed before opening: the data key look-up may need q's connection.
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: list register: %w", err)
+	}
+	for i := range out {
+		r := &out[i]
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"late_reason", &r.LateReason}, {"rationale", &r.Rationale}} {
+			plain, err := s.openText(ctx, q, r.IncidentID, *f.v, registerAAD(r.IncidentID, r.ID, f.name))
+			switch {
+			case errors.Is(err, errSealedText) && asStored:
+			case err != nil:
+				return nil, fmt.Errorf("store: list register: entry %s %s: %w", r.ID, f.name, err)
+			default:
+				*f.v = plain
+			}
+		}
 	}
 	return out, nil
 }
