@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/irbot/irbot/activities"
 	"github.com/irbot/irbot/internal/store"
@@ -48,17 +47,6 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	env := newEnv(&s)
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
-	// The activities are real (SQLite writes with fsync): under disk and CPU
-	// load one can take more than the SDK's default 3 s of wall time with
-	// nothing else happening, which the test environment takes for a stuck
-	// workflow and panics. Workflow time is skipped either way.
-	env.SetTestTimeout(time.Minute)
-	// The SDK's deadlock detector also counts wall time: a workflow task
-	// that needs a few milliseconds of CPU (profiled) exceeded its default
-	// 1 s when the test process was starved of CPU (nice 19 beside four
-	// other builds: 1 run in 40). A coroutine that never yields is still
-	// caught.
-	env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 10 * time.Second})
 	workflows.Register(env)
 	nudges := &nudgeLog{}
 	acts := &activities.Activities{Store: st, Nudger: nudges}
