@@ -57,10 +57,6 @@ type incident struct {
 	repost bool
 	// starting holds the keys of clocks whose ClockWorkflow is being started.
 	starting map[string]bool
-	// asyncClocks: clocks are started and moved by their own coroutine
-	// (clockSyncChange); clocksDirty asks it for one more pass.
-	asyncClocks bool
-	clocksDirty bool
 	// drillTime: a drill whose history counts met, late and overdue in
 	// scenario time and passes pauses on to its clocks (drillTimeChange).
 	drillTime bool
@@ -83,7 +79,7 @@ const continueAsNewDrainChange = "continue-as-new-drain"
 // quiet reports whether this run can hand over to the next one with nothing
 // in flight: no Update, no unread or half-applied signal, no clock starting.
 func (inc *incident) quiet(ctx workflow.Context) bool {
-	if !workflow.AllHandlersFinished(ctx) || inc.busy > 0 || len(inc.starting) > 0 || len(inc.pending) > 0 || inc.clocksDirty {
+	if !workflow.AllHandlersFinished(ctx) || inc.busy > 0 || len(inc.starting) > 0 || len(inc.pending) > 0 {
 		return false
 	}
 	for _, ch := range inc.inbox {
@@ -137,10 +133,6 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.state.PublicChannel = in.PublicChannel
 	}
 	workflow.Go(ctx, inc.publisher)
-	if workflow.GetVersion(ctx, clockSyncChange, workflow.DefaultVersion, 1) >= 1 {
-		inc.asyncClocks = true
-		workflow.Go(ctx, inc.clockSyncer)
-	}
 	if workflow.GetVersion(ctx, statusCadenceChange, workflow.DefaultVersion, 1) >= 1 {
 		inc.cadenceOn = true
 		inc.startCadence(ctx)
@@ -225,16 +217,14 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 					return IncidentResult{}, err
 				}
 			}
-			inc.requestClockSync(ctx)
+			inc.syncClocks(ctx)
 		}
 		if err := inc.flush(ctx); err != nil {
 			return IncidentResult{}, err
 		}
 		if inc.state.Status == StatusClosed && len(inc.pending) == 0 {
 			if err := workflow.Await(ctx, func() bool {
-				// No clock left half-started (clockSyncChange): its start
-				// ends with it settled.
-				return workflow.AllHandlersFinished(ctx) && len(inc.pending) == 0 && !inc.clocksDirty && len(inc.starting) == 0
+				return workflow.AllHandlersFinished(ctx) && len(inc.pending) == 0
 			}); err != nil {
 				return IncidentResult{}, err
 			}
@@ -526,7 +516,7 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 				return IncidentState{}, err
 			}
 		}
-		inc.requestClockSync(ctx)
+		inc.syncClocks(ctx)
 		inc.refreshIndex(idx)
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
 			return IncidentState{}, err
@@ -897,37 +887,6 @@ const auditRecordChange = "audit-record"
 // histories recorded before it replay the old behaviour.
 func auditRecord(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, auditRecordChange, workflow.DefaultVersion, 1) >= 1
-}
-
-// clockSyncChange is the GetVersion change ID of starting and moving clocks
-// in their own coroutine. Before it, the main loop and every Update handler
-// did it in line: an action's answer, and every timeline write behind it,
-// waited for each new ClockWorkflow to start, which on a server busy
-// starting other incidents' clocks took longer than the 20 s Update
-// timeout (the bench's 8 clients on one incident while 50 are open: the
-// first 8 actions answered 503).
-const clockSyncChange = "clock-sync-coroutine"
-
-// requestClockSync brings the clocks' workflows in line with the state: in
-// the clock coroutine (clockSyncChange), or here and now in histories from
-// before it.
-func (inc *incident) requestClockSync(ctx workflow.Context) {
-	if inc.asyncClocks {
-		inc.clocksDirty = true
-		return
-	}
-	inc.syncClocks(ctx)
-}
-
-// clockSyncer runs syncClocks whenever asked, one pass at a time.
-func (inc *incident) clockSyncer(ctx workflow.Context) {
-	for {
-		if err := workflow.Await(ctx, func() bool { return inc.clocksDirty }); err != nil {
-			return
-		}
-		inc.clocksDirty = false
-		inc.syncClocks(ctx)
-	}
 }
 
 // syncClocks starts a ClockWorkflow for every open clock with a due time and

@@ -116,5 +116,5 @@ func TestConcurrentActionsOnOneIncidentAllSucceed(t *testing.T) {
 
 	// The incident still answers one more action at once afterwards.
 	c.act(adminToken, id, map[string]any{"type": "note", "text": "after the burst"})
-	writeHistory(t, m, "incident/"+id, "incident-concurrent-notes-clock-coroutine")
+	writeHistory(t, m, "incident/"+id, "incident-concurrent-notes")
 }
