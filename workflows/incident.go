@@ -35,8 +35,6 @@ type pendingRecord struct {
 	record Record
 	// refused counts the store's permanent refusals of this record.
 	refused int
-	// single: a batch was refused at this record, which goes on its own.
-	single bool
 }
 
 type incident struct {
@@ -269,43 +267,18 @@ func (inc *incident) run(ctx workflow.Context) (IncidentResult, error) {
 	}
 }
 
-// recordBatchChange is the GetVersion change ID of writing the queued
-// timeline records in batches, each one local activity (RecordBatch),
-// instead of one regular activity per record: an action's answer waited on
-// a full activity round trip through the server for every record it queued,
-// and concurrent actions on one incident queued behind each other's.
-const recordBatchChange = "record-batch"
-
-// maxRecordBatch bounds the records one RecordBatch call writes.
-const maxRecordBatch = 64
-
-// recordOptions are the timeline writes' timeout and retries, for the
-// regular and the local activity alike.
-func recordOptions() (time.Duration, *temporal.RetryPolicy) {
-	return 30 * time.Second, &temporal.RetryPolicy{
-		InitialInterval:    time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    time.Minute,
-	}
-}
-
-// flush writes queued timeline records in order, so the hash chain follows
-// the order in which the workflow accepted changes: one batch at a time
-// (recordBatchChange), or one record at a time in histories from before.
+// flush writes queued timeline records one at a time, in order, so the
+// hash chain follows the order in which the workflow accepted changes.
 func (inc *incident) flush(ctx workflow.Context) error {
-	if len(inc.pending) == 0 {
-		return nil
-	}
-	timeout, retry := recordOptions()
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retry})
-	batched := workflow.GetVersion(ctx, recordBatchChange, workflow.DefaultVersion, 1) >= 1
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
 	for len(inc.pending) > 0 {
-		if batched && !inc.pending[0].single {
-			if err := inc.writeBatch(ctx); err != nil {
-				return err
-			}
-			continue
-		}
 		p := inc.pending[0]
 		if len(inc.pending) == 1 {
 			// The last queued entry carries the state after it: the store's
@@ -341,47 +314,6 @@ func (inc *incident) flush(ctx workflow.Context) error {
 		}
 		inc.pending = inc.pending[1:]
 		inc.written = p.index
-	}
-	return nil
-}
-
-// writeBatch writes the first queued records (up to maxRecordBatch) with one
-// local activity: no activity task through the server, and the Updates
-// waiting on them are answered in the same workflow task. Records are
-// idempotent by key, so a retried batch rewrites nothing. A record the store
-// refuses for good is left at the head, marked to go on its own through
-// flush's single-record path (withheld, or the incident's error).
-func (inc *incident) writeBatch(ctx workflow.Context) error {
-	n := min(len(inc.pending), maxRecordBatch)
-	batch := RecordBatch{Records: make([]Record, n)}
-	for i := range batch.Records {
-		batch.Records[i] = inc.pending[i].record
-	}
-	if n == len(inc.pending) {
-		// As for a single record: the last one queued carries the state.
-		st := inc.snapshotState()
-		batch.Records[n-1].State = &st
-	}
-	timeout, retry := recordOptions()
-	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: timeout, RetryPolicy: retry})
-	var res RecordBatchResult
-	if err := workflow.ExecuteLocalActivity(lctx, RecordBatchActivityName, batch).Get(ctx, &res); err != nil {
-		var canceled *temporal.CanceledError
-		if errors.As(err, &canceled) {
-			return err
-		}
-		workflow.GetLogger(ctx).Error("timeline batch failed", "incident", inc.state.ID, "key", batch.Records[0].Event.Key, "error", err)
-		return fmt.Errorf("timeline records from %s for %s: %w", batch.Records[0].Event.Key, inc.state.ID, err)
-	}
-	written := min(max(res.Written, 0), n)
-	if written > 0 {
-		inc.written = inc.pending[written-1].index
-		inc.pending = inc.pending[written:]
-	}
-	if res.Refused != "" || written == 0 {
-		if len(inc.pending) > 0 {
-			inc.pending[0].single = true
-		}
 	}
 	return nil
 }

@@ -27,12 +27,9 @@ const (
 
 // Activity type names.
 const (
-	RecordActivityName = "Record"
-	// RecordBatchActivityName writes consecutive timeline records in one
-	// call, run as a local activity (recordBatchChange).
-	RecordBatchActivityName = "RecordBatch"
-	ClockAlertActivityName  = "ClockAlert"
-	PublishActivityName     = "PublishIncident"
+	RecordActivityName     = "Record"
+	ClockAlertActivityName = "ClockAlert"
+	PublishActivityName    = "PublishIncident"
 	// NudgeActivityName tells the commander (or the channel) that a status
 	// update is overdue, or that the incident has no commander or severity.
 	NudgeActivityName = "NudgeIncident"
