@@ -60,7 +60,10 @@ func TestSlackArchivedChannelIsReportedOnceAndResumesOnUnarchive(t *testing.T) {
 	}
 	fake.Archive(channel)
 	before := cardCalls()
-	sc.command(rae, channel, "note Laptop reported stolen at the airport", fake.ResponseURL("note"))
+	// A change the card shows: a note alone no longer re-renders it (its
+	// footer does not count timeline entries), so it would never reach
+	// the archived channel.
+	sc.command(rae, channel, "severity critical", fake.ResponseURL("severity"))
 	require.Eventually(t, func() bool { return failed() == 1 }, 20*time.Second, 100*time.Millisecond, "the failure is on the timeline")
 	// The old code recorded and retried tens of times a second; give a loop
 	// ample time to show.
@@ -79,21 +82,30 @@ func TestSlackArchivedChannelIsReportedOnceAndResumesOnUnarchive(t *testing.T) {
 
 	// A second action while paused changes nothing in Slack and records no
 	// new failure.
-	sc.command(rae, channel, "note Device was encrypted", fake.ResponseURL("note2"))
+	sc.command(rae, channel, "severity medium", fake.ResponseURL("severity2"))
 	time.Sleep(2 * time.Second)
 	require.Equal(t, 1, failed())
 	require.Equal(t, calls, cardCalls()-before, "publishing is paused")
 
 	// Unarchived: Slack sends channel_unarchive; the card is re-rendered once.
 	fake.Unarchive(channel)
-	okBefore := len(fake.OKCalls("chat.update"))
+	cardUpdates := func() int {
+		n := 0
+		for _, call := range fake.OKCalls("chat.update") {
+			if call.Params["channel"] == channel {
+				n++
+			}
+		}
+		return n
+	}
+	okBefore := cardUpdates()
 	ev, err := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev0000UNARCH",
 		"event": map[string]any{"type": "channel_unarchive", "channel": channel, "user": rae}})
 	require.NoError(t, err)
 	sc.post("/slack/events", string(ev))
-	require.Eventually(t, func() bool { return len(fake.OKCalls("chat.update")) > okBefore }, 20*time.Second, 100*time.Millisecond, "the card is re-rendered")
+	require.Eventually(t, func() bool { return cardUpdates() > okBefore }, 20*time.Second, 100*time.Millisecond, "the card is re-rendered")
 	time.Sleep(2 * time.Second)
-	require.Equal(t, okBefore+1, len(fake.OKCalls("chat.update")), "re-rendered once")
+	require.Equal(t, okBefore+1, cardUpdates(), "re-rendered once")
 	require.True(t, slices.Contains(timelineKinds(api, id), "slack.resumed"))
 	require.Contains(t, currentCard(t, fake, channel).text, id)
 	require.Equal(t, 1, failed())
