@@ -277,6 +277,13 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Serve
 	)
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 	require.NoError(t, r.cmd.Start())
+	// Cleanups run last first: the replica is stopped (its output
+	// complete) before a failed test shows what it logged.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replica %s logged:\n%s", r.base, r.log.String())
+		}
+	})
 	t.Cleanup(func() { r.kill() })
 	require.Eventually(t, func() bool { return r.ready() }, 60*time.Second, 200*time.Millisecond, "replica %s must become ready: %s", r.base, &r.log)
 	return r
