@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/irbot/irbot/internal/checkpoint"
@@ -109,8 +108,7 @@ func (c *client) tombstones(args []string) int {
 		fmt.Fprintln(c.stdout, "no purged incidents")
 		return 0
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "INCIDENT\tDECLARED\tCLOSED\tPURGED\tEVENTS\tFINAL HASH\tTITLE\tREASON")
+	tw := c.table("INCIDENT\tDECLARED\tCLOSED\tPURGED\tEVENTS\tFINAL HASH\tTITLE\tREASON")
 	for _, t := range list.Tombstones {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", t.IncidentID, t.DeclaredAt.UTC().Format("2006-01-02 15:04"), t.ClosedAt.UTC().Format("2006-01-02 15:04"),
 			t.PurgedAt.UTC().Format("2006-01-02 15:04"), t.Events, t.FinalHash, clip(t.Title, 40), clip(t.Reason, 40))

@@ -288,8 +288,7 @@ func (c *client) list(args []string) int {
 		fmt.Fprintln(c.stdout, "no incidents")
 		return 0
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tMODE\tPHASE\tDECLARED\tTITLE")
+	tw := c.table("ID\tSTATUS\tSEVERITY\tMODE\tPHASE\tDECLARED\tTITLE")
 	for _, i := range out.Incidents {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", i.ID, i.Status, i.Severity, i.Mode, i.Phase, shortTime(i.DeclaredAt), i.Title)
 	}
@@ -322,8 +321,7 @@ func (c *client) printIncident(st incidentView) {
 	if st.NextAction != "" {
 		fmt.Fprintf(c.stdout, "next: %s\n", st.NextAction)
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nTASK\tPHASE\tROLE\tDONE\tTITLE")
+	tw := c.table("\nTASK\tPHASE\tROLE\tDONE\tTITLE")
 	for _, t := range st.Tasks {
 		done := " "
 		if t.Done {
@@ -448,8 +446,7 @@ func (c *client) timeline(args []string) int {
 	if code != 0 || *asJSON {
 		return c.printRaw(raw, code, *asJSON)
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tAT (UTC)\tKIND\tACTOR\tDETAILS")
+	tw := c.table("#\tAT (UTC)\tKIND\tACTOR\tDETAILS")
 	for _, e := range out.Events {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.Seq, shortTime(e.At), e.Kind, e.Actor, summarize(e.Data))
 	}
@@ -573,8 +570,7 @@ func (c *client) register(args []string) int {
 		fmt.Fprintln(c.stdout, "the register is empty")
 		return 0
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "INCIDENT\tKIND\tOBLIGATION\tSTATUS\tDUE\tSENT\tON TIME\tREFERENCE")
+	tw := c.table("INCIDENT\tKIND\tOBLIGATION\tSTATUS\tDUE\tSENT\tON TIME\tREFERENCE")
 	for _, e := range out.Entries {
 		onTime := "-"
 		if e.OnTime != nil {
@@ -585,6 +581,14 @@ func (c *client) register(args []string) int {
 	}
 	_ = tw.Flush()
 	return 0
+}
+
+// table starts a table on stdout with its header row: columns two spaces
+// apart, as every listing of the CLI prints them.
+func (c *client) table(header string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	return tw
 }
 
 func (c *client) printRaw(raw []byte, code int, show bool) int {

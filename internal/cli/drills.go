@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -62,8 +61,7 @@ func (c *client) drill(args []string) int {
 		if code != 0 || *asJSON {
 			return c.printRaw(raw, code, *asJSON)
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "SCENARIO\tLENGTH\tREGIMES\tTITLE")
+		tw := c.table("SCENARIO\tLENGTH\tREGIMES\tTITLE")
 		for _, s := range out.Scenarios {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, s.Duration, strings.Join(s.Regimes, ","), s.Title)
 		}
@@ -100,8 +98,7 @@ func (c *client) drill(args []string) int {
 			return c.printRaw(raw, code, *asJSON)
 		}
 		fmt.Fprintf(c.stdout, "[DRILL] %s  %s\nscenario %s · speed %gx · %s\n\n", out.ID, out.Title, out.Scenario, out.Speed, out.Status)
-		tw := tabwriter.NewWriter(c.stdout, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "AT\tKIND\tID\tDELIVERED\tTITLE")
+		tw := c.table("AT\tKIND\tID\tDELIVERED\tTITLE")
 		for _, ev := range out.Injects {
 			state := "to come"
 			if ev.Skipped {
@@ -182,8 +179,7 @@ func (c *client) drillSchedule(pos []string, speed float64, channel string, asJS
 			fmt.Fprintln(c.stdout, "no drills are scheduled")
 			return 0
 		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSCENARIO\tCRON\tTIME ZONE\tNEXT RUN\tBY")
+		tw := c.table("ID\tSCENARIO\tCRON\tTIME ZONE\tNEXT RUN\tBY")
 		for _, s := range out.Schedules {
 			next := "none"
 			if s.NextRun != nil {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/irbot/irbot/internal/checkpoint"
@@ -216,8 +215,7 @@ func (c *client) breachRegister(args []string) int {
 		fmt.Fprintln(c.stdout, "no breaches for these filters")
 		return 0
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "INCIDENT\tDECLARED\tSTATUS\tSUBJECTS\tNATURE\tOBLIGATIONS")
+	tw := c.table("INCIDENT\tDECLARED\tSTATUS\tSUBJECTS\tNATURE\tOBLIGATIONS")
 	for _, e := range out.Entries {
 		var obs []string
 		for _, o := range e.Obligations {

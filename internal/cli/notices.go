@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"text/tabwriter"
 )
 
 // NoticeUsage documents the notice commands.
@@ -72,8 +71,7 @@ func (c *client) notices(args []string) int {
 		fmt.Fprintf(c.stdout, "no notices; draft one: irbot notice %s draft --regime R --obligation O --to ADDRESS\n", pos[0])
 		return 0
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NOTICE\tOBLIGATION\tSTATUS\tDRAFTED\tAPPROVED\tMISSING\tTO")
+	tw := c.table("NOTICE\tOBLIGATION\tSTATUS\tDRAFTED\tAPPROVED\tMISSING\tTO")
 	for _, n := range out.Notices {
 		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\n", n.ID, n.Regime, n.Obligation, n.Status, n.DraftedBy, n.ApprovedBy,
 			strings.Join(n.Missing, ","), strings.Join(n.To, ","))
