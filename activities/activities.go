@@ -23,9 +23,7 @@ import (
 // Timeline is the part of the store the activities write to.
 type Timeline interface {
 	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
-	UpsertIncident(ctx context.Context, inc store.Incident) error
-	PutRegister(ctx context.Context, r store.RegisterEntry) error
-	PutSnapshot(ctx context.Context, incidentID string, seq int64, at time.Time, state, digest []byte) error
+	AppendRecord(ctx context.Context, w store.RecordWrite) (store.Event, bool, error)
 }
 
 // Alerter tells people about a clock (Slack, email). Nil means nobody is told
@@ -142,8 +140,18 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 			data = withDataKey(data, store.SnapshotKey, sum)
 		}
 	}
-	ev, _, err := a.Store.Append(ctx, store.Event{
-		IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: data,
+	// One transaction: the entry, the index row, the register row and the
+	// snapshot it vouches for land together (one commit, not four).
+	i := r.Incident
+	ev, _, err := a.Store.AppendRecord(ctx, store.RecordWrite{
+		Event: store.Event{IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: data},
+		Incident: &store.Incident{
+			ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
+			DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
+			SlackChannel: i.SlackChannel,
+		},
+		Register: reg,
+		State:    snapState, Digest: snapDigest,
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrKeyConflict) {
@@ -155,30 +163,6 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
 		}
 		return store.Event{}, fmt.Errorf("append %s to %s: %w", e.Key, e.IncidentID, err)
-	}
-	i := r.Incident
-	if err := a.Store.UpsertIncident(ctx, store.Incident{
-		ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
-		DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
-		SlackChannel: i.SlackChannel,
-	}); err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
-		}
-		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
-	}
-	if reg != nil {
-		if err := a.Store.PutRegister(ctx, *reg); err != nil {
-			if errors.Is(err, store.ErrInvalid) {
-				return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
-			}
-			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
-		}
-	}
-	if snapState != nil {
-		if err := a.Store.PutSnapshot(ctx, e.IncidentID, ev.Seq, ev.At, snapState, snapDigest); err != nil {
-			return store.Event{}, fmt.Errorf("snapshot of %s: %w", e.IncidentID, err)
-		}
 	}
 	return ev, nil
 }
