@@ -71,6 +71,7 @@ type Activities struct {
 // Register registers every activity under its history name.
 func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
+	w.RegisterActivityWithOptions(a.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
 	w.RegisterActivityWithOptions(a.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
@@ -165,6 +166,24 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 		return store.Event{}, fmt.Errorf("append %s to %s: %w", e.Key, e.IncidentID, err)
 	}
 	return ev, nil
+}
+
+// RecordBatch writes consecutive timeline records in their order, each as
+// Record does. It stops at the first record the store refuses for good and
+// says how many went in before it and why, so the workflow can deal with
+// that one alone; any other failure fails the batch, whose retry finds the
+// records already written by their keys.
+func (a *Activities) RecordBatch(ctx context.Context, b workflows.RecordBatch) (workflows.RecordBatchResult, error) {
+	for i, r := range b.Records {
+		if _, err := a.Record(ctx, r); err != nil {
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.NonRetryable() {
+				return workflows.RecordBatchResult{Written: i, Refused: app.Type()}, nil
+			}
+			return workflows.RecordBatchResult{}, err
+		}
+	}
+	return workflows.RecordBatchResult{Written: len(b.Records)}, nil
 }
 
 // withDataKey returns the event data object with key set to v. Data that is
