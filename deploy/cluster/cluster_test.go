@@ -11,6 +11,8 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -259,7 +261,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Server, smtp *smtptest.Server) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -271,8 +273,9 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Serve
 		"IRBOT_DATABASE_URL="+pg.URL("irbot"),
 		"IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"IRBOT_DATA_DIR="+t.TempDir(),
+		"IRBOT_ENCRYPTION_KEYS="+keys,
 		"IRBOT_USERS_FILE="+users,
-		"IRBOT_LOG_LEVEL=warn",
+		"IRBOT_LOG_LEVEL="+envOr("IRBOT_CLUSTER_LOG_LEVEL", "warn"),
 		"SMTP_ADDR="+smtp.Addr, "SMTP_TLS=none", "SMTP_FROM=irbot@example.com",
 	)
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
@@ -351,6 +354,7 @@ type cluster struct {
 	ts   *temporalServer
 	smtp *smtptest.Server
 	bin  string
+	keys string // the one key ring every replica holds
 	a, b *replica
 }
 
@@ -360,8 +364,12 @@ func startCluster(t *testing.T) *cluster {
 	c.pg = pgtest.Start(t, "irbot")
 	c.ts = startTemporal(t, c.bin, c.pg)
 	c.smtp = smtptest.Start(t)
-	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
-	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
+	secret := make([]byte, 32)
+	_, err := rand.Read(secret)
+	require.NoError(t, err)
+	c.keys = "k1:" + base64.StdEncoding.EncodeToString(secret)
+	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
+	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
 	return c
 }
 
@@ -372,6 +380,7 @@ func (c *cluster) declare(t *testing.T, r *replica) string {
 		"title": "Customer export exposed", "aware_at": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano), "regimes": []string{"eu-gdpr"},
 	}, http.StatusCreated)
 	id := inc["id"].(string)
+	c.inspectOnFailure(t, "incident/"+id)
 	for _, name := range []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"} {
 		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
 	}
@@ -455,4 +464,63 @@ func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
 	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
 	require.EqualValues(t, 1, st["notes"], "the note retried on the live replica is applied once")
 	verifyConsistent(t, c.b, id, 1)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// inspectOnFailure shows, when the test fails, what Temporal holds for the
+// workflow: its status and the last events of its history (what `temporal
+// workflow show` would print), so a failure says why the workflow is where
+// it is rather than only what the API answered.
+func (c *cluster) inspectOnFailure(t *testing.T, workflowID string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: "default"})
+		if err != nil {
+			t.Logf("inspect %s: %v", workflowID, err)
+			return
+		}
+		defer tc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d, err := tc.DescribeWorkflowExecution(ctx, workflowID, "")
+		if err != nil {
+			t.Logf("describe %s: %v", workflowID, err)
+			return
+		}
+		info := d.GetWorkflowExecutionInfo()
+		t.Logf("workflow %s run %s: status %s, history length %d, pending activities %d", workflowID, info.GetExecution().GetRunId(), info.GetStatus(), info.GetHistoryLength(), len(d.GetPendingActivities()))
+		it := tc.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+		var lines []string
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Logf("history %s: %v", workflowID, err)
+				break
+			}
+			line := fmt.Sprintf("%d %s %s", ev.GetEventId(), ev.GetEventTime().AsTime().Format("15:04:05.000"), ev.GetEventType())
+			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				line += " " + a.GetCause().String() + ": " + a.GetFailure().GetMessage()
+			}
+			if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
+				line += ": " + a.GetFailure().GetMessage()
+			}
+			if a := ev.GetWorkflowTaskTimedOutEventAttributes(); a != nil {
+				line += " " + a.GetTimeoutType().String()
+			}
+			lines = append(lines, line)
+		}
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		t.Logf("last events of %s:\n%s", workflowID, strings.Join(lines, "\n"))
+	})
 }
