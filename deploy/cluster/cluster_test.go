@@ -356,6 +356,7 @@ type cluster struct {
 	bin  string
 	keys string // the one key ring every replica holds
 	a, b *replica
+	tc   client.Client
 }
 
 func startCluster(t *testing.T) *cluster {
@@ -523,4 +524,200 @@ func (c *cluster) inspectOnFailure(t *testing.T, workflowID string) {
 		}
 		t.Logf("last events of %s:\n%s", workflowID, strings.Join(lines, "\n"))
 	})
+}
+
+// pid is the replica's process ID, which Temporal's SDK puts first in its
+// worker identity ("PID@HOST@").
+func (r *replica) pid() int { return r.cmd.Process.Pid }
+
+// runningActivity returns the replica whose worker holds a pending activity
+// of the workflow (by its worker identity), or nil when none does yet.
+func (c *cluster) runningActivity(t *testing.T, workflowID string) *replica {
+	t.Helper()
+	tc := c.temporalClient(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	d, err := tc.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return nil
+	}
+	for _, pa := range d.GetPendingActivities() {
+		for _, r := range []*replica{c.a, c.b} {
+			if strings.HasPrefix(pa.GetLastWorkerIdentity(), strconv.Itoa(r.pid())+"@") {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// temporalClient is a plain SDK client on the cluster (no codec: it reads
+// statuses and worker identities, never payloads).
+func (c *cluster) temporalClient(t *testing.T) client.Client {
+	t.Helper()
+	if c.tc == nil {
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: "default"})
+		require.NoError(t, err)
+		c.tc = tc
+		t.Cleanup(tc.Close)
+	}
+	return c.tc
+}
+
+// other is the replica that is not r.
+func (c *cluster) other(r *replica) *replica {
+	if r == c.a {
+		return c.b
+	}
+	return c.a
+}
+
+// actRetrying sends one action as a caller behind a load balancer would: to
+// first, and when that replica answers nothing or 5xx, again with the same
+// request ID to the other, until one answers 2xx or 4xx or a minute passes.
+// It returns the final code and the number of tries.
+func (c *cluster) actRetrying(t *testing.T, first *replica, id string, body map[string]any) (int, int) {
+	t.Helper()
+	r := first
+	deadline := time.Now().Add(60 * time.Second)
+	for tries := 1; ; tries++ {
+		code, _, _ := r.do(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, body)
+		if (code >= 200 && code < 500) || time.Now().After(deadline) {
+			return code, tries
+		}
+		r = c.other(r)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestClusterReplicaKilledWhileAnIncidentIsWorked: two callers act on one
+// incident at once, one through each replica; replica A is SIGKILLed in the
+// middle. Every action a caller retried on B with its request ID is applied
+// exactly once, and the timeline holds each once.
+func TestClusterReplicaKilledWhileAnIncidentIsWorked(t *testing.T) {
+	c := startCluster(t)
+	id := c.declare(t, c.a)
+	const perCaller = 15
+	type result struct{ code, tries int }
+	results := make(chan result, 2*perCaller)
+	progress := make(chan struct{}, 2*perCaller)
+	for caller, r := range []*replica{c.a, c.b} {
+		go func() {
+			for i := range perCaller {
+				code, tries := c.actRetrying(t, r, id, map[string]any{
+					"type": "note", "text": fmt.Sprintf("caller %d note %d", caller, i), "request_id": fmt.Sprintf("worked-%d-%d", caller, i),
+				})
+				results <- result{code, tries}
+				progress <- struct{}{}
+			}
+		}()
+	}
+	for range perCaller / 2 {
+		<-progress
+	}
+	killed := time.Now()
+	c.a.kill()
+	retried := 0
+	for range 2 * perCaller {
+		res := <-results
+		require.Equal(t, http.StatusOK, res.code, "every action is answered by the live replica in the end")
+		if res.tries > 1 {
+			retried++
+		}
+	}
+	t.Logf("all %d actions answered %s after replica A was killed; %d needed a retry on B", 2*perCaller, time.Since(killed).Round(time.Millisecond), retried)
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 2*perCaller, st["notes"], "each note applied once, retried or not")
+	tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	texts := map[string]int{}
+	for _, raw := range tl["events"].([]any) {
+		ev := raw.(map[string]any)
+		if data, ok := ev["data"].(map[string]any); ok && ev["kind"] == "note.added" {
+			texts[fmt.Sprint(data["text"])]++
+		}
+	}
+	require.Len(t, texts, 2*perCaller, "each note is on the timeline: %v", texts)
+	for text, n := range texts {
+		require.Equal(t, 1, n, "%q on the timeline once", text)
+	}
+	verifyConsistent(t, c.b, id, 0)
+}
+
+// TestClusterReplicaKilledMidCampaign: a campaign to 600 people runs in
+// batches; the replica whose worker is sending a batch is SIGKILLed. The
+// other finishes it: everyone reached, a repeat only with the same
+// Message-ID, the campaign completed and registered once.
+func TestClusterReplicaKilledMidCampaign(t *testing.T) {
+	c := startCluster(t)
+	id := c.declare(t, c.a)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": "flags", "value": []string{"high_risk"}}, http.StatusOK)
+	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "data-subjects"}, http.StatusCreated)
+	nid := n["id"].(string)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices/"+nid+"/actions", legalToken, map[string]any{"type": "approve"}, http.StatusOK)
+	const people = 600
+	var csv strings.Builder
+	csv.WriteString("email,name,jurisdiction,language\n")
+	for i := range people {
+		fmt.Fprintf(&csv, "person%04d@example.com,Person %d,DE,de\n", i, i)
+	}
+	req, err := http.NewRequest("POST", c.a.base+"/api/v1/incidents/"+id+"/campaigns?notice="+nid, strings.NewReader(csv.String()))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+dpoToken)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%s", raw)
+
+	// Kill the replica that is sending a batch, once some are out.
+	var victim *replica
+	require.Eventually(t, func() bool {
+		if len(c.smtp.Messages()) < 60 {
+			return false
+		}
+		victim = c.runningActivity(t, "incident/"+id+"/notice/"+nid+"/campaign")
+		return victim != nil
+	}, 60*time.Second, 20*time.Millisecond, "a batch must be in flight on a replica")
+	before := len(c.smtp.Messages())
+	killed := time.Now()
+	victim.kill()
+	live := c.other(victim)
+	require.Less(t, before, people, "the campaign was mid-way when the replica died")
+
+	require.Eventually(t, func() bool {
+		out := live.must(t, "GET", "/api/v1/incidents/"+id+"/notices", dpoToken, nil, http.StatusOK)
+		for _, raw := range out["notices"].([]any) {
+			if m := raw.(map[string]any); m["id"] == nid && m["status"] == "sent" {
+				return true
+			}
+		}
+		return false
+	}, 120*time.Second, 250*time.Millisecond, "the live replica must finish the campaign")
+	t.Logf("killed the replica sending a batch after %d of %d messages; the campaign finished %s later", before, people, time.Since(killed).Round(time.Millisecond))
+	byAddr := map[string]string{}
+	msgs := c.smtp.Messages()
+	for _, m := range msgs {
+		require.Len(t, m.To, 1)
+		if prev, ok := byAddr[m.To[0]]; ok {
+			require.Equal(t, prev, m.MessageID, "a repeat carries the same Message-ID")
+		}
+		byAddr[m.To[0]] = m.MessageID
+	}
+	require.Len(t, byAddr, people, "everyone reached")
+	t.Logf("%d messages for %d people (%d repeated, each with its Message-ID)", len(msgs), people, len(msgs)-people)
+	require.LessOrEqual(t, len(msgs)-people, 50, "at most the batch in flight is repeated")
+	tl := live.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	completed := 0
+	for _, raw := range tl["events"].([]any) {
+		if raw.(map[string]any)["kind"] == "campaign.completed" {
+			completed++
+		}
+	}
+	require.Equal(t, 1, completed, "the campaign completes once")
+	require.Eventually(t, func() bool {
+		reg := live.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
+		return len(reg["entries"].([]any)) >= 1
+	}, 30*time.Second, 250*time.Millisecond)
+	verifyConsistent(t, live, id, 1)
 }
