@@ -721,3 +721,115 @@ func TestClusterReplicaKilledMidCampaign(t *testing.T) {
 	}, 30*time.Second, 250*time.Millisecond)
 	verifyConsistent(t, live, id, 1)
 }
+
+// waitReady waits until every live replica's /readyz is want (true: 200).
+func (c *cluster) waitReady(t *testing.T, want bool, within time.Duration, why string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		for _, r := range []*replica{c.a, c.b} {
+			if r.cmd.ProcessState == nil && r.ready() != want {
+				return false
+			}
+		}
+		return true
+	}, within, 100*time.Millisecond, why)
+	return time.Since(start)
+}
+
+// repeatUntilApplied repeats an action with its request ID, as the 503's
+// message asks, until a replica answers 200.
+func repeatUntilApplied(t *testing.T, r *replica, id string, body map[string]any) int {
+	t.Helper()
+	tries := 0
+	require.Eventually(t, func() bool {
+		tries++
+		code, _, _ := r.do(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, body)
+		return code == http.StatusOK
+	}, 90*time.Second, 500*time.Millisecond, "the repeated action must be applied once the backend is back")
+	return tries
+}
+
+// requireUnavailable checks an answer during an outage: 503 with a
+// Retry-After, never a 500 or a hang.
+func requireUnavailable(t *testing.T, r *replica, method, path string, body any) time.Duration {
+	t.Helper()
+	start := time.Now()
+	code, out, h := r.do(t, method, path, commanderToken, body)
+	took := time.Since(start)
+	require.Equal(t, http.StatusServiceUnavailable, code, "%s %s during the outage: %v", method, path, out)
+	require.NotEmpty(t, h.Get("Retry-After"), "%s %s: a 503 says when to retry", method, path)
+	require.NotEmpty(t, out["error"], "%s %s: a 503 says why", method, path)
+	t.Logf("%s %s during the outage: 503 in %s: %v", method, path, took.Round(time.Millisecond), out["error"])
+	return took
+}
+
+const outage = 10 * time.Second
+
+// TestClusterTemporalServerDownAnd503UntilItIsBack kills Temporal's server
+// (every service: frontend, history, matching) for 10 s and starts it again
+// with the same config: both replicas turn unready, the API answers 503 with
+// Retry-After, and everything works again without restarting irbot; the
+// action repeated with its request ID is applied once.
+func TestClusterTemporalServerDownAnd503UntilItIsBack(t *testing.T) {
+	c := startCluster(t)
+	id := c.declare(t, c.a)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "t-before"}, http.StatusOK)
+
+	c.ts.kill()
+	down := time.Now()
+	t.Logf("both replicas unready %s after Temporal was killed", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when Temporal is gone").Round(time.Millisecond))
+	note := map[string]any{"type": "note", "text": "during the Temporal outage", "request_id": "t-during"}
+	requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
+	requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+	time.Sleep(time.Until(down.Add(outage)))
+
+	c.ts.start(t)
+	back := time.Now()
+	t.Logf("both replicas ready %s after Temporal was started again (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), back.Sub(down).Round(time.Millisecond))
+	tries := repeatUntilApplied(t, c.b, id, note)
+	t.Logf("the repeated action was applied %s after Temporal was back (%d tries)", time.Since(back).Round(time.Millisecond), tries)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note, http.StatusOK)
+	st := c.a.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 2, st["notes"], "the note before and the one repeated after: each once")
+	verifyConsistent(t, c.a, id, 0)
+}
+
+// TestClusterPostgresDownAnd503UntilItIsBack stops the PostgreSQL cluster
+// that holds irbot's database and Temporal's (one server, as in
+// docker-compose.yml) for 10 s: both replicas turn unready, reads and
+// actions answer 503 with Retry-After, and once it is back the action
+// repeated with its request ID is applied once and the chain verifies.
+func TestClusterPostgresDownAnd503UntilItIsBack(t *testing.T) {
+	c := startCluster(t)
+	id := c.declare(t, c.a)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "pg-before"}, http.StatusOK)
+
+	c.pg.Stop()
+	down := time.Now()
+	t.Logf("both replicas unready %s after PostgreSQL stopped", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when PostgreSQL is gone").Round(time.Millisecond))
+	requireUnavailable(t, c.a, "GET", "/api/v1/incidents/"+id+"/timeline", nil)
+	requireUnavailable(t, c.b, "GET", "/api/v1/incidents", nil)
+	note := map[string]any{"type": "note", "text": "during the database outage", "request_id": "pg-during"}
+	requireUnavailable(t, c.b, "POST", "/api/v1/incidents/"+id+"/actions", note)
+	time.Sleep(time.Until(down.Add(outage)))
+
+	c.pg.Start()
+	back := time.Now()
+	t.Logf("both replicas ready %s after PostgreSQL started again (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), back.Sub(down).Round(time.Millisecond))
+	tries := repeatUntilApplied(t, c.a, id, note)
+	t.Logf("the repeated action was applied %s after PostgreSQL was back (%d tries)", time.Since(back).Round(time.Millisecond), tries)
+	st := c.a.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 2, st["notes"], "the note before and the one repeated after: each once")
+	require.Eventually(t, func() bool {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		n := 0
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "note.added" {
+				n++
+			}
+		}
+		return n == 2
+	}, 60*time.Second, 500*time.Millisecond, "both notes reach the timeline, once each")
+	verifyConsistent(t, c.b, id, 0)
+}
