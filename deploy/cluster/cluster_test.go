@@ -59,30 +59,53 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// binaries builds irbot and Temporal's server and SQL tool once per
-// IRBOT_CLUSTER_BIN (default a temp dir): Temporal's from its own module at
-// the pinned version, so nothing is downloaded but Go modules.
+// binaries returns a directory holding irbot, built from this tree, and
+// Temporal's server and SQL tool, built from their own module at the pinned
+// version (nothing is downloaded but Go modules). Temporal's are built once
+// per version into the Go build cache (irbot-temporal-server-VERSION, which
+// CI keeps warm) and linked in; IRBOT_CLUSTER_BIN names a directory to use
+// instead (its server and sql are built there when missing).
 func binaries(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("IRBOT_CLUSTER_BIN")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	abs, err := filepath.Abs(dir)
-	require.NoError(t, err)
 	run := func(cmd *exec.Cmd) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s: %s", cmd, out)
 	}
-	if _, err := os.Stat(filepath.Join(abs, "server")); err != nil {
+	install := func(dir string) {
+		if _, err := os.Stat(filepath.Join(dir, "server")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "sql")); err == nil {
+				return
+			}
+		}
+		start := time.Now()
 		cmd := exec.Command("go", "install", "go.temporal.io/server/cmd/server@"+temporalVersion, "go.temporal.io/server/cmd/tools/sql@"+temporalVersion)
-		cmd.Env = append(os.Environ(), "GOBIN="+abs)
+		cmd.Env = append(os.Environ(), "GOBIN="+dir)
 		run(cmd)
+		t.Logf("built Temporal's server and SQL tool %s in %s", temporalVersion, time.Since(start).Round(time.Second))
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(abs, "irbot"), "./cmd/irbot")
+	pinned, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "go.temporal.io/server").Output()
+	require.NoError(t, err)
+	require.Equal(t, temporalVersion, strings.TrimSpace(string(pinned)), "the cluster runs the Temporal server go.mod pins: update temporalVersion")
+	dir := os.Getenv("IRBOT_CLUSTER_BIN")
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		require.NoError(t, err)
+		dir = abs
+		install(dir)
+	} else {
+		out, err := exec.Command("go", "env", "GOCACHE").Output()
+		require.NoError(t, err)
+		cache := filepath.Join(strings.TrimSpace(string(out)), "irbot-temporal-server-"+temporalVersion)
+		install(cache)
+		dir = t.TempDir()
+		for _, name := range []string{"server", "sql"} {
+			require.NoError(t, os.Symlink(filepath.Join(cache, name), filepath.Join(dir, name)))
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "irbot"), "./cmd/irbot")
 	cmd.Dir = repoRoot
 	run(cmd)
-	return abs
+	return dir
 }
 
 // smallFreePort is a free port below 32768: Temporal's PostgreSQL schema
@@ -359,19 +382,61 @@ type cluster struct {
 	tc   client.Client
 }
 
-func startCluster(t *testing.T) *cluster {
+// backends are what every replica shares and what outlives them: Temporal's
+// server and the PostgreSQL cluster holding its databases and irbot's, with
+// one key ring. They start once for all the scenarios (their start is most
+// of a scenario's cost); each scenario starts two replicas of its own and
+// works incidents of its own (IDs go on from the last scenario's).
+type backends struct {
+	bin  string
+	pg   *pgtest.Server
+	ts   *temporalServer
+	keys string
+}
+
+func startBackends(t *testing.T) *backends {
 	t.Helper()
-	c := &cluster{bin: binaries(t)}
-	c.pg = pgtest.Start(t, "irbot")
-	c.ts = startTemporal(t, c.bin, c.pg)
-	c.smtp = smtptest.Start(t)
+	start := time.Now()
+	be := &backends{bin: binaries(t)}
+	built := time.Since(start)
+	be.pg = pgtest.Start(t, "irbot")
+	be.ts = startTemporal(t, be.bin, be.pg)
 	secret := make([]byte, 32)
 	_, err := rand.Read(secret)
 	require.NoError(t, err)
-	c.keys = "k1:" + base64.StdEncoding.EncodeToString(secret)
+	be.keys = "k1:" + base64.StdEncoding.EncodeToString(secret)
+	t.Logf("irbot built in %s; PostgreSQL, Temporal's schema and server up in %s", built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond))
+	return be
+}
+
+// cluster starts a scenario's two replicas and mail server on be.
+func (be *backends) cluster(t *testing.T) *cluster {
+	t.Helper()
+	start := time.Now()
+	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys}
+	c.smtp = smtptest.Start(t)
 	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
 	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
+	t.Logf("two replicas ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
+}
+
+// TestCluster runs every scenario on one set of backends, in this order:
+// the outages come last, each leaving its backend running again.
+func TestCluster(t *testing.T) {
+	be := startBackends(t)
+	for _, sc := range []struct {
+		name string
+		run  func(*testing.T, *cluster)
+	}{
+		{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
+		{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
+		{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+		{"TemporalServerDown", temporalServerDown},
+		{"PostgresDown", postgresDown},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t)) })
+	}
 }
 
 // declare declares a live GDPR incident with its Art. 33(3) facts.
@@ -386,6 +451,30 @@ func (c *cluster) declare(t *testing.T, r *replica) string {
 		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
 	}
 	return id
+}
+
+// waitRecorded waits until the incident's timeline records n sent notices
+// (the incident's workflow writes them after the notice's own status
+// changes) and the register holds as many for it.
+func waitRecorded(t *testing.T, r *replica, id string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		tl := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		recorded := 0
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "notification.recorded" {
+				recorded++
+			}
+		}
+		reg := r.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
+		registered := 0
+		for _, e := range reg["entries"].([]any) {
+			if e.(map[string]any)["incident_id"] == id {
+				registered++
+			}
+		}
+		return recorded >= n && registered >= n
+	}, 60*time.Second, 250*time.Millisecond, "%d sent notices of %s must reach the timeline and the register", n, id)
 }
 
 // verifyConsistent checks what every test ends with: the chain verifies, no
@@ -416,13 +505,12 @@ func verifyConsistent(t *testing.T, r *replica, id string, notices int) {
 	require.Equal(t, notices, n, "the register agrees with the timeline")
 }
 
-// TestClusterReplicaKilledMidNoticeSend: replica A takes the declare and the
+// replicaKilledMidNoticeSend: replica A takes the declare and the
 // send of a notice the mail server refuses once (so the send is in its
 // retry wait), then is SIGKILLed. Replica B's worker finishes it: delivered,
 // recorded once, in the register once, the chain intact; actions sent to
 // the dead replica are retried on B with the same request ID and applied once.
-func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
-	c := startCluster(t)
+func replicaKilledMidNoticeSend(t *testing.T, c *cluster) {
 	c.smtp.ReplyDataWith(451, 250)
 	id := c.declare(t, c.a)
 	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{
@@ -458,10 +546,7 @@ func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
 	for _, m := range msgs {
 		require.Equal(t, msgs[0].MessageID, m.MessageID, "a duplicate delivery carries the same Message-ID")
 	}
-	require.Eventually(t, func() bool {
-		reg := c.b.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
-		return len(reg["entries"].([]any)) >= 1
-	}, 30*time.Second, 250*time.Millisecond)
+	waitRecorded(t, c.b, id, 1)
 	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
 	require.EqualValues(t, 1, st["notes"], "the note retried on the live replica is applied once")
 	verifyConsistent(t, c.b, id, 1)
@@ -590,12 +675,11 @@ func (c *cluster) actRetrying(t *testing.T, first *replica, id string, body map[
 	}
 }
 
-// TestClusterReplicaKilledWhileAnIncidentIsWorked: two callers act on one
+// replicaKilledWhileAnIncidentIsWorked: two callers act on one
 // incident at once, one through each replica; replica A is SIGKILLed in the
 // middle. Every action a caller retried on B with its request ID is applied
 // exactly once, and the timeline holds each once.
-func TestClusterReplicaKilledWhileAnIncidentIsWorked(t *testing.T) {
-	c := startCluster(t)
+func replicaKilledWhileAnIncidentIsWorked(t *testing.T, c *cluster) {
 	id := c.declare(t, c.a)
 	const perCaller = 15
 	type result struct{ code, tries int }
@@ -643,12 +727,11 @@ func TestClusterReplicaKilledWhileAnIncidentIsWorked(t *testing.T) {
 	verifyConsistent(t, c.b, id, 0)
 }
 
-// TestClusterReplicaKilledMidCampaign: a campaign to 600 people runs in
+// replicaKilledMidCampaign: a campaign to 600 people runs in
 // batches; the replica whose worker is sending a batch is SIGKILLed. The
 // other finishes it: everyone reached, a repeat only with the same
 // Message-ID, the campaign completed and registered once.
-func TestClusterReplicaKilledMidCampaign(t *testing.T) {
-	c := startCluster(t)
+func replicaKilledMidCampaign(t *testing.T, c *cluster) {
 	id := c.declare(t, c.a)
 	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": "flags", "value": []string{"high_risk"}}, http.StatusOK)
 	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "data-subjects"}, http.StatusCreated)
@@ -715,10 +798,7 @@ func TestClusterReplicaKilledMidCampaign(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, completed, "the campaign completes once")
-	require.Eventually(t, func() bool {
-		reg := live.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
-		return len(reg["entries"].([]any)) >= 1
-	}, 30*time.Second, 250*time.Millisecond)
+	waitRecorded(t, live, id, 1)
 	verifyConsistent(t, live, id, 1)
 }
 
@@ -766,13 +846,12 @@ func requireUnavailable(t *testing.T, r *replica, method, path string, body any)
 
 const outage = 10 * time.Second
 
-// TestClusterTemporalServerDownAnd503UntilItIsBack kills Temporal's server
+// temporalServerDown kills Temporal's server
 // (every service: frontend, history, matching) for 10 s and starts it again
 // with the same config: both replicas turn unready, the API answers 503 with
 // Retry-After, and everything works again without restarting irbot; the
 // action repeated with its request ID is applied once.
-func TestClusterTemporalServerDownAnd503UntilItIsBack(t *testing.T) {
-	c := startCluster(t)
+func temporalServerDown(t *testing.T, c *cluster) {
 	id := c.declare(t, c.a)
 	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "t-before"}, http.StatusOK)
 
@@ -795,13 +874,12 @@ func TestClusterTemporalServerDownAnd503UntilItIsBack(t *testing.T) {
 	verifyConsistent(t, c.a, id, 0)
 }
 
-// TestClusterPostgresDownAnd503UntilItIsBack stops the PostgreSQL cluster
+// postgresDown stops the PostgreSQL cluster
 // that holds irbot's database and Temporal's (one server, as in
 // docker-compose.yml) for 10 s: both replicas turn unready, reads and
 // actions answer 503 with Retry-After, and once it is back the action
 // repeated with its request ID is applied once and the chain verifies.
-func TestClusterPostgresDownAnd503UntilItIsBack(t *testing.T) {
-	c := startCluster(t)
+func postgresDown(t *testing.T, c *cluster) {
 	id := c.declare(t, c.a)
 	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "pg-before"}, http.StatusOK)
 
