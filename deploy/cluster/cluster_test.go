@@ -248,6 +248,25 @@ func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer 
 	return ts
 }
 
+// registerNamespace registers a namespace with a retention and waits until
+// the frontend serves it.
+func registerNamespace(t *testing.T, ts *temporalServer, name string) {
+	t.Helper()
+	nc, err := client.NewNamespaceClient(client.Options{HostPort: ts.frontend})
+	require.NoError(t, err)
+	defer nc.Close()
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		err := nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{Namespace: name, WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
+		if err != nil && !strings.Contains(err.Error(), "already") {
+			return false
+		}
+		_, err = nc.Describe(ctx, name)
+		return err == nil
+	}, 60*time.Second, 500*time.Millisecond, "namespace %s must be registered", name)
+}
+
 func (ts *temporalServer) start(t *testing.T) {
 	t.Helper()
 	var err error
@@ -284,7 +303,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -292,7 +311,7 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Serve
 	r := &replica{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	r.cmd = exec.Command(filepath.Join(bin, "irbot"), "serve")
 	r.cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE=default",
+		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE="+namespace,
 		"IRBOT_DATABASE_URL="+pg.URL("irbot"),
 		"IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"IRBOT_DATA_DIR="+t.TempDir(),
@@ -378,6 +397,7 @@ type cluster struct {
 	smtp *smtptest.Server
 	bin  string
 	keys string // the one key ring every replica holds
+	ns   string // the scenario's Temporal namespace
 	a, b *replica
 	tc   client.Client
 }
@@ -409,33 +429,49 @@ func startBackends(t *testing.T) *backends {
 	return be
 }
 
-// cluster starts a scenario's two replicas and mail server on be.
-func (be *backends) cluster(t *testing.T) *cluster {
+// cluster starts a scenario's two replicas and mail server on be, in a
+// Temporal namespace of the scenario's own: replicas of scenarios running at
+// once poll the same task queue name, and one scenario's worker must not
+// send another's mail through its own SMTP settings.
+func (be *backends) cluster(t *testing.T, namespace string) *cluster {
 	t.Helper()
 	start := time.Now()
-	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys}
+	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace}
+	registerNamespace(t, c.ts, namespace)
 	c.smtp = smtptest.Start(t)
-	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
-	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp, c.keys)
+	c.a = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
+	c.b = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
 	t.Logf("two replicas ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
 }
 
-// TestCluster runs every scenario on one set of backends, in this order:
-// the outages come last, each leaving its backend running again.
+// TestCluster runs every scenario on one set of backends: the failovers at
+// once (each on its own replicas and incident; most of their time is
+// spent waiting for Temporal's timeouts), then the outages one after the
+// other, each leaving its backend running again.
 func TestCluster(t *testing.T) {
 	be := startBackends(t)
-	for _, sc := range []struct {
+	type scenario struct {
 		name string
 		run  func(*testing.T, *cluster)
-	}{
-		{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
-		{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
-		{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+	}
+	t.Run("Failover", func(t *testing.T) {
+		for _, sc := range []scenario{
+			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
+			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
+			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				sc.run(t, be.cluster(t, strings.ToLower(sc.name)))
+			})
+		}
+	})
+	for _, sc := range []scenario{
 		{"TemporalServerDown", temporalServerDown},
 		{"PostgresDown", postgresDown},
 	} {
-		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t)) })
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t, strings.ToLower(sc.name))) })
 	}
 }
 
@@ -569,7 +605,7 @@ func (c *cluster) inspectOnFailure(t *testing.T, workflowID string) {
 		if !t.Failed() {
 			return
 		}
-		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: "default"})
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: c.ns})
 		if err != nil {
 			t.Logf("inspect %s: %v", workflowID, err)
 			return
@@ -641,7 +677,7 @@ func (c *cluster) runningActivity(t *testing.T, workflowID string) *replica {
 func (c *cluster) temporalClient(t *testing.T) client.Client {
 	t.Helper()
 	if c.tc == nil {
-		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: "default"})
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: c.ns})
 		require.NoError(t, err)
 		c.tc = tc
 		t.Cleanup(tc.Close)
