@@ -455,6 +455,7 @@ func TestCluster(t *testing.T) {
 		name string
 		run  func(*testing.T, *cluster)
 	}
+	t.Run("ReplicaWithoutKeysRefusesToStart", func(t *testing.T) { replicaWithoutKeysRefusesToStart(t, be) })
 	t.Run("Failover", func(t *testing.T) {
 		for _, sc := range []scenario{
 			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
@@ -882,58 +883,30 @@ func requireUnavailable(t *testing.T, r *replica, method, path string, body any)
 
 const outage = 10 * time.Second
 
-// temporalServerDown kills Temporal's server
-// (every service: frontend, history, matching) for 10 s and starts it again
-// with the same config: both replicas turn unready, the API answers 503 with
-// Retry-After, and everything works again without restarting irbot; the
-// action repeated with its request ID is applied once.
-func temporalServerDown(t *testing.T, c *cluster) {
+// outage takes a backend down with stop for the outage length at least and
+// brings it back with start, without restarting irbot: both replicas turn
+// unready and ready again. during runs the checks while it is down, given
+// the action a caller sends then and repeats, with its request ID, once the
+// backend is back; it is applied once, and the chain verifies.
+func (c *cluster) outage(t *testing.T, what string, stop, start func(), during func(id string, note map[string]any)) {
+	t.Helper()
 	id := c.declare(t, c.a)
-	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "t-before"}, http.StatusOK)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": what + "-before"}, http.StatusOK)
 
-	c.ts.kill()
+	stop()
 	down := time.Now()
-	t.Logf("both replicas unready %s after Temporal was killed", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when Temporal is gone").Round(time.Millisecond))
-	note := map[string]any{"type": "note", "text": "during the Temporal outage", "request_id": "t-during"}
-	requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
-	requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+	t.Logf("both replicas unready %s after %s went down", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when "+what+" is gone").Round(time.Millisecond), what)
+	note := map[string]any{"type": "note", "text": "during the " + what + " outage", "request_id": what + "-during"}
+	during(id, note)
 	time.Sleep(time.Until(down.Add(outage)))
 
-	c.ts.start(t)
+	start()
 	back := time.Now()
-	t.Logf("both replicas ready %s after Temporal was started again (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), back.Sub(down).Round(time.Millisecond))
-	tries := repeatUntilApplied(t, c.b, id, note)
-	t.Logf("the repeated action was applied %s after Temporal was back (%d tries)", time.Since(back).Round(time.Millisecond), tries)
-	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note, http.StatusOK)
-	st := c.a.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
-	require.EqualValues(t, 2, st["notes"], "the note before and the one repeated after: each once")
-	verifyConsistent(t, c.a, id, 0)
-}
-
-// postgresDown stops the PostgreSQL cluster
-// that holds irbot's database and Temporal's (one server, as in
-// docker-compose.yml) for 10 s: both replicas turn unready, reads and
-// actions answer 503 with Retry-After, and once it is back the action
-// repeated with its request ID is applied once and the chain verifies.
-func postgresDown(t *testing.T, c *cluster) {
-	id := c.declare(t, c.a)
-	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": "pg-before"}, http.StatusOK)
-
-	c.pg.Stop()
-	down := time.Now()
-	t.Logf("both replicas unready %s after PostgreSQL stopped", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when PostgreSQL is gone").Round(time.Millisecond))
-	requireUnavailable(t, c.a, "GET", "/api/v1/incidents/"+id+"/timeline", nil)
-	requireUnavailable(t, c.b, "GET", "/api/v1/incidents", nil)
-	note := map[string]any{"type": "note", "text": "during the database outage", "request_id": "pg-during"}
-	requireUnavailable(t, c.b, "POST", "/api/v1/incidents/"+id+"/actions", note)
-	time.Sleep(time.Until(down.Add(outage)))
-
-	c.pg.Start()
-	back := time.Now()
-	t.Logf("both replicas ready %s after PostgreSQL started again (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), back.Sub(down).Round(time.Millisecond))
+	t.Logf("both replicas ready %s after %s was back (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), what, back.Sub(down).Round(time.Millisecond))
 	tries := repeatUntilApplied(t, c.a, id, note)
-	t.Logf("the repeated action was applied %s after PostgreSQL was back (%d tries)", time.Since(back).Round(time.Millisecond), tries)
-	st := c.a.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	t.Logf("the repeated action was applied %s after %s was back (%d tries)", time.Since(back).Round(time.Millisecond), what, tries)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note, http.StatusOK)
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
 	require.EqualValues(t, 2, st["notes"], "the note before and the one repeated after: each once")
 	require.Eventually(t, func() bool {
 		tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
@@ -946,4 +919,58 @@ func postgresDown(t *testing.T, c *cluster) {
 		return n == 2
 	}, 60*time.Second, 500*time.Millisecond, "both notes reach the timeline, once each")
 	verifyConsistent(t, c.b, id, 0)
+}
+
+// temporalServerDown kills Temporal's server (every service: frontend,
+// history, matching) and starts it again with the same config: the API
+// answers 503 with Retry-After at once, for actions and reads.
+func temporalServerDown(t *testing.T, c *cluster) {
+	c.outage(t, "Temporal", c.ts.kill, func() { c.ts.start(t) }, func(id string, note map[string]any) {
+		requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
+		requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+	})
+}
+
+// postgresDown stops the PostgreSQL cluster that holds irbot's database and
+// Temporal's (one server, as in docker-compose.yml): reads answer 503 with
+// Retry-After at once, an action after its Update timeout.
+func postgresDown(t *testing.T, c *cluster) {
+	c.outage(t, "PostgreSQL", c.pg.Stop, c.pg.Start, func(id string, note map[string]any) {
+		requireUnavailable(t, c.a, "GET", "/api/v1/incidents/"+id+"/timeline", nil)
+		requireUnavailable(t, c.b, "GET", "/api/v1/incidents", nil)
+		requireUnavailable(t, c.b, "POST", "/api/v1/incidents/"+id+"/actions", note)
+	})
+}
+
+// replicaWithoutKeysRefusesToStart: a replica on the shared backends with no
+// IRBOT_ENCRYPTION_KEYS(_FILE) stops at start-up saying what to set, and
+// leaves no generated key behind (one of its own would seal payloads the
+// other replicas cannot open).
+func replicaWithoutKeysRefusesToStart(t *testing.T, be *backends) {
+	data := t.TempDir()
+	cmd := exec.Command(filepath.Join(be.bin, "irbot"), "serve")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "IRBOT_ENCRYPTION_KEYS") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "TEMPORAL_ADDRESS="+be.ts.frontend, "IRBOT_DATABASE_URL="+be.pg.URL("irbot"),
+		"IRBOT_DATA_DIR="+data, "IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("irbot serve without keys must stop at start-up; it ran for a minute: %s", out)
+	}
+	require.Error(t, err, "irbot serve without keys must exit non-zero: %s", out)
+	require.Contains(t, string(out), "IRBOT_ENCRYPTION_KEYS", "the refusal names what to set")
+	require.Contains(t, string(out), "every replica needs the same keys")
+	_, statErr := os.Stat(filepath.Join(data, "encryption.keys"))
+	require.ErrorIs(t, statErr, os.ErrNotExist, "no key generated")
 }
