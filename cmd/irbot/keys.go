@@ -63,7 +63,7 @@ func keysCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func openKeyed(cfg config.Config) (*keyring.Ring, store.Store, error) {
-	ring, err := keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir})
+	ring, err := keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir, Shared: cfg.TemporalAddress != "" && cfg.DatabaseURL != ""})
 	if err != nil {
 		return nil, nil, err
 	}

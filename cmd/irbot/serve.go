@@ -123,7 +123,7 @@ func loadRulesAndPeople(cfg config.Config) (*playbooks.RuleSet, *auth.Directory,
 func (m *Main) openStore(ctx context.Context) error {
 	cfg := m.Config
 	var err error
-	m.ring, err = keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir})
+	m.ring, err = keyring.Load(keyring.Source{Inline: cfg.EncryptionKeys, File: cfg.EncryptionFile, DataDir: cfg.DataDir, Shared: cfg.TemporalAddress != "" && cfg.DatabaseURL != ""})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -57,30 +59,53 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// binaries builds irbot and Temporal's server and SQL tool once per
-// IRBOT_CLUSTER_BIN (default a temp dir): Temporal's from its own module at
-// the pinned version, so nothing is downloaded but Go modules.
+// binaries returns a directory holding irbot, built from this tree, and
+// Temporal's server and SQL tool, built from their own module at the pinned
+// version (nothing is downloaded but Go modules). Temporal's are built once
+// per version into the Go build cache (irbot-temporal-server-VERSION, which
+// CI keeps warm) and linked in; IRBOT_CLUSTER_BIN names a directory to use
+// instead (its server and sql are built there when missing).
 func binaries(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("IRBOT_CLUSTER_BIN")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	abs, err := filepath.Abs(dir)
-	require.NoError(t, err)
 	run := func(cmd *exec.Cmd) {
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s: %s", cmd, out)
 	}
-	if _, err := os.Stat(filepath.Join(abs, "server")); err != nil {
+	install := func(dir string) {
+		if _, err := os.Stat(filepath.Join(dir, "server")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "sql")); err == nil {
+				return
+			}
+		}
+		start := time.Now()
 		cmd := exec.Command("go", "install", "go.temporal.io/server/cmd/server@"+temporalVersion, "go.temporal.io/server/cmd/tools/sql@"+temporalVersion)
-		cmd.Env = append(os.Environ(), "GOBIN="+abs)
+		cmd.Env = append(os.Environ(), "GOBIN="+dir)
 		run(cmd)
+		t.Logf("built Temporal's server and SQL tool %s in %s", temporalVersion, time.Since(start).Round(time.Second))
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(abs, "irbot"), "./cmd/irbot")
+	pinned, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "go.temporal.io/server").Output()
+	require.NoError(t, err)
+	require.Equal(t, temporalVersion, strings.TrimSpace(string(pinned)), "the cluster runs the Temporal server go.mod pins: update temporalVersion")
+	dir := os.Getenv("IRBOT_CLUSTER_BIN")
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		require.NoError(t, err)
+		dir = abs
+		install(dir)
+	} else {
+		out, err := exec.Command("go", "env", "GOCACHE").Output()
+		require.NoError(t, err)
+		cache := filepath.Join(strings.TrimSpace(string(out)), "irbot-temporal-server-"+temporalVersion)
+		install(cache)
+		dir = t.TempDir()
+		for _, name := range []string{"server", "sql"} {
+			require.NoError(t, os.Symlink(filepath.Join(cache, name), filepath.Join(dir, name)))
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "irbot"), "./cmd/irbot")
 	cmd.Dir = repoRoot
 	run(cmd)
-	return abs
+	return dir
 }
 
 // smallFreePort is a free port below 32768: Temporal's PostgreSQL schema
@@ -223,6 +248,25 @@ func startTemporal(t *testing.T, bin string, pg *pgtest.Server) *temporalServer 
 	return ts
 }
 
+// registerNamespace registers a namespace with a retention and waits until
+// the frontend serves it.
+func registerNamespace(t *testing.T, ts *temporalServer, name string) {
+	t.Helper()
+	nc, err := client.NewNamespaceClient(client.Options{HostPort: ts.frontend})
+	require.NoError(t, err)
+	defer nc.Close()
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		err := nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{Namespace: name, WorkflowExecutionRetentionPeriod: durationpb.New(72 * time.Hour)})
+		if err != nil && !strings.Contains(err.Error(), "already") {
+			return false
+		}
+		_, err = nc.Describe(ctx, name)
+		return err == nil
+	}, 60*time.Second, 500*time.Millisecond, "namespace %s must be registered", name)
+}
+
 func (ts *temporalServer) start(t *testing.T) {
 	t.Helper()
 	var err error
@@ -259,7 +303,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Server, smtp *smtptest.Server) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -267,12 +311,13 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, pg *pgtest.Serve
 	r := &replica{base: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	r.cmd = exec.Command(filepath.Join(bin, "irbot"), "serve")
 	r.cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE=default",
+		"TEMPORAL_ADDRESS="+ts.frontend, "TEMPORAL_NAMESPACE="+namespace,
 		"IRBOT_DATABASE_URL="+pg.URL("irbot"),
 		"IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"IRBOT_DATA_DIR="+t.TempDir(),
+		"IRBOT_ENCRYPTION_KEYS="+keys,
 		"IRBOT_USERS_FILE="+users,
-		"IRBOT_LOG_LEVEL=warn",
+		"IRBOT_LOG_LEVEL="+envOr("IRBOT_CLUSTER_LOG_LEVEL", "warn"),
 		"SMTP_ADDR="+smtp.Addr, "SMTP_TLS=none", "SMTP_FROM=irbot@example.com",
 	)
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
@@ -351,18 +396,84 @@ type cluster struct {
 	ts   *temporalServer
 	smtp *smtptest.Server
 	bin  string
+	keys string // the one key ring every replica holds
+	ns   string // the scenario's Temporal namespace
 	a, b *replica
+	tc   client.Client
 }
 
-func startCluster(t *testing.T) *cluster {
+// backends are what every replica shares and what outlives them: Temporal's
+// server and the PostgreSQL cluster holding its databases and irbot's, with
+// one key ring. They start once for all the scenarios (their start is most
+// of a scenario's cost); each scenario starts two replicas of its own and
+// works incidents of its own (IDs go on from the last scenario's).
+type backends struct {
+	bin  string
+	pg   *pgtest.Server
+	ts   *temporalServer
+	keys string
+}
+
+func startBackends(t *testing.T) *backends {
 	t.Helper()
-	c := &cluster{bin: binaries(t)}
-	c.pg = pgtest.Start(t, "irbot")
-	c.ts = startTemporal(t, c.bin, c.pg)
+	start := time.Now()
+	be := &backends{bin: binaries(t)}
+	built := time.Since(start)
+	be.pg = pgtest.Start(t, "irbot")
+	be.ts = startTemporal(t, be.bin, be.pg)
+	secret := make([]byte, 32)
+	_, err := rand.Read(secret)
+	require.NoError(t, err)
+	be.keys = "k1:" + base64.StdEncoding.EncodeToString(secret)
+	t.Logf("irbot built in %s; PostgreSQL, Temporal's schema and server up in %s", built.Round(time.Millisecond), (time.Since(start) - built).Round(time.Millisecond))
+	return be
+}
+
+// cluster starts a scenario's two replicas and mail server on be, in a
+// Temporal namespace of the scenario's own: replicas of scenarios running at
+// once poll the same task queue name, and one scenario's worker must not
+// send another's mail through its own SMTP settings.
+func (be *backends) cluster(t *testing.T, namespace string) *cluster {
+	t.Helper()
+	start := time.Now()
+	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace}
+	registerNamespace(t, c.ts, namespace)
 	c.smtp = smtptest.Start(t)
-	c.a = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
-	c.b = startReplica(t, c.bin, c.ts, c.pg, c.smtp)
+	c.a = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
+	c.b = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
+	t.Logf("two replicas ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
+}
+
+// TestCluster runs every scenario on one set of backends: the failovers at
+// once (each on its own replicas and incident; most of their time is
+// spent waiting for Temporal's timeouts), then the outages one after the
+// other, each leaving its backend running again.
+func TestCluster(t *testing.T) {
+	be := startBackends(t)
+	type scenario struct {
+		name string
+		run  func(*testing.T, *cluster)
+	}
+	t.Run("ReplicaWithoutKeysRefusesToStart", func(t *testing.T) { replicaWithoutKeysRefusesToStart(t, be) })
+	t.Run("Failover", func(t *testing.T) {
+		for _, sc := range []scenario{
+			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
+			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
+			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				sc.run(t, be.cluster(t, strings.ToLower(sc.name)))
+			})
+		}
+	})
+	for _, sc := range []scenario{
+		{"TemporalServerDown", temporalServerDown},
+		{"PostgresDown", postgresDown},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t, strings.ToLower(sc.name))) })
+	}
 }
 
 // declare declares a live GDPR incident with its Art. 33(3) facts.
@@ -372,10 +483,35 @@ func (c *cluster) declare(t *testing.T, r *replica) string {
 		"title": "Customer export exposed", "aware_at": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339Nano), "regimes": []string{"eu-gdpr"},
 	}, http.StatusCreated)
 	id := inc["id"].(string)
+	c.inspectOnFailure(t, "incident/"+id)
 	for _, name := range []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"} {
 		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
 	}
 	return id
+}
+
+// waitRecorded waits until the incident's timeline records n sent notices
+// (the incident's workflow writes them after the notice's own status
+// changes) and the register holds as many for it.
+func waitRecorded(t *testing.T, r *replica, id string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		tl := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		recorded := 0
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "notification.recorded" {
+				recorded++
+			}
+		}
+		reg := r.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
+		registered := 0
+		for _, e := range reg["entries"].([]any) {
+			if e.(map[string]any)["incident_id"] == id {
+				registered++
+			}
+		}
+		return recorded >= n && registered >= n
+	}, 60*time.Second, 250*time.Millisecond, "%d sent notices of %s must reach the timeline and the register", n, id)
 }
 
 // verifyConsistent checks what every test ends with: the chain verifies, no
@@ -406,13 +542,12 @@ func verifyConsistent(t *testing.T, r *replica, id string, notices int) {
 	require.Equal(t, notices, n, "the register agrees with the timeline")
 }
 
-// TestClusterReplicaKilledMidNoticeSend: replica A takes the declare and the
+// replicaKilledMidNoticeSend: replica A takes the declare and the
 // send of a notice the mail server refuses once (so the send is in its
 // retry wait), then is SIGKILLed. Replica B's worker finishes it: delivered,
 // recorded once, in the register once, the chain intact; actions sent to
 // the dead replica are retried on B with the same request ID and applied once.
-func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
-	c := startCluster(t)
+func replicaKilledMidNoticeSend(t *testing.T, c *cluster) {
 	c.smtp.ReplyDataWith(451, 250)
 	id := c.declare(t, c.a)
 	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{
@@ -448,11 +583,394 @@ func TestClusterReplicaKilledMidNoticeSend(t *testing.T) {
 	for _, m := range msgs {
 		require.Equal(t, msgs[0].MessageID, m.MessageID, "a duplicate delivery carries the same Message-ID")
 	}
-	require.Eventually(t, func() bool {
-		reg := c.b.must(t, "GET", "/api/v1/register", dpoToken, nil, http.StatusOK)
-		return len(reg["entries"].([]any)) >= 1
-	}, 30*time.Second, 250*time.Millisecond)
+	waitRecorded(t, c.b, id, 1)
 	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
 	require.EqualValues(t, 1, st["notes"], "the note retried on the live replica is applied once")
 	verifyConsistent(t, c.b, id, 1)
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// inspectOnFailure shows, when the test fails, what Temporal holds for the
+// workflow: its status and the last events of its history (what `temporal
+// workflow show` would print), so a failure says why the workflow is where
+// it is rather than only what the API answered.
+func (c *cluster) inspectOnFailure(t *testing.T, workflowID string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: c.ns})
+		if err != nil {
+			t.Logf("inspect %s: %v", workflowID, err)
+			return
+		}
+		defer tc.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d, err := tc.DescribeWorkflowExecution(ctx, workflowID, "")
+		if err != nil {
+			t.Logf("describe %s: %v", workflowID, err)
+			return
+		}
+		info := d.GetWorkflowExecutionInfo()
+		t.Logf("workflow %s run %s: status %s, history length %d, pending activities %d", workflowID, info.GetExecution().GetRunId(), info.GetStatus(), info.GetHistoryLength(), len(d.GetPendingActivities()))
+		it := tc.GetWorkflowHistory(ctx, workflowID, "", false, 0)
+		var lines []string
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Logf("history %s: %v", workflowID, err)
+				break
+			}
+			line := fmt.Sprintf("%d %s %s", ev.GetEventId(), ev.GetEventTime().AsTime().Format("15:04:05.000"), ev.GetEventType())
+			if a := ev.GetWorkflowTaskFailedEventAttributes(); a != nil {
+				line += " " + a.GetCause().String() + ": " + a.GetFailure().GetMessage()
+			}
+			if a := ev.GetWorkflowExecutionFailedEventAttributes(); a != nil {
+				line += ": " + a.GetFailure().GetMessage()
+			}
+			if a := ev.GetWorkflowTaskTimedOutEventAttributes(); a != nil {
+				line += " " + a.GetTimeoutType().String()
+			}
+			lines = append(lines, line)
+		}
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		t.Logf("last events of %s:\n%s", workflowID, strings.Join(lines, "\n"))
+	})
+}
+
+// pid is the replica's process ID, which Temporal's SDK puts first in its
+// worker identity ("PID@HOST@").
+func (r *replica) pid() int { return r.cmd.Process.Pid }
+
+// runningActivity returns the replica whose worker holds a pending activity
+// of the workflow (by its worker identity), or nil when none does yet.
+func (c *cluster) runningActivity(t *testing.T, workflowID string) *replica {
+	t.Helper()
+	tc := c.temporalClient(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	d, err := tc.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return nil
+	}
+	for _, pa := range d.GetPendingActivities() {
+		for _, r := range []*replica{c.a, c.b} {
+			if strings.HasPrefix(pa.GetLastWorkerIdentity(), strconv.Itoa(r.pid())+"@") {
+				return r
+			}
+		}
+	}
+	return nil
+}
+
+// temporalClient is a plain SDK client on the cluster (no codec: it reads
+// statuses and worker identities, never payloads).
+func (c *cluster) temporalClient(t *testing.T) client.Client {
+	t.Helper()
+	if c.tc == nil {
+		tc, err := client.Dial(client.Options{HostPort: c.ts.frontend, Namespace: c.ns})
+		require.NoError(t, err)
+		c.tc = tc
+		t.Cleanup(tc.Close)
+	}
+	return c.tc
+}
+
+// other is the replica that is not r.
+func (c *cluster) other(r *replica) *replica {
+	if r == c.a {
+		return c.b
+	}
+	return c.a
+}
+
+// actRetrying sends one action as a caller behind a load balancer would: to
+// first, and when that replica answers nothing or 5xx, again with the same
+// request ID to the other, until one answers 2xx or 4xx or a minute passes.
+// It returns the final code and the number of tries.
+func (c *cluster) actRetrying(t *testing.T, first *replica, id string, body map[string]any) (int, int) {
+	t.Helper()
+	r := first
+	deadline := time.Now().Add(60 * time.Second)
+	for tries := 1; ; tries++ {
+		code, _, _ := r.do(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, body)
+		if (code >= 200 && code < 500) || time.Now().After(deadline) {
+			return code, tries
+		}
+		r = c.other(r)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// replicaKilledWhileAnIncidentIsWorked: two callers act on one
+// incident at once, one through each replica; replica A is SIGKILLed in the
+// middle. Every action a caller retried on B with its request ID is applied
+// exactly once, and the timeline holds each once.
+func replicaKilledWhileAnIncidentIsWorked(t *testing.T, c *cluster) {
+	id := c.declare(t, c.a)
+	const perCaller = 15
+	type result struct{ code, tries int }
+	results := make(chan result, 2*perCaller)
+	progress := make(chan struct{}, 2*perCaller)
+	for caller, r := range []*replica{c.a, c.b} {
+		go func() {
+			for i := range perCaller {
+				code, tries := c.actRetrying(t, r, id, map[string]any{
+					"type": "note", "text": fmt.Sprintf("caller %d note %d", caller, i), "request_id": fmt.Sprintf("worked-%d-%d", caller, i),
+				})
+				results <- result{code, tries}
+				progress <- struct{}{}
+			}
+		}()
+	}
+	for range perCaller / 2 {
+		<-progress
+	}
+	killed := time.Now()
+	c.a.kill()
+	retried := 0
+	for range 2 * perCaller {
+		res := <-results
+		require.Equal(t, http.StatusOK, res.code, "every action is answered by the live replica in the end")
+		if res.tries > 1 {
+			retried++
+		}
+	}
+	t.Logf("all %d actions answered %s after replica A was killed; %d needed a retry on B", 2*perCaller, time.Since(killed).Round(time.Millisecond), retried)
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 2*perCaller, st["notes"], "each note applied once, retried or not")
+	tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	texts := map[string]int{}
+	for _, raw := range tl["events"].([]any) {
+		ev := raw.(map[string]any)
+		if data, ok := ev["data"].(map[string]any); ok && ev["kind"] == "note.added" {
+			texts[fmt.Sprint(data["text"])]++
+		}
+	}
+	require.Len(t, texts, 2*perCaller, "each note is on the timeline: %v", texts)
+	for text, n := range texts {
+		require.Equal(t, 1, n, "%q on the timeline once", text)
+	}
+	verifyConsistent(t, c.b, id, 0)
+}
+
+// replicaKilledMidCampaign: a campaign to 600 people runs in
+// batches; the replica whose worker is sending a batch is SIGKILLed. The
+// other finishes it: everyone reached, a repeat only with the same
+// Message-ID, the campaign completed and registered once.
+func replicaKilledMidCampaign(t *testing.T, c *cluster) {
+	id := c.declare(t, c.a)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": "flags", "value": []string{"high_risk"}}, http.StatusOK)
+	n := c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices", dpoToken, map[string]any{"regime": "eu-gdpr", "obligation": "data-subjects"}, http.StatusCreated)
+	nid := n["id"].(string)
+	c.a.must(t, "POST", "/api/v1/incidents/"+id+"/notices/"+nid+"/actions", legalToken, map[string]any{"type": "approve"}, http.StatusOK)
+	const people = 600
+	var csv strings.Builder
+	csv.WriteString("email,name,jurisdiction,language\n")
+	for i := range people {
+		fmt.Fprintf(&csv, "person%04d@example.com,Person %d,DE,de\n", i, i)
+	}
+	req, err := http.NewRequest("POST", c.a.base+"/api/v1/incidents/"+id+"/campaigns?notice="+nid, strings.NewReader(csv.String()))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+dpoToken)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%s", raw)
+
+	// Kill the replica that is sending a batch, once some are out.
+	var victim *replica
+	require.Eventually(t, func() bool {
+		if len(c.smtp.Messages()) < 60 {
+			return false
+		}
+		victim = c.runningActivity(t, "incident/"+id+"/notice/"+nid+"/campaign")
+		return victim != nil
+	}, 60*time.Second, 20*time.Millisecond, "a batch must be in flight on a replica")
+	before := len(c.smtp.Messages())
+	killed := time.Now()
+	victim.kill()
+	live := c.other(victim)
+	require.Less(t, before, people, "the campaign was mid-way when the replica died")
+
+	require.Eventually(t, func() bool {
+		out := live.must(t, "GET", "/api/v1/incidents/"+id+"/notices", dpoToken, nil, http.StatusOK)
+		for _, raw := range out["notices"].([]any) {
+			if m := raw.(map[string]any); m["id"] == nid && m["status"] == "sent" {
+				return true
+			}
+		}
+		return false
+	}, 120*time.Second, 250*time.Millisecond, "the live replica must finish the campaign")
+	t.Logf("killed the replica sending a batch after %d of %d messages; the campaign finished %s later", before, people, time.Since(killed).Round(time.Millisecond))
+	byAddr := map[string]string{}
+	msgs := c.smtp.Messages()
+	for _, m := range msgs {
+		require.Len(t, m.To, 1)
+		if prev, ok := byAddr[m.To[0]]; ok {
+			require.Equal(t, prev, m.MessageID, "a repeat carries the same Message-ID")
+		}
+		byAddr[m.To[0]] = m.MessageID
+	}
+	require.Len(t, byAddr, people, "everyone reached")
+	t.Logf("%d messages for %d people (%d repeated, each with its Message-ID)", len(msgs), people, len(msgs)-people)
+	require.LessOrEqual(t, len(msgs)-people, 50, "at most the batch in flight is repeated")
+	tl := live.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	completed := 0
+	for _, raw := range tl["events"].([]any) {
+		if raw.(map[string]any)["kind"] == "campaign.completed" {
+			completed++
+		}
+	}
+	require.Equal(t, 1, completed, "the campaign completes once")
+	waitRecorded(t, live, id, 1)
+	verifyConsistent(t, live, id, 1)
+}
+
+// waitReady waits until every live replica's /readyz is want (true: 200).
+func (c *cluster) waitReady(t *testing.T, want bool, within time.Duration, why string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		for _, r := range []*replica{c.a, c.b} {
+			if r.cmd.ProcessState == nil && r.ready() != want {
+				return false
+			}
+		}
+		return true
+	}, within, 100*time.Millisecond, why)
+	return time.Since(start)
+}
+
+// repeatUntilApplied repeats an action with its request ID, as the 503's
+// message asks, until a replica answers 200.
+func repeatUntilApplied(t *testing.T, r *replica, id string, body map[string]any) int {
+	t.Helper()
+	tries := 0
+	require.Eventually(t, func() bool {
+		tries++
+		code, _, _ := r.do(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, body)
+		return code == http.StatusOK
+	}, 90*time.Second, 500*time.Millisecond, "the repeated action must be applied once the backend is back")
+	return tries
+}
+
+// requireUnavailable checks an answer during an outage: 503 with a
+// Retry-After, never a 500 or a hang.
+func requireUnavailable(t *testing.T, r *replica, method, path string, body any) time.Duration {
+	t.Helper()
+	start := time.Now()
+	code, out, h := r.do(t, method, path, commanderToken, body)
+	took := time.Since(start)
+	require.Equal(t, http.StatusServiceUnavailable, code, "%s %s during the outage: %v", method, path, out)
+	require.NotEmpty(t, h.Get("Retry-After"), "%s %s: a 503 says when to retry", method, path)
+	require.NotEmpty(t, out["error"], "%s %s: a 503 says why", method, path)
+	t.Logf("%s %s during the outage: 503 in %s: %v", method, path, took.Round(time.Millisecond), out["error"])
+	return took
+}
+
+const outage = 10 * time.Second
+
+// outage takes a backend down with stop for the outage length at least and
+// brings it back with start, without restarting irbot: both replicas turn
+// unready and ready again. during runs the checks while it is down, given
+// the action a caller sends then and repeats, with its request ID, once the
+// backend is back; it is applied once, and the chain verifies.
+func (c *cluster) outage(t *testing.T, what string, stop, start func(), during func(id string, note map[string]any)) {
+	t.Helper()
+	id := c.declare(t, c.a)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, map[string]any{"type": "note", "text": "before", "request_id": what + "-before"}, http.StatusOK)
+
+	stop()
+	down := time.Now()
+	t.Logf("both replicas unready %s after %s went down", c.waitReady(t, false, 15*time.Second, "/readyz must turn 503 when "+what+" is gone").Round(time.Millisecond), what)
+	note := map[string]any{"type": "note", "text": "during the " + what + " outage", "request_id": what + "-during"}
+	during(id, note)
+	time.Sleep(time.Until(down.Add(outage)))
+
+	start()
+	back := time.Now()
+	t.Logf("both replicas ready %s after %s was back (down %s)", c.waitReady(t, true, 120*time.Second, "/readyz must turn 200 again without restarting irbot").Round(time.Millisecond), what, back.Sub(down).Round(time.Millisecond))
+	tries := repeatUntilApplied(t, c.a, id, note)
+	t.Logf("the repeated action was applied %s after %s was back (%d tries)", time.Since(back).Round(time.Millisecond), what, tries)
+	c.b.must(t, "POST", "/api/v1/incidents/"+id+"/actions", commanderToken, note, http.StatusOK)
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 2, st["notes"], "the note before and the one repeated after: each once")
+	require.Eventually(t, func() bool {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		n := 0
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "note.added" {
+				n++
+			}
+		}
+		return n == 2
+	}, 60*time.Second, 500*time.Millisecond, "both notes reach the timeline, once each")
+	verifyConsistent(t, c.b, id, 0)
+}
+
+// temporalServerDown kills Temporal's server (every service: frontend,
+// history, matching) and starts it again with the same config: the API
+// answers 503 with Retry-After at once, for actions and reads.
+func temporalServerDown(t *testing.T, c *cluster) {
+	c.outage(t, "Temporal", c.ts.kill, func() { c.ts.start(t) }, func(id string, note map[string]any) {
+		requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
+		requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+	})
+}
+
+// postgresDown stops the PostgreSQL cluster that holds irbot's database and
+// Temporal's (one server, as in docker-compose.yml): reads answer 503 with
+// Retry-After at once, an action after its Update timeout.
+func postgresDown(t *testing.T, c *cluster) {
+	c.outage(t, "PostgreSQL", c.pg.Stop, c.pg.Start, func(id string, note map[string]any) {
+		requireUnavailable(t, c.a, "GET", "/api/v1/incidents/"+id+"/timeline", nil)
+		requireUnavailable(t, c.b, "GET", "/api/v1/incidents", nil)
+		requireUnavailable(t, c.b, "POST", "/api/v1/incidents/"+id+"/actions", note)
+	})
+}
+
+// replicaWithoutKeysRefusesToStart: a replica on the shared backends with no
+// IRBOT_ENCRYPTION_KEYS(_FILE) stops at start-up saying what to set, and
+// leaves no generated key behind (one of its own would seal payloads the
+// other replicas cannot open).
+func replicaWithoutKeysRefusesToStart(t *testing.T, be *backends) {
+	data := t.TempDir()
+	cmd := exec.Command(filepath.Join(be.bin, "irbot"), "serve")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "IRBOT_ENCRYPTION_KEYS") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "TEMPORAL_ADDRESS="+be.ts.frontend, "IRBOT_DATABASE_URL="+be.pg.URL("irbot"),
+		"IRBOT_DATA_DIR="+data, "IRBOT_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("irbot serve without keys must stop at start-up; it ran for a minute: %s", out)
+	}
+	require.Error(t, err, "irbot serve without keys must exit non-zero: %s", out)
+	require.Contains(t, string(out), "IRBOT_ENCRYPTION_KEYS", "the refusal names what to set")
+	require.Contains(t, string(out), "every replica needs the same keys")
+	_, statErr := os.Stat(filepath.Join(data, "encryption.keys"))
+	require.ErrorIs(t, statErr, os.ErrNotExist, "no key generated")
 }

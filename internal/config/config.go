@@ -82,7 +82,7 @@ var Vars = []Var{
 	{"IRBOT_TEMPORAL_LOG_LEVEL", "error", "log level of the embedded Temporal server"},
 	{"IRBOT_TEMPORAL_HISTORY_EVENTS", "4096", "embedded Temporal: history events after which an incident's workflow continues as new (Temporal's default; lower only to exercise it)"},
 	{"IRBOT_ENCRYPTION_KEYS", "unset", "encryption keys ID:BASE64 (32 bytes), comma-separated, the last current; wins over the file"},
-	{"IRBOT_ENCRYPTION_KEYS_FILE", "unset: encryption.keys in the data dir, generated 0600", "file of ID:BASE64 keys, one per line, the last current"},
+	{"IRBOT_ENCRYPTION_KEYS_FILE", "unset: encryption.keys in the data dir, generated 0600 (not with TEMPORAL_ADDRESS and IRBOT_DATABASE_URL: replicas share keys)", "file of ID:BASE64 keys, one per line, the last current"},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map in

@@ -563,6 +563,12 @@ func (s *Service) updateError(id string, err error) error {
 	if errors.As(err, &nf) || strings.Contains(err.Error(), "workflow execution already completed") {
 		// A completed workflow takes no Updates: the incident was closed.
 		if _, ierr := s.Store.GetIncident(context.Background(), id); ierr == nil {
+			if status := s.stoppedStatus(id); status != "" {
+				// Not closed: its workflow failed or was ended by hand.
+				// Saying "closed" hid a replica that could not open the
+				// history's payloads (a key of its own) for a whole session.
+				return fmt.Errorf("incident %s cannot take actions: its workflow is %s, not completed (the irbot logs and the Temporal history say why): %w", id, status, err)
+			}
 			return apperr.New(apperr.Conflict, "incident %s is closed; open a new incident for new work", id)
 		}
 		return apperr.New(apperr.NotFound, "no incident %s", id)
@@ -585,6 +591,27 @@ func (s *Service) updateError(id string, err error) error {
 		return apperr.New(apperr.Invalid, "%s", reason)
 	}
 	return fmt.Errorf("update %s: %w", id, err)
+}
+
+// stoppedStatus names the status of an incident's workflow that ended
+// without completing (failed, terminated, timed out, cancelled), or "" when
+// it completed or cannot be asked.
+func (s *Service) stoppedStatus(id string) string {
+	if s.Temporal == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := s.Temporal.DescribeWorkflowExecution(ctx, workflows.IncidentWorkflowID(id), "")
+	if err != nil {
+		return ""
+	}
+	switch st := d.GetWorkflowExecutionInfo().GetStatus(); st {
+	case enums.WORKFLOW_EXECUTION_STATUS_FAILED, enums.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+		enums.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, enums.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return strings.ToLower(strings.TrimPrefix(st.String(), "WORKFLOW_EXECUTION_STATUS_"))
+	}
+	return ""
 }
 
 // ParseAction decodes an action body from the API or CLI, naming what is wrong.

@@ -57,12 +57,24 @@ type Ring struct {
 	source string
 }
 
+// ErrSharedNeedsKeys is why a replica against a shared Temporal and
+// PostgreSQL does not start without keys: each would generate its own, and a
+// workflow sealed by one fails on the next replica that cannot open its
+// input (seen in the cluster test: the incident's workflow failed at the
+// first task another replica ran).
+var ErrSharedNeedsKeys = fmt.Errorf("%s or %s must be set when TEMPORAL_ADDRESS and IRBOT_DATABASE_URL are: every replica needs the same keys (a key generated in one replica's data directory cannot be read by the others); make one with `head -c 32 /dev/urandom | base64` and set %s=k1:BASE64 on every replica", EnvKeys, EnvKeysFile, EnvKeys)
+
 // Source says where to find the keys: the values of the two variables and
 // the data directory for the generated default.
 type Source struct {
 	Inline  string // IRBOT_ENCRYPTION_KEYS
 	File    string // IRBOT_ENCRYPTION_KEYS_FILE
 	DataDir string // IRBOT_DATA_DIR: where the default file is generated
+	// Shared is set when the process shares its data with other replicas
+	// (TEMPORAL_ADDRESS and IRBOT_DATABASE_URL both set): a key generated in
+	// one replica's data directory would seal payloads and data keys the
+	// others cannot open, so Load never generates one then.
+	Shared bool
 }
 
 // Load reads the ring from src. Inline keys win over a file; with neither,
@@ -105,6 +117,9 @@ func Load(src Source) (*Ring, error) {
 		return r, nil
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("key file %s: %w", path, err)
+	}
+	if src.Shared {
+		return nil, ErrSharedNeedsKeys
 	}
 	if err := os.MkdirAll(src.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("key file %s: %w", path, err)

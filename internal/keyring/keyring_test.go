@@ -141,3 +141,30 @@ func TestCodecSealsEveryPayloadAndReadsOldPlainOnes(t *testing.T) {
 }
 
 func size(p *commonpb.Payload) int { return p.Size() }
+
+// A replica against shared backends never makes a key of its own: another
+// replica could not open what it seals. Given keys, or a key file made
+// before, it starts; the refusal says what to set and never holds material.
+func TestSharedReplicaNeedsKeysItDoesNotGenerate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	_, err := Load(Source{DataDir: dir, Shared: true})
+	require.ErrorIs(t, err, ErrSharedNeedsKeys)
+	require.Contains(t, err.Error(), EnvKeys)
+	_, statErr := os.Stat(filepath.Join(dir, DefaultFile))
+	require.ErrorIs(t, statErr, os.ErrNotExist, "nothing is generated")
+
+	r, err := Load(Source{Inline: "k1:" + b64(3), DataDir: dir, Shared: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"k1"}, r.IDs())
+
+	// A single box that already generated its key keeps it when it moves to
+	// shared backends (its data was sealed with it).
+	first, err := Load(Source{DataDir: dir})
+	require.NoError(t, err)
+	again, err := Load(Source{DataDir: dir, Shared: true})
+	require.NoError(t, err)
+	id, sealed, err := first.Seal([]byte("x"), nil)
+	require.NoError(t, err)
+	_, err = again.Open(id, sealed, nil)
+	require.NoError(t, err)
+}
