@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -581,6 +582,11 @@ func (s *Service) updateError(id string, err error) error {
 
 // ParseAction decodes an action body from the API or CLI, naming what is wrong.
 func ParseAction(body []byte) (workflows.Action, error) {
+	// encoding/json would turn invalid UTF-8 into U+FFFD: text other than
+	// what was sent.
+	if !utf8.Valid(body) {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not valid UTF-8 text")
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not a JSON object: %v", apperr.JSONProblem(err))
