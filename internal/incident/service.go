@@ -470,7 +470,7 @@ func hasRole(a workflows.Actor, roles ...string) bool {
 // Temporal or the store: IDs irbot hands out are short ASCII (INC-2026-0001).
 func checkID(id string) error {
 	if !validID(id, 64) {
-		return apperr.New(apperr.NotFound, "no incident %q", id)
+		return apperr.New(apperr.NotFound, "no incident %q", ClipValue(id))
 	}
 	return nil
 }
