@@ -23,9 +23,7 @@ import (
 // Timeline is the part of the store the activities write to.
 type Timeline interface {
 	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
-	UpsertIncident(ctx context.Context, inc store.Incident) error
-	PutRegister(ctx context.Context, r store.RegisterEntry) error
-	PutSnapshot(ctx context.Context, incidentID string, seq int64, at time.Time, state, digest []byte) error
+	AppendRecord(ctx context.Context, w store.RecordWrite) (store.Event, bool, error)
 }
 
 // Alerter tells people about a clock (Slack, email). Nil means nobody is told
@@ -73,6 +71,7 @@ type Activities struct {
 // Register registers every activity under its history name.
 func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
+	w.RegisterActivityWithOptions(a.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
 	w.RegisterActivityWithOptions(a.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
@@ -142,8 +141,18 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 			data = withDataKey(data, store.SnapshotKey, sum)
 		}
 	}
-	ev, _, err := a.Store.Append(ctx, store.Event{
-		IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: data,
+	// One transaction: the entry, the index row, the register row and the
+	// snapshot it vouches for land together (one commit, not four).
+	i := r.Incident
+	ev, _, err := a.Store.AppendRecord(ctx, store.RecordWrite{
+		Event: store.Event{IncidentID: e.IncidentID, Key: e.Key, At: e.At, Kind: e.Kind, Actor: e.Actor, Data: data},
+		Incident: &store.Incident{
+			ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
+			DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
+			SlackChannel: i.SlackChannel,
+		},
+		Register: reg,
+		State:    snapState, Digest: snapDigest,
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrKeyConflict) {
@@ -156,31 +165,25 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 		}
 		return store.Event{}, fmt.Errorf("append %s to %s: %w", e.Key, e.IncidentID, err)
 	}
-	i := r.Incident
-	if err := a.Store.UpsertIncident(ctx, store.Incident{
-		ID: i.ID, Title: i.Title, Severity: i.Severity, Mode: i.Mode, Status: i.Status, Phase: i.Phase,
-		DeclaredBy: i.DeclaredBy, WorkflowID: workflows.IncidentWorkflowID(i.ID), DeclaredAt: i.DeclaredAt, UpdatedAt: i.UpdatedAt,
-		SlackChannel: i.SlackChannel,
-	}); err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
-		}
-		return store.Event{}, fmt.Errorf("index %s: %w", i.ID, err)
-	}
-	if reg != nil {
-		if err := a.Store.PutRegister(ctx, *reg); err != nil {
-			if errors.Is(err, store.ErrInvalid) {
-				return store.Event{}, temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrTypeInvalidRecord, err)
-			}
-			return store.Event{}, fmt.Errorf("register %s: %w", reg.ID, err)
-		}
-	}
-	if snapState != nil {
-		if err := a.Store.PutSnapshot(ctx, e.IncidentID, ev.Seq, ev.At, snapState, snapDigest); err != nil {
-			return store.Event{}, fmt.Errorf("snapshot of %s: %w", e.IncidentID, err)
-		}
-	}
 	return ev, nil
+}
+
+// RecordBatch writes consecutive timeline records in their order, each as
+// Record does. It stops at the first record the store refuses for good and
+// says how many went in before it and why, so the workflow can deal with
+// that one alone; any other failure fails the batch, whose retry finds the
+// records already written by their keys.
+func (a *Activities) RecordBatch(ctx context.Context, b workflows.RecordBatch) (workflows.RecordBatchResult, error) {
+	for i, r := range b.Records {
+		if _, err := a.Record(ctx, r); err != nil {
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.NonRetryable() {
+				return workflows.RecordBatchResult{Written: i, Refused: app.Type()}, nil
+			}
+			return workflows.RecordBatchResult{}, err
+		}
+	}
+	return workflows.RecordBatchResult{Written: len(b.Records)}, nil
 }
 
 // withDataKey returns the event data object with key set to v. Data that is

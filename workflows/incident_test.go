@@ -52,6 +52,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	acts := &activities.Activities{Store: st, Nudger: nudges}
 	env.RegisterActivityWithOptions(acts.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
 	env.RegisterActivityWithOptions(acts.Record, activity.RegisterOptions{Name: workflows.RecordActivityName})
+	env.RegisterActivityWithOptions(acts.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	env.RegisterActivityWithOptions(acts.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
 	return &incidentEnv{env: env, store: st, start: start, nudges: nudges}

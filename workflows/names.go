@@ -27,9 +27,12 @@ const (
 
 // Activity type names.
 const (
-	RecordActivityName     = "Record"
-	ClockAlertActivityName = "ClockAlert"
-	PublishActivityName    = "PublishIncident"
+	RecordActivityName = "Record"
+	// RecordBatchActivityName writes consecutive timeline records in one
+	// call (timelineBatchChange).
+	RecordBatchActivityName = "RecordBatch"
+	ClockAlertActivityName  = "ClockAlert"
+	PublishActivityName     = "PublishIncident"
 	// NudgeActivityName tells the commander (or the channel) that a status
 	// update is overdue, or that the incident has no commander or severity.
 	NudgeActivityName = "NudgeIncident"

@@ -405,6 +405,21 @@ type Record struct {
 	State *IncidentState `json:"state,omitempty"`
 }
 
+// RecordBatch is consecutive timeline records, written in their order by
+// the RecordBatch activity.
+type RecordBatch struct {
+	Records []Record `json:"records"`
+}
+
+// RecordBatchResult says how many records of a batch were written, in
+// order from the first; Refused, when set, is the error type with which the
+// store refused the next one for good (ErrTypeInvalidRecord, a key
+// conflict): the workflow writes that one on its own.
+type RecordBatchResult struct {
+	Written int    `json:"written"`
+	Refused string `json:"refused,omitempty"`
+}
+
 // EventRecord is a timeline entry as the workflow produces it; the store
 // assigns its sequence number and hashes.
 type EventRecord struct {

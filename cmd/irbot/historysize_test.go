@@ -91,8 +91,18 @@ func TestHistoryGrowthPerNoteIsSmallWithALargeSummary(t *testing.T) {
 	require.Less(t, perNote, int64(32<<10), "a one-line note must not carry the %d-byte summary into the history", len(summary))
 	require.Less(t, perNoteEvents, int64(32<<10))
 
-	// The summary is still there for people.
+	// The summary is still there for people, in an action's answer too
+	// (this one too large to remember: it comes from a Query).
 	code, st := c.do("GET", "/api/v1/incidents/"+id, responderToken, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, summary, st["summary"])
+	require.Equal(t, summary, c.act(responderToken, id, map[string]any{"type": "note", "text": "after"})["summary"])
+
+	// A summary of a usual size is remembered from the declaration.
+	small := "Export job copied the customers table to a public bucket · 公開バケット"
+	code, inc = c.do("POST", "/api/v1/incidents", responderToken, map[string]any{"title": "Small summary", "summary": small, "regimes": []string{"eu-gdpr"}})
+	require.Equal(t, http.StatusCreated, code, "%v", inc)
+	for range 2 {
+		require.Equal(t, small, c.act(responderToken, inc["id"].(string), map[string]any{"type": "note", "text": "n"})["summary"])
+	}
 }

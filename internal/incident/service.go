@@ -81,7 +81,8 @@ type Service struct {
 	// history.maxInFlightUpdates divided by the number of replicas.
 	UpdatesInFlight int
 
-	gate updateGate
+	gate      updateGate
+	summaries summaries
 }
 
 // DeclareRequest is what a person gives to declare an incident. Only Title is
@@ -184,6 +185,7 @@ func (s *Service) declareInput(ctx context.Context, actor workflows.Actor, in wo
 		ID: id, Title: in.Title, Severity: in.Severity, Mode: in.Mode, Status: workflows.StatusOpen,
 		DeclaredBy: actor.ID, WorkflowID: workflows.IncidentWorkflowID(id), DeclaredAt: in.DeclaredAt, UpdatedAt: in.DeclaredAt,
 	})
+	s.summaries.put(id, in.Summary)
 	// Answer with the state the workflow starts from: its first task may
 	// not have run yet.
 	st := workflows.InitialState(in)
@@ -315,6 +317,7 @@ func (s *Service) query(ctx context.Context, id string) (*workflows.IncidentStat
 	if err := resp.Get(&st); err != nil {
 		return nil, fmt.Errorf("decode state of %s: %w", id, err)
 	}
+	s.summaries.put(id, st.Summary)
 	return &st, nil
 }
 
@@ -352,8 +355,13 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, s.updateError(id, err))
 	}
-	// The Update's result is kept small (no summary); the full state comes
-	// from a Query, which leaves nothing in the history.
+	// The Update's result is kept small (no summary): the summary is put
+	// back from memory, or else the full state comes from a Query, which
+	// leaves nothing in the history.
+	if sum, ok := s.summaries.get(id); ok {
+		st.Summary = sum
+		return &st, nil
+	}
 	if full, err := s.query(ctx, id); err == nil {
 		return full, nil
 	}

@@ -37,6 +37,13 @@ type RecordStore interface {
 	// event seq; digest is SnapshotDigest's first result. A repeat with the
 	// same state is a no-op.
 	PutSnapshot(ctx context.Context, incidentID string, seq int64, at time.Time, state, digest []byte) error
+	// AppendRecord appends w.Event as Append does and, in the same
+	// transaction, writes what the event vouches for: the incident's index
+	// row (UpsertIncident), a register row (PutRegister) and the state
+	// snapshot that follows the event (PutSnapshot). All or nothing; a
+	// repeat of a stored event still writes the rest, as separate calls
+	// would.
+	AppendRecord(ctx context.Context, w RecordWrite) (stored Event, created bool, err error)
 	// LatestSnapshot is the incident's newest snapshot (ErrNotFound).
 	LatestSnapshot(ctx context.Context, incidentID string) (Snapshot, error)
 	// PurgeIncident deletes a closed incident's records and leaves a
@@ -140,13 +147,19 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, incidentID string, seq int64
 		return invalid("snapshot of %s after event %d: the digest does not match the state", incidentID, seq)
 	}
 	defer s.lockWrites()()
+	return s.putSnapshot(ctx, s.db, incidentID, seq, at, canon, want, sum)
+}
+
+// putSnapshot is PutSnapshot's write, on ex, of a state checked by
+// SnapshotDigest (canon, its digest want and the digest's hash sum).
+func (s *sqlStore) putSnapshot(ctx context.Context, ex dbtx, incidentID string, seq int64, at time.Time, canon, want []byte, sum string) error {
 	stored := canon
 	if s.ring != nil {
 		// The state holds the facts (personal data): sealed with the
 		// incident's data key like the timeline's data (crypt.go). The
 		// digest and hash are of the plain state, so verify still names
 		// an edited item.
-		k, err := s.dataKey(ctx, s.db, incidentID, true)
+		k, err := s.dataKey(ctx, ex, incidentID, true)
 		if err != nil {
 			return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
 		}
@@ -154,12 +167,69 @@ func (s *sqlStore) PutSnapshot(ctx context.Context, incidentID string, seq int64
 			return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
 		}
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO incident_snapshots (incident_id, version, at, state, digest, sha256) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := ex.ExecContext(ctx, s.q(`INSERT INTO incident_snapshots (incident_id, version, at, state, digest, sha256) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (incident_id, version) DO NOTHING`), incidentID, seq, s.timeArg(at), string(stored), string(want), sum)
 	if err != nil {
 		return fmt.Errorf("store: put snapshot of %s: %w", incidentID, err)
 	}
 	return nil
+}
+
+// RecordWrite is one timeline entry with the rows it vouches for
+// (AppendRecord). Nil parts are not written.
+type RecordWrite struct {
+	Event    Event
+	Incident *Incident
+	Register *RegisterEntry
+	// State and Digest are the snapshot after Event: a JSON object and
+	// SnapshotDigest's digest of it.
+	State, Digest []byte
+}
+
+func (s *sqlStore) AppendRecord(ctx context.Context, w RecordWrite) (Event, bool, error) {
+	ev, data, err := s.checkEvent(w.Event)
+	if err != nil {
+		return Event{}, false, err
+	}
+	var canon, want []byte
+	var sum string
+	if w.State != nil {
+		if canon, want, sum, err = SnapshotDigest(w.State); err != nil {
+			return Event{}, false, err
+		}
+		if w.Digest != nil && !bytes.Equal(w.Digest, want) {
+			return Event{}, false, invalid("snapshot of %s after event %s: the digest does not match the state", ev.IncidentID, ev.Key)
+		}
+	}
+	defer s.lockWrites()()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Event{}, false, fmt.Errorf("store: append record: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	stored, created, err := s.appendTx(ctx, tx, ev, data, s.ring != nil)
+	if err != nil {
+		return Event{}, false, err
+	}
+	if w.Incident != nil {
+		if err := s.upsertIncident(ctx, tx, *w.Incident); err != nil {
+			return Event{}, false, err
+		}
+	}
+	if w.Register != nil {
+		if err := s.putRegister(ctx, tx, *w.Register); err != nil {
+			return Event{}, false, err
+		}
+	}
+	if canon != nil {
+		if err := s.putSnapshot(ctx, tx, ev.IncidentID, stored.Seq, stored.At, canon, want, sum); err != nil {
+			return Event{}, false, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Event{}, false, fmt.Errorf("store: append record: commit: %w", err)
+	}
+	return stored, created, nil
 }
 
 func (s *sqlStore) LatestSnapshot(ctx context.Context, incidentID string) (Snapshot, error) {

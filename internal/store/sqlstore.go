@@ -256,31 +256,52 @@ func (s *sqlStore) Append(ctx context.Context, e Event) (Event, bool, error) {
 // appendEvent is Append; seal says whether the event's data is sealed with
 // the incident's data key (crypt.go).
 func (s *sqlStore) appendEvent(ctx context.Context, e Event, seal bool) (Event, bool, error) {
-	for _, f := range [...]struct {
-		name, val string
-		required  bool
-	}{{"incident ID", e.IncidentID, true}, {"event key", e.Key, true}, {"event kind", e.Kind, true}, {"actor", e.Actor, false}} {
-		if err := checkText(f.name, f.val, f.required); err != nil {
-			return Event{}, false, err
-		}
-	}
-	data, err := canonicalObject(e.Data)
+	ev, data, err := s.checkEvent(e)
 	if err != nil {
-		return Event{}, false, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return Event{}, false, err
 	}
-	at := e.At
-	if at.IsZero() {
-		at = time.Now()
-	}
-	ev := Event{IncidentID: e.IncidentID, Key: e.Key, At: normTime(at), Kind: e.Kind, Actor: e.Actor, Data: data}
-
 	defer s.lockWrites()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return Event{}, false, fmt.Errorf("store: append: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	stored, created, err := s.appendTx(ctx, tx, ev, data, seal)
+	if err != nil || !created {
+		return stored, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Event{}, false, fmt.Errorf("store: append: commit: %w", err)
+	}
+	return stored, true, nil
+}
 
+// checkEvent validates an event to append and returns it as it will be
+// stored (At normalised, now when zero) with its canonical data.
+func (s *sqlStore) checkEvent(e Event) (Event, []byte, error) {
+	for _, f := range [...]struct {
+		name, val string
+		required  bool
+	}{{"incident ID", e.IncidentID, true}, {"event key", e.Key, true}, {"event kind", e.Kind, true}, {"actor", e.Actor, false}} {
+		if err := checkText(f.name, f.val, f.required); err != nil {
+			return Event{}, nil, err
+		}
+	}
+	data, err := canonicalObject(e.Data)
+	if err != nil {
+		return Event{}, nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	at := e.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return Event{IncidentID: e.IncidentID, Key: e.Key, At: normTime(at), Kind: e.Kind, Actor: e.Actor, Data: data}, data, nil
+}
+
+// appendTx appends ev (checked by checkEvent; data is its canonical data)
+// inside tx, whose caller holds the write lock and commits. A repeat of an
+// event already stored under its key returns that event and created=false.
+func (s *sqlStore) appendTx(ctx context.Context, tx *sql.Tx, ev Event, data []byte, seal bool) (Event, bool, error) {
 	// The head row is both the end of the chain and the per-incident lock.
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO timeline_heads (incident_id, last_seq, last_hash) VALUES (?, 0, ?) ON CONFLICT (incident_id) DO NOTHING`), ev.IncidentID, ZeroHash); err != nil {
 		return Event{}, false, fmt.Errorf("store: append: create chain head: %w", err)
@@ -332,9 +353,6 @@ func (s *sqlStore) appendEvent(ctx context.Context, e Event, seal bool) (Event, 
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE timeline_heads SET last_seq = ?, last_hash = ? WHERE incident_id = ?`), ev.Seq, ev.Hash, ev.IncidentID); err != nil {
 		return Event{}, false, fmt.Errorf("store: append: move chain head: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return Event{}, false, fmt.Errorf("store: append: commit: %w", err)
-	}
 	if seal {
 		// The caller sees what it wrote; the row holds the sealed form.
 		ev.Sealed, ev.Data = ev.Data, data
@@ -364,6 +382,13 @@ func (s *sqlStore) Events(ctx context.Context, incidentID string) ([]Event, erro
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// dbtx is what a write needs: *sql.DB for a write on its own, *sql.Tx
+// for one among others in a transaction (AppendRecord).
+type dbtx interface {
+	querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // readEvents reads an incident's timeline in order; sizeHint (the chain
@@ -494,6 +519,12 @@ func (s *sqlStore) ReserveIncidentID(ctx context.Context, prefix, requestKey str
 const incidentColumns = "id, title, severity, mode, status, phase, declared_by, workflow_id, declared_at, updated_at, slack_channel"
 
 func (s *sqlStore) UpsertIncident(ctx context.Context, inc Incident) error {
+	defer s.lockWrites()()
+	return s.upsertIncident(ctx, s.db, inc)
+}
+
+// upsertIncident is UpsertIncident's write, on ex.
+func (s *sqlStore) upsertIncident(ctx context.Context, ex dbtx, inc Incident) error {
 	if err := checkText("incident ID", inc.ID, true); err != nil {
 		return err
 	}
@@ -516,8 +547,7 @@ func (s *sqlStore) UpsertIncident(ctx context.Context, inc Incident) error {
 	if !keepDeclared {
 		set += `, declared_at = excluded.declared_at`
 	}
-	defer s.lockWrites()()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO incidents (`+incidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := ex.ExecContext(ctx, s.q(`INSERT INTO incidents (`+incidentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+set+` WHERE excluded.updated_at >= incidents.updated_at`),
 		inc.ID, inc.Title, inc.Severity, inc.Mode, inc.Status, inc.Phase, inc.DeclaredBy, inc.WorkflowID, s.timeArg(inc.DeclaredAt), s.timeArg(inc.UpdatedAt), inc.SlackChannel)
 	if err != nil {
@@ -587,6 +617,23 @@ const registerColumns = `id, incident_id, kind, regime, obligation, recipient, t
 	late_reason, reference, message_id, content_hash, decided_by, rationale, recorded_at, language`
 
 func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
+	defer s.lockWrites()()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := s.putRegister(ctx, tx, r); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// putRegister is PutRegister's write, inside the caller's transaction.
+func (s *sqlStore) putRegister(ctx context.Context, tx *sql.Tx, r RegisterEntry) error {
 	if err := checkText("register entry ID", r.ID, true); err != nil {
 		return err
 	}
@@ -634,12 +681,6 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 	if !keepRecorded {
 		set += `, recorded_at = excluded.recorded_at`
 	}
-	defer s.lockWrites()()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
-	}
-	defer func() { _ = tx.Rollback() }()
 	lateReason, rationale := r.LateReason, r.Rationale
 	if s.ring != nil && (lateReason != "" || rationale != "") {
 		// Free text a person typed: sealed with the incident's data key
@@ -664,9 +705,6 @@ func (s *sqlStore) PutRegister(ctx context.Context, r RegisterEntry) error {
 		s.nullTimeArg(r.DueAt), s.nullTimeArg(r.SentAt), onTime,
 		lateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, rationale, s.timeArg(r.RecordedAt), r.Language)
 	if err != nil {
-		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
 	}
 	return nil
