@@ -5,10 +5,11 @@
 #   .ci/checks.sh gosec        static security analysis (exceptions are #nosec
 #                              comments in the code, each with its reason)
 #   .ci/checks.sh govulncheck  known vulnerabilities in the code irbot calls
-#   .ci/checks.sh fuzz         each fuzz test for FUZZTIME (default 10s)
+#   .ci/checks.sh fuzz         each fuzz test for FUZZTIME (default 10s),
+#                              FUZZMINIMIZETIME (1s) to shrink a new input
 #
-# No internet: every tool comes from the Go module proxy with `go run
-# pkg@version`. govulncheck's database is built locally from the
+# No internet: every tool comes from the Go module proxy (`go install` or
+# `go run` of pkg@version). govulncheck's database is built locally from the
 # golang.org/x/vulndb module (its data/osv files, indexed by the module's own
 # cmd/indexdb) and kept in the Go build cache, so a warm run is quick. To
 # take newer advisories, set VULNDB_VERSION to a newer pseudo-version of
@@ -20,6 +21,10 @@ GOSEC_VERSION=${GOSEC_VERSION:-v2.30.0}
 VULN_VERSION=${VULN_VERSION:-v1.9.0}
 VULNDB_VERSION=${VULNDB_VERSION:-v0.0.0-20261105234957-e22db6528018}
 FUZZTIME=${FUZZTIME:-10s}
+# How long a worker may spend shrinking an input that found new code before
+# going on (Go's default, 60s, is longer than a CI run's FUZZTIME: a slow
+# target such as the scenario loader then spent all of it minimizing).
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-1s}
 
 # The fuzz tests CI runs: package and function. Their seed corpora live in
 # each package's testdata/fuzz/NAME.
@@ -151,7 +156,7 @@ fuzz() {
 		ip="$module/${pkg#./}"
 		echo "+ $name -test.fuzztime $FUZZTIME ($pkg)"
 		(cd "$pkg" && "$exe" -test.run '^$' -test.fuzz "^$name\$" -test.fuzztime "$FUZZTIME" \
-			-test.fuzzcachedir "$(go env GOCACHE)/fuzz/$ip")
+			-test.fuzzminimizetime "$FUZZMINIMIZETIME" -test.fuzzcachedir "$(go env GOCACHE)/fuzz/$ip")
 		t2=$(date +%s)
 		echo "fuzz: $name: build $((t1 - t0))s, fuzz $((t2 - t1))s"
 	done
