@@ -5,10 +5,11 @@
 #   .ci/checks.sh gosec        static security analysis (exceptions are #nosec
 #                              comments in the code, each with its reason)
 #   .ci/checks.sh govulncheck  known vulnerabilities in the code irbot calls
-#   .ci/checks.sh fuzz         each fuzz test for FUZZTIME (default 10s)
+#   .ci/checks.sh fuzz         each fuzz test for FUZZTIME (default 10s),
+#                              FUZZMINIMIZETIME (1s) to shrink a new input
 #
-# No internet: every tool comes from the Go module proxy with `go run
-# pkg@version`. govulncheck's database is built locally from the
+# No internet: every tool comes from the Go module proxy (`go install` or
+# `go run` of pkg@version). govulncheck's database is built locally from the
 # golang.org/x/vulndb module (its data/osv files, indexed by the module's own
 # cmd/indexdb) and kept in the Go build cache, so a warm run is quick. To
 # take newer advisories, set VULNDB_VERSION to a newer pseudo-version of
@@ -20,6 +21,10 @@ GOSEC_VERSION=${GOSEC_VERSION:-v2.30.0}
 VULN_VERSION=${VULN_VERSION:-v1.9.0}
 VULNDB_VERSION=${VULNDB_VERSION:-v0.0.0-20261105234957-e22db6528018}
 FUZZTIME=${FUZZTIME:-10s}
+# How long a worker may spend shrinking an input that found new code before
+# going on (Go's default, 60s, is longer than a CI run's FUZZTIME: a slow
+# target such as the scenario loader then spent all of it minimizing).
+FUZZMINIMIZETIME=${FUZZMINIMIZETIME:-1s}
 
 # The fuzz tests CI runs: package and function. Their seed corpora live in
 # each package's testdata/fuzz/NAME.
@@ -34,8 +39,16 @@ FUZZERS=(
 	"./internal/store FuzzCanonicalCheckAgrees"
 )
 
+# gosec runs a binary built once into the Go build cache (compiling gosec
+# takes minutes; `go run` would link it again on every run). Test files are
+# scanned too: exceptions there are #nosec comments like anywhere else.
 gosec() {
-	go run "github.com/securego/gosec/v2/cmd/gosec@$GOSEC_VERSION" -quiet -exclude-generated ./...
+	local bin
+	bin="$(go env GOCACHE)/irbot-gosec-$GOSEC_VERSION"
+	if [ ! -x "$bin/gosec" ]; then
+		GOBIN=$bin go install "github.com/securego/gosec/v2/cmd/gosec@$GOSEC_VERSION" >&2
+	fi
+	"$bin/gosec" -quiet -exclude-generated ./...
 	echo "gosec: no findings"
 }
 
@@ -116,13 +129,38 @@ govulncheck() {
 	echo "govulncheck: no vulnerable module; the standard library findings above are fixed only by a newer Go than $(go env GOVERSION) (not failed on; GOVULNCHECK_STDLIB=fail fails on them)"
 }
 
+# fuzz builds each package's instrumented test binary once (`go test -c
+# -fuzz`: the packages it reaches are compiled with coverage
+# instrumentation, a build of their own that the Go build cache keeps, so
+# only the first run pays for it) and runs each of its fuzz tests for
+# FUZZTIME from the package's directory (its testdata/fuzz seeds), with the
+# corpus `go test -fuzz` keeps in the Go build cache. The time spent on each
+# is printed.
 fuzz() {
-	local f pkg name
+	local f pkg name bin exe ip t0 t1 t2 module
+	module=$(go list -m)
+	bin=$(mktemp -d)
+	# shellcheck disable=SC2064 # $bin is meant to be expanded now
+	trap "rm -rf '$bin'" EXIT
+	local -A built=()
 	for f in "${FUZZERS[@]}"; do
 		read -r pkg name <<<"$f"
-		echo "+ go test -run '^\$' -fuzz '^$name\$' -fuzztime $FUZZTIME $pkg"
-		go test -run '^$' -fuzz "^$name\$" -fuzztime "$FUZZTIME" "$pkg"
+		exe="$bin/${pkg//[\/.]/_}.test"
+		t0=$(date +%s)
+		if [ -z "${built[$pkg]:-}" ]; then
+			echo "+ go test -c -fuzz . $pkg"
+			go test -c -fuzz . -o "$exe" "$pkg"
+			built[$pkg]=1
+		fi
+		t1=$(date +%s)
+		ip="$module/${pkg#./}"
+		echo "+ $name -test.fuzztime $FUZZTIME ($pkg)"
+		(cd "$pkg" && "$exe" -test.run '^$' -test.fuzz "^$name\$" -test.fuzztime "$FUZZTIME" \
+			-test.fuzzminimizetime "$FUZZMINIMIZETIME" -test.fuzzcachedir "$(go env GOCACHE)/fuzz/$ip")
+		t2=$(date +%s)
+		echo "fuzz: $name: build $((t1 - t0))s, fuzz $((t2 - t1))s"
 	done
+	echo "fuzz: ${#FUZZERS[@]} fuzz tests, no failure"
 }
 
 case "${1:-}" in

@@ -204,6 +204,7 @@ func runBench(ctx context.Context, o benchOpts, logw io.Writer) (*BenchReport, e
 	if err := os.WriteFile(users, []byte("users:\n  - name: Bench Commander\n    email: bench@example.invalid\n    slack_id: "+benchSlackUser+"\n    roles: [commander, responder]\n"), 0o600); err != nil {
 		return nil, err
 	}
+	// #nosec G101 -- the benchmark's throwaway in-process token and secret
 	env := map[string]string{
 		"IRBOT_DATA_DIR": filepath.Join(dir, "data"), "IRBOT_HTTP_ADDR": "127.0.0.1:0", "IRBOT_TEMPORAL_PORT": "0",
 		"IRBOT_ADMIN_TOKEN": benchToken, "IRBOT_USERS_FILE": users, "IRBOT_LOG_LEVEL": "error",
@@ -1038,6 +1039,9 @@ func rssBytes() int64 {
 	if err != nil {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		if ms.Sys > math.MaxInt64 {
+			return math.MaxInt64
+		}
 		return int64(ms.Sys)
 	}
 	for _, line := range strings.Split(string(raw), "\n") {

@@ -157,7 +157,7 @@ func (d consoleDrills) StartDrill(ctx context.Context, actor workflows.Actor, sc
 	if autoplay {
 		// The scripted team plays on after the request has been answered.
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
 			defer cancel()
 			st, err := waitDrill(ctx, d.svc, started.ID, func(*workflows.DrillState) bool { return true })
 			if err == nil {

@@ -311,14 +311,16 @@ func writeReports(ctx context.Context, svc *incident.Service, id, dir string, st
 		_, err = stdout.Write(b)
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Reports hold what the drill's participants did: owner only, like
+	// the data directory.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	var errs []error
 	for _, f := range []string{"json", "md", "html"} {
 		b, _, err := svc.DrillReport(ctx, drillFacilitator, id, f)
 		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "report."+f), b, 0o644)
+			err = os.WriteFile(filepath.Join(dir, "report."+f), b, 0o600)
 		}
 		errs = append(errs, err)
 	}

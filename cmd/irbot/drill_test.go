@@ -69,6 +69,9 @@ func TestDrillAutoplayEveryShippedScenarioScoresFull(t *testing.T) {
 				b, err := os.ReadFile(filepath.Join(dir, f))
 				require.NoError(t, err)
 				require.Contains(t, string(b), "DRILL")
+				fi, err := os.Stat(filepath.Join(dir, f))
+				require.NoError(t, err)
+				require.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "%s records what the participants did: only its owner may read it", f)
 			}
 			t.Logf("%s: autoplay took %s; latest inject %s of running time after its scaled time", sc.ID, time.Since(start).Round(time.Millisecond), time.Duration(float64(maxLate)/speed).Round(time.Millisecond))
 		})

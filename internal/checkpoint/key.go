@@ -47,7 +47,7 @@ func LoadKey(getenv func(string) string, dataDir string) (ed25519.PrivateKey, er
 		}
 		path = filepath.Join(dataDir, DefaultKeyFile)
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the operator's IRBOT_CHECKPOINT_KEY_FILE or the data directory's generated key
 	switch {
 	case err == nil:
 		k, err := parseSeed(strings.TrimSpace(string(b)))
@@ -79,9 +79,9 @@ func createKey(path string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("checkpoint key: %w", err)
 	}
 	// O_EXCL: two first starts at once keep one key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- the key file in the operator's data directory
 	if errors.Is(err, os.ErrExist) {
-		b, rerr := os.ReadFile(path)
+		b, rerr := os.ReadFile(path) // #nosec G304 -- the same file, written by a concurrent first start
 		if rerr != nil {
 			return nil, fmt.Errorf("checkpoint key: %w", rerr)
 		}

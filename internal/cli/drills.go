@@ -134,7 +134,7 @@ func (c *client) drill(args []string) int {
 			return c.printRaw(raw, code, false)
 		}
 		if *outFile != "" {
-			if err := os.WriteFile(*outFile, raw, 0o644); err != nil {
+			if err := os.WriteFile(*outFile, raw, 0o600); err != nil {
 				fmt.Fprintf(c.stderr, "irbot: %v\n", err)
 				return 1
 			}

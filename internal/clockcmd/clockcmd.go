@@ -195,7 +195,10 @@ func RunWith(args []string, stdout, stderr io.Writer, opts Options) int {
 		}
 		return 0
 	}
-	writeTable(stdout, obs, opts.Now())
+	if err := writeTable(stdout, obs, opts.Now()); err != nil {
+		fmt.Fprintf(stderr, "irbot clocks: writing output: %v\n", err)
+		return 1
+	}
 	return 0
 }
 
@@ -348,7 +351,7 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%dm", mins)
 }
 
-func writeTable(w io.Writer, obs []deadline.Obligation, now time.Time) {
+func writeTable(w io.Writer, obs []deadline.Obligation, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REGIME\tOBLIGATION\tRECIPIENT\tDUE\tLEFT\tBASIS\tSOURCE")
 	for _, o := range obs {
@@ -364,7 +367,7 @@ func writeTable(w io.Writer, obs []deadline.Obligation, now time.Time) {
 	if len(obs) == 0 {
 		fmt.Fprintln(tw, "(no obligation applies to these facts)")
 	}
-	tw.Flush()
+	return tw.Flush()
 }
 
 func listRules(rs *playbooks.RuleSet, ids []string, format string, stdout, stderr io.Writer) int {
@@ -411,6 +414,9 @@ func listRules(rs *playbooks.RuleSet, ids []string, format string, stdout, stder
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", reg.ID, r.ID, r.Recipient, trigger, r.Clock, counting, r.Semantics, r.Confidence, r.Source)
 		}
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "irbot clocks: writing output: %v\n", err)
+		return 1
+	}
 	return 0
 }

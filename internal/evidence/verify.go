@@ -102,7 +102,9 @@ func verify(pack []byte) (res Result, events []store.Event) {
 			continue
 		}
 		b, err := io.ReadAll(io.LimitReader(rc, maxPackFileBytes+1))
-		rc.Close()
+		if cerr := rc.Close(); err == nil {
+			err = cerr // a zip entry's Close reports a checksum mismatch
+		}
 		if err != nil {
 			bad(name, "cannot be read (changed or damaged inside the zip): %v", err)
 			continue

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -114,6 +115,25 @@ func TestTheSurfaceSetsTheSourceNeverTheBody(t *testing.T) {
 	resp := do(t, srv, "POST", "/api/v1/incidents/INC-2026-0001/actions", `{"type":"note","text":"hi","source":"slack"}`, true)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "api", svc.last.Source)
+}
+
+// A title sent as "a\xff\xfeb" was stored as "a\uFFFD\uFFFDb" (encoding/json
+// replaces invalid UTF-8): text other than what was sent. It is refused, and
+// the service never sees it; valid text in other scripts passes unchanged.
+func TestBodiesThatAreNotUTF8AreRefused(t *testing.T) {
+	svc := &fakeService{}
+	srv := newHygieneServer(t, svc)
+	for _, body := range []string{"{\"type\":\"note\",\"text\":\"a\xff\xfeb\"}", "{\"type\":\"note\",\"text\":\"\xc3\"}", "{\"type\":\"note\",\"text\":\"\xed\xa0\x80\"}"} {
+		resp := do(t, srv, "POST", "/api/v1/incidents/INC-2026-0001/actions", body, true)
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%q: %s", body, b)
+		require.Contains(t, string(b), "not valid UTF-8", "%q", body)
+		require.Empty(t, svc.last.Type, "a refused body never reaches the service")
+	}
+	resp := do(t, srv, "POST", "/api/v1/incidents/INC-2026-0001/actions", `{"type":"note","text":"漏洩 утечка تسرب 🔥"}`, true)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "漏洩 утечка تسرب 🔥", svc.last.Text)
 }
 
 // Role refusals are 403 as the contract says; an Update that times out is

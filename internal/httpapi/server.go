@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/irbot/irbot/internal/apperr"
 	"github.com/irbot/irbot/internal/auth"
@@ -318,13 +320,25 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB")
+		} else {
+			writeError(w, http.StatusBadRequest, "cannot read the body")
+		}
+		return false
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD and store text
+	// other than what was sent: refuse it instead.
+	if !utf8.Valid(body) {
+		writeError(w, http.StatusBadRequest, "the body is not valid UTF-8 text")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
 		switch {
-		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, "the body is larger than 1 MiB")
 		case errors.Is(err, io.EOF):
 			writeError(w, http.StatusBadRequest, "the body is empty: send a JSON object")
 		default:

@@ -82,6 +82,16 @@ func TestAnythingThatIsNotAnIDIsNotFound(t *testing.T) {
 		_, err = s.Notice(t.Context(), responder, "INC-2026-0001", id)
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "Notice %q", id)
 	}
+	// A 60 KB path segment was answered with all of it quoted back.
+	huge := strings.Repeat("A", 60_000)
+	for name, call := range map[string]func() error{
+		"Get":    func() error { _, err := s.Get(t.Context(), responder, huge); return err },
+		"Notice": func() error { _, err := s.Notice(t.Context(), responder, "INC-2026-0001", huge); return err },
+	} {
+		err := call()
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), name)
+		require.Less(t, len(err.Error()), 100, "%s: the refusal quotes at most the ID's start, got %d bytes", name, len(err.Error()))
+	}
 }
 
 // A refused action from the API is on the timeline like one from Slack, and

@@ -61,7 +61,7 @@ func withIncidentRoles(actor workflows.Actor, st *workflows.IncidentState) workf
 
 func checkNoticeID(id string) error {
 	if !validID(id, 16) {
-		return apperr.New(apperr.NotFound, "no notice %q", id)
+		return apperr.New(apperr.NotFound, "no notice %q", ClipValue(id))
 	}
 	return nil
 }

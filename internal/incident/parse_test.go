@@ -19,6 +19,9 @@ func TestParseActionNamesWhatIsWrong(t *testing.T) {
 		`{"type":"note","actor":{"id":"U1"}}`: "cannot be set",
 		`{"type":"assign_role","role":"dpo","user":"U1","assignee_roles":["dpo"]}`: "cannot be set",
 		`{"type":"record_notification","sent_at":"monday"}`:                        "bad action",
+		// encoding/json would store U+FFFD in place of these bytes.
+		"{\"type\":\"note\",\"text\":\"a\xff\xfeb\"}":   "not valid UTF-8",
+		"{\"type\":\"note\",\"text\":\"\xed\xa0\x80\"}": "not valid UTF-8",
 	}
 	for body, want := range cases {
 		_, err := ParseAction([]byte(body))

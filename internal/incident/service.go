@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -477,7 +478,7 @@ func hasRole(a workflows.Actor, roles ...string) bool {
 // Temporal or the store: IDs irbot hands out are short ASCII (INC-2026-0001).
 func checkID(id string) error {
 	if !validID(id, 64) {
-		return apperr.New(apperr.NotFound, "no incident %q", id)
+		return apperr.New(apperr.NotFound, "no incident %q", ClipValue(id))
 	}
 	return nil
 }
@@ -616,6 +617,11 @@ func (s *Service) stoppedStatus(id string) string {
 
 // ParseAction decodes an action body from the API or CLI, naming what is wrong.
 func ParseAction(body []byte) (workflows.Action, error) {
+	// encoding/json would turn invalid UTF-8 into U+FFFD: text other than
+	// what was sent.
+	if !utf8.Valid(body) {
+		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not valid UTF-8 text")
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return workflows.Action{}, apperr.New(apperr.Invalid, "the body is not a JSON object: %v", apperr.JSONProblem(err))

@@ -106,7 +106,7 @@ func Load(src Source) (*Ring, error) {
 		return nil, fmt.Errorf("%s: no keys and no data directory to keep a generated key in", EnvKeys)
 	}
 	path := filepath.Join(src.DataDir, DefaultFile)
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the generated key file in the operator's data directory (IRBOT_DATA_DIR)
 	switch {
 	case err == nil:
 		r, err := Parse(string(b))

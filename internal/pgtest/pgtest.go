@@ -58,6 +58,8 @@ func Start(t testing.TB, db string) *Server {
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(base) })
 	// The postgres user (below, as root) must reach the directory.
+	// #nosec G302 -- a test's temporary directory for a throwaway database
+	// with no real data; the server runs as another user that creates files in it
 	if err := os.Chmod(base, 0o777); err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +115,8 @@ func (s *Server) run(name string, args ...string) {
 
 func (s *Server) exec(name string, args ...string) error {
 	argv := append(append(append([]string{}, s.asOther...), filepath.Join(s.bin, name)), args...)
+	// #nosec G204 -- PostgreSQL's own programs from the found bin directory,
+	// arguments from this package (no shell); test-only
 	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, out)

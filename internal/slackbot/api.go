@@ -44,6 +44,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // hints say what a person can do about a permanent failure; they end up on
 // the timeline and in the commander's DM.
+// #nosec G101 -- Slack error codes and the hint shown for each; no credential
 var hints = map[string]string{
 	"channel_not_found": "the incident channel no longer exists or irbot cannot see it",
 	"is_archived":       "the incident channel is archived; unarchive it to keep working there",
@@ -139,6 +140,7 @@ func (a *API) call(ctx context.Context, method string, fn func(ctx context.Conte
 		if attempt >= a.attempts || ctx.Err() != nil {
 			break
 		}
+		// #nosec G404 -- retry jitter spreads retries; nothing depends on it being unpredictable
 		d := wait + time.Duration(rand.Int64N(int64(wait)/4+1))
 		if retryAfter > 0 {
 			d = retryAfter

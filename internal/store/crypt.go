@@ -288,13 +288,11 @@ func (s *sqlStore) RewrapDataKeys(ctx context.Context) (int, int, error) {
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.id, &r.kid, &r.wrapped); err != nil {
-			rows.Close()
-			return 0, 0, fmt.Errorf("store: rewrap: %w", err)
+			return 0, 0, fmt.Errorf("store: rewrap: %w", errors.Join(err, rows.Close()))
 		}
 		all = append(all, r)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return 0, 0, fmt.Errorf("store: rewrap: %w", err)
 	}
 	n := 0

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -99,14 +100,12 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("migrate: read schema_migrations: %w", err)
+			return fmt.Errorf("migrate: read schema_migrations: %w", errors.Join(err, rows.Close()))
 		}
 		applied[v] = true
 		maxApplied = max(maxApplied, v)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("migrate: read schema_migrations: %w", err)
 	}
 	if len(migs) > 0 && maxApplied > migs[len(migs)-1].version {

@@ -12,6 +12,7 @@ func PrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	// #nosec G302 -- a directory: 0700 is owner only (G302 expects a file's 0600)
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("restrict data directory: %w", err)
 	}

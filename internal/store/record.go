@@ -594,12 +594,17 @@ func (s *sqlStore) PurgeClosedBefore(ctx context.Context, cutoff time.Time, reas
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: purge: %w", err)
+			return nil, fmt.Errorf("store: purge: %w", errors.Join(err, rows.Close()))
 		}
 		ids = append(ids, id)
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: purge: %w", errors.Join(err, rows.Close()))
+	}
+	// Closed before purging: PurgeIncident needs a connection of its own.
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("store: purge: %w", err)
+	}
 	out := []Tombstone{}
 	for _, id := range ids {
 		t, err := s.PurgeIncident(ctx, id, reason)
