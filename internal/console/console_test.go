@@ -69,7 +69,9 @@ func (f *fakeService) Get(ctx context.Context, a workflows.Actor, id string) (*w
 	}
 	due := time.Now().Add(72 * time.Hour)
 	return &workflows.IncidentState{ID: inc.ID, Title: inc.Title, Status: inc.Status, Severity: inc.Severity, Mode: inc.Mode, Phase: "contain",
-		Tasks:  []workflows.TaskState{{ID: "isolate", Title: "Isolate the affected systems", Phase: "contain", Role: "responder"}},
+		Tasks: []workflows.TaskState{{ID: "isolate", Title: "Isolate the affected systems", Phase: "contain", Role: "responder"},
+			// An older playbook's task for compliance: still nobody's form but the steering roles'.
+			{ID: "log-it", Title: "Log the breach", Phase: "contain", Role: "compliance"}},
 		Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", DueAt: &due, Status: "running"}}}, nil
 }
 
@@ -575,8 +577,10 @@ func TestActionFormsFollowTheRoles(t *testing.T) {
 	c, ccsrf := f.signIn(t, complianceToken)
 	status, body, _ = get(t, c, page)
 	require.Equal(t, http.StatusOK, status)
-	require.NotContains(t, body, `name="task"`, "compliance sees no task form for another role's task")
+	require.NotContains(t, body, `name="task"`, "compliance sees no task form, not even for a task an old playbook gave compliance")
 	require.NotContains(t, body, `id="set-fact"`)
+	require.NotContains(t, body, `id="add-note"`, "compliance is read-only: no note either")
+	require.Contains(t, body, `id="read-only"`, "the page says it is read-only for them")
 	require.NotContains(t, body, `id="draft-notice"`)
 	require.NotContains(t, body, `/notices/`)
 	require.Contains(t, body, "for responder", "the page says whose task it is instead")
@@ -584,13 +588,15 @@ func TestActionFormsFollowTheRoles(t *testing.T) {
 	for name, form := range map[string]url.Values{
 		"complete another role's task": {"type": {"complete_task"}, "task": {"isolate"}},
 		"set a fact":                   {"type": {"set_fact"}, "name": {"measures"}, "value": {"x"}},
+		"complete its own old task":    {"type": {"complete_task"}, "task": {"log-it"}},
+		"add a note":                   {"type": {"note"}, "text": {"reviewed"}},
 	} {
 		form.Set("csrf", ccsrf)
 		status, body, _ = post(t, c, actions, form)
 		require.Equal(t, http.StatusForbidden, status, name)
 		require.Contains(t, body, "Refused: ", name)
 	}
-	require.Len(t, f.svc.denials, 2, "each refusal goes on the timeline through the service")
+	require.Len(t, f.svc.denials, 4, "each refusal goes on the timeline through the service")
 	require.Empty(t, f.svc.acts, "compliance changed nothing")
 
 	status, _, _ = post(t, r, actions, url.Values{"csrf": {ccsrf}, "type": {"complete_task"}, "task": {"isolate"}})
