@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/checkpoint"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/evidence"
 )
@@ -217,6 +218,51 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.Contains(t, body, incidentID, "the live incident has its row in the breach register")
 		shot(t, "breach-register")
 		axe(t, "breach register")
+	})
+	t.Run("the record: sign a checkpoint, download it, filter tombstones", func(t *testing.T) {
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/record"), chromedp.WaitVisible(chromedp.ID("sign-checkpoint"))))
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#sign-checkpoint button`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`))))
+		flash, err := text("p.flash")
+		require.NoError(t, err)
+		require.Regexp(t, `^Signed checkpoint \d+ of [1-9]\d* chain heads`, flash, "the live incident's chain head is in the new checkpoint")
+		shot(t, "record")
+		require.Empty(t, axe(t, "record"), "the Record page has no axe-core violation at all")
+
+		dir := t.TempDir()
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		progress := chromedp.Events(dctx, browser.DownloadProgress)
+		_, err = chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
+		})
+		require.NoError(t, err)
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="?format=text"]`))))
+		var file string
+		for ev, err := range progress {
+			require.NoError(t, err, "waiting for the checkpoint's download")
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatal("the browser canceled the checkpoint's download")
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				file = filepath.Join(dir, ev.GUID)
+				break
+			}
+		}
+		held, err := os.ReadFile(file)
+		require.NoError(t, err)
+		cp, err := checkpoint.ParseHeld(held)
+		require.NoError(t, err, "the downloaded file is what irbot verify --checkpoint reads")
+		latest, err := m.store.LatestCheckpoint(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, latest.ID, cp.ID, "the first download is the newest checkpoint")
+		require.Equal(t, checkpoint.Summary(latest), string(held), "byte for byte the digest's text")
+
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/record?from=yesterday"), chromedp.WaitVisible(chromedp.ID("t-err"))))
+		msg, err := text("#t-err")
+		require.NoError(t, err)
+		require.Contains(t, msg, `from "yesterday" is not a date`)
+		shot(t, "record-bad-filter")
+		require.Empty(t, axe(t, "record with a bad filter"), "the error beside the filter has no axe-core violation")
 	})
 	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))

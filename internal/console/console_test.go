@@ -72,7 +72,9 @@ func (f *fakeService) Get(ctx context.Context, a workflows.Actor, id string) (*w
 		Tasks: []workflows.TaskState{{ID: "isolate", Title: "Isolate the affected systems", Phase: "contain", Role: "responder"},
 			// An older playbook's task for compliance: still nobody's form but the steering roles'.
 			{ID: "log-it", Title: "Log the breach", Phase: "contain", Role: "compliance"}},
-		Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", DueAt: &due, Status: "running"}}}, nil
+		Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", DueAt: &due, Status: "running"},
+			{Regime: "eu-nis2", Obligation: "early-warning", Recipient: "authority", DueAt: &due, Status: "running"},
+			{Regime: "internal", Obligation: "review", Recipient: "internal", DueAt: &due, Status: "running"}}}, nil
 }
 
 func (f *fakeService) Act(ctx context.Context, a workflows.Actor, id string, act workflows.Action) (*workflows.IncidentState, error) {
@@ -128,6 +130,11 @@ func (f *fakeService) MayReviewSignIns(a workflows.Actor) error {
 
 func (f *fakeService) ClockZone(regime, obligation string) string { return "Europe/Brussels" }
 
+// NoticeLanguages is the real service's, on the shipped rules and templates.
+func (f *fakeService) NoticeLanguages(regime, obligation string) ([]string, string) {
+	return (&incident.Service{Rules: testRules}).NoticeLanguages(regime, obligation)
+}
+
 // Offers is the real service's: the workflow's own role rules on the
 // state Get answers.
 func (f *fakeService) Offers(a workflows.Actor, st *workflows.IncidentState, ns []workflows.NoticeState) workflows.Offers {
@@ -153,6 +160,7 @@ const (
 	complianceToken = "compliance-token-0123456789"
 	responderToken  = "responder-token-0123456789"
 	managerToken    = "manager-token-0123456789"
+	dpoToken        = "dpo-token-0123456789"
 )
 
 func newFixture(t testing.TB, mutate func(*Config)) *fixture {
@@ -164,6 +172,7 @@ func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 		{Name: "Cora Compliance", Email: "cora@example.com", Roles: []string{"compliance"}, TokenSHA256: auth.HashToken(complianceToken)},
 		{Name: "Rui Responder", Email: "rui@example.com", Roles: []string{"responder"}, TokenSHA256: auth.HashToken(responderToken)},
 		{Name: "Mia Manager", Email: "mia@example.com", Roles: []string{"manager"}, TokenSHA256: auth.HashToken(managerToken)},
+		{Name: "Dario DPO", Email: "dario@example.com", Roles: []string{"dpo"}, TokenSHA256: auth.HashToken(dpoToken)},
 	}, "")
 	require.NoError(t, err)
 	svc := &fakeService{st: st}
@@ -225,7 +234,7 @@ func (f *fixture) signIn(t testing.TB, token string) (*http.Client, string) {
 func TestNoSessionRedirectsToSignIn(t *testing.T) {
 	f := newFixture(t, nil)
 	c := f.browser(t)
-	for _, p := range []string{"/", "/incidents?mode=drill", "/incidents/INC-2026-0001", "/register", "/sign-ins", "/incidents/INC-2026-0001/evidence"} {
+	for _, p := range []string{"/", "/incidents?mode=drill", "/incidents/INC-2026-0001", "/register", "/sign-ins", "/incidents/INC-2026-0001/evidence", "/record", "/record/checkpoints/1"} {
 		status, _, h := get(t, c, f.srv.URL+p)
 		require.Equal(t, http.StatusSeeOther, status, p)
 		require.Equal(t, "/login", h.Get("Location"), p)

@@ -70,6 +70,43 @@ func (s *Service) Checkpoint(ctx context.Context, actor workflows.Actor, id int6
 	return c, err
 }
 
+// MaxCheckpointsListed bounds RecentCheckpoints: a page of the newest.
+const MaxCheckpointsListed = 50
+
+// RecentCheckpoints returns up to n of the newest signed checkpoints,
+// newest first (none yet: an empty list). n is clamped to 1 to
+// MaxCheckpointsListed.
+func (s *Service) RecentCheckpoints(ctx context.Context, actor workflows.Actor, n int) ([]store.Checkpoint, error) {
+	if err := mayOnRecord(actor, policy.ReadCheckpoints, "checkpoints"); err != nil {
+		return nil, err
+	}
+	if s.Checkpoints == nil {
+		return nil, apperr.New(apperr.Unavailable, "checkpoints are not available")
+	}
+	n = min(max(n, 1), MaxCheckpointsListed)
+	latest, err := s.Checkpoints.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return []store.Checkpoint{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Checkpoint{latest}
+	// Numbers are handed out in order; a gap (none today) is skipped, a
+	// long run of them is not searched.
+	for id := latest.ID - 1; id >= 1 && len(out) < n && latest.ID-id <= int64(2*n); id-- {
+		c, err := s.Checkpoints.CheckpointByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // SignCheckpoint signs a checkpoint of every incident's chain head now, so
 // a copy can be taken away from the server at once rather than with the
 // next daily digest.
