@@ -22,6 +22,12 @@ const (
 	Admin      = "admin"
 )
 
+// Recorder is irbot's own role, never a person's (the users file accepts
+// only Roles): irbot writes into the record what Slack told it, such as a
+// message pinned by a channel member without a role, as a note naming them.
+// It may take no other action.
+const Recorder = "recorder"
+
 // Roles lists every role.
 var Roles = []string{Responder, Commander, DPO, Legal, Manager, Compliance, Admin}
 
@@ -66,7 +72,7 @@ var Actions = map[string][]string{
 	"assign_role":          {Commander, Manager, Admin},
 	"set_severity":         {Commander, Responder, Manager, Admin},
 	"set_fact":             {Commander, Responder, DPO, Legal, Admin},
-	"note":                 actingRoles,
+	"note":                 append(slices.Clone(actingRoles), Recorder),
 	"approve":              {}, // only the gate's roles
 	"record_notification":  clockRoles,
 	"decide_not_to_notify": {DPO, Legal, Admin},
@@ -178,7 +184,7 @@ var actionNotes = map[string]string{
 	"approve":              "only the gate's roles (playbook), never compliance; a notice gate only after the notice's two-person approval",
 	"assign_role":          "commander and responder to anyone; dpo, legal, manager, compliance only to who holds them in the users file; admin never",
 	"decide_not_to_notify": "two people: a second dpo, legal or admin confirms, as for a notice",
-	"note":                 "everyone but compliance, which is read-only",
+	"note":                 "everyone but compliance, which is read-only; irbot records messages pinned by members without a role",
 }
 
 // MarkdownTable renders who may do what as the README's role table: one row

@@ -18,7 +18,7 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		"assign_role":          {Commander, Manager, Admin},
 		"set_severity":         {Responder, Commander, Manager, Admin},
 		"set_fact":             {Responder, Commander, DPO, Legal, Admin},
-		"note":                 {Responder, Commander, DPO, Legal, Manager, Admin},
+		"note":                 {Responder, Commander, DPO, Legal, Manager, Admin, Recorder},
 		"approve":              {},
 		"record_notification":  {Commander, DPO, Legal, Admin},
 		"decide_not_to_notify": {DPO, Legal, Admin},
@@ -31,7 +31,7 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		"":                     {},
 	}
 	for action, allowed := range want {
-		for _, role := range Roles {
+		for _, role := range append(slices.Clone(Roles), Recorder) {
 			require.Equal(t, slices.Contains(allowed, role), Allowed(action, []string{role}), "%s × %s", role, action)
 		}
 		require.False(t, Allowed(action, nil), "no roles may not %s", action)
