@@ -118,6 +118,33 @@ func TestConsoleInBrowser(t *testing.T) {
 		return err
 	})
 
+	// download clicks the link sel and returns the file the browser saved.
+	download := func(t *testing.T, sel string) []byte {
+		t.Helper()
+		dir := t.TempDir()
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		progress := chromedp.Events(dctx, browser.DownloadProgress)
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
+		})
+		require.NoError(t, err)
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(sel))))
+		for ev, err := range progress {
+			require.NoError(t, err, "waiting for the download of %s", sel)
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatalf("the browser canceled the download of %s", sel)
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				b, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+				require.NoError(t, err)
+				return b
+			}
+		}
+		t.Fatalf("no download of %s", sel)
+		return nil
+	}
+
 	var incidentID string
 	t.Run("sign in with the printed link", func(t *testing.T) {
 		require.NoError(t, do(bypassCSP, chromedp.Navigate(link[1]), chromedp.WaitVisible(chromedp.ID("sign-in"))))
@@ -167,28 +194,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		shot(t, "verify")
 	})
 	t.Run("download the evidence pack", func(t *testing.T) {
-		dir := t.TempDir()
-		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		progress := chromedp.Events(dctx, browser.DownloadProgress)
-		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
-		})
-		require.NoError(t, err)
-		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
-		var file string
-		for ev, err := range progress {
-			require.NoError(t, err, "waiting for the evidence pack's download")
-			if ev.State == browser.DownloadProgressStateCanceled {
-				t.Fatal("the browser canceled the evidence pack's download")
-			}
-			if ev.State == browser.DownloadProgressStateCompleted {
-				file = filepath.Join(dir, ev.GUID)
-				break
-			}
-		}
-		pack, err := os.ReadFile(file)
-		require.NoError(t, err)
+		pack := download(t, `a[href$="/evidence"]`)
 		res := evidence.Verify(pack)
 		require.True(t, res.OK, "the downloaded evidence pack must verify offline: %v", res.Problems)
 		require.Equal(t, incidentID, res.IncidentID)
@@ -228,28 +234,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		shot(t, "record")
 		require.Empty(t, axe(t, "record"), "the Record page has no axe-core violation at all")
 
-		dir := t.TempDir()
-		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		progress := chromedp.Events(dctx, browser.DownloadProgress)
-		_, err = chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
-		})
-		require.NoError(t, err)
-		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="?format=text"]`))))
-		var file string
-		for ev, err := range progress {
-			require.NoError(t, err, "waiting for the checkpoint's download")
-			if ev.State == browser.DownloadProgressStateCanceled {
-				t.Fatal("the browser canceled the checkpoint's download")
-			}
-			if ev.State == browser.DownloadProgressStateCompleted {
-				file = filepath.Join(dir, ev.GUID)
-				break
-			}
-		}
-		held, err := os.ReadFile(file)
-		require.NoError(t, err)
+		held := download(t, `a[href$="?format=text"]`)
 		cp, err := checkpoint.ParseHeld(held)
 		require.NoError(t, err, "the downloaded file is what irbot verify --checkpoint reads")
 		latest, err := m.store.LatestCheckpoint(t.Context())

@@ -67,6 +67,9 @@ type Service struct {
 	CheckpointKey ed25519.PrivateKey
 	// Purged lists the tombstones retention left (checkpoints.go).
 	Purged Tombstones
+	// Counter counts the record for /metrics (metrics.go); nil: no
+	// figures (the exposition says the record is down).
+	Counter store.MetricsStore
 	// Health is Temporal's reachability as the last health check saw it
 	// (outage.go); nil: unknown, every call is tried.
 	Health *TemporalHealth

@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/irbot/irbot/internal/metrics"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -134,6 +135,7 @@ func (a *API) call(ctx context.Context, method string, fn func(ctx context.Conte
 		last = err
 		code, permanent, retryAfter := classify(err)
 		if permanent {
+			metrics.SlackFailed(method, true)
 			return &Error{Method: method, Code: code, Permanent: true, Err: err}
 		}
 		if attempt >= a.attempts || ctx.Err() != nil {
@@ -155,6 +157,7 @@ func (a *API) call(ctx context.Context, method string, fn func(ctx context.Conte
 		wait = min(wait*2, 10*time.Second)
 	}
 	code, _, _ := classify(last)
+	metrics.SlackFailed(method, false)
 	return &Error{Method: method, Code: code, Err: last}
 }
 
