@@ -445,6 +445,13 @@ func (s *Service) known(ctx context.Context, actor workflows.Actor, id string) e
 	if err := checkID(id); err != nil {
 		return err
 	}
+	if id == InstallationChain {
+		// The installation's chain is the record's: its readers read it.
+		if !policy.MayOnRecord(policy.ReadCheckpoints, actor.Roles) {
+			return apperr.New(apperr.Forbidden, "the installation's chain: for %s", strings.Join(policy.RecordActions[policy.ReadCheckpoints], ", "))
+		}
+		return nil
+	}
 	if _, err := s.Store.GetIncident(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return apperr.New(apperr.NotFound, "no incident %s", id)
