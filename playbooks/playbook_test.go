@@ -30,7 +30,7 @@ func TestEmbeddedDataBreachPlaybookHasNoProblems(t *testing.T) {
 func TestDefaultPlaybookIsAPersonalDataBreachResponse(t *testing.T) {
 	pb := DefaultPlaybook()
 	require.Equal(t, "data-breach", pb.ID)
-	require.Equal(t, 1, pb.Version)
+	require.Equal(t, 2, pb.Version)
 	require.Equal(t, []string{"eu-gdpr"}, pb.Regimes)
 	require.Equal(t, ClockPolicy{
 		ReminderCron:   "0 9-17/4 * * 1-5",
@@ -58,7 +58,7 @@ func TestDefaultPlaybookIsAPersonalDataBreachResponse(t *testing.T) {
 	require.True(t, gates["regulator-notice-approval"].TwoPerson, "the regulator notice must need two approvers")
 	require.Equal(t, []string{"dpo", "legal"}, gates["regulator-notice-approval"].Roles)
 	require.Equal(t, "notify-customers", gates["customer-notice-approval"].Phase)
-	require.Equal(t, []string{"commander", "compliance"}, gates["close-review"].Roles)
+	require.Equal(t, []string{"commander", "dpo"}, gates["close-review"].Roles, "compliance is read-only: it approves no gate")
 	require.Equal(t, "review", gates["close-review"].Phase)
 }
 

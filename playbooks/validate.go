@@ -19,6 +19,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/irbot/irbot/internal/policy"
 )
 
 // Problem is one thing wrong with a playbook file, with where it is. Line and
@@ -483,6 +485,16 @@ func (ps *playbookParser) checkRole(n *yaml.Node, what, role string) {
 	}
 }
 
+// checkActingRole is checkRole for a task's owner or a gate's approver:
+// someone must be able to act under it, so a read-only role (the policy's)
+// cannot be named.
+func (ps *playbookParser) checkActingRole(n *yaml.Node, what, role string) {
+	ps.checkRole(n, what, role)
+	if slices.Contains(policy.ReadOnly, role) {
+		ps.errorAt(n, "%s names role %q, which is read-only (it reads the record and takes no action); name a role that acts, such as dpo or commander", what, role)
+	}
+}
+
 func (ps *playbookParser) checkRegime(n *yaml.Node, what, id string) {
 	if ps.known != nil && !ps.known(id) {
 		ps.errorAt(n, "%s names regime %q, which is not in the regime rules (check the spelling, e.g. eu-gdpr, or add a rule file for it)", what, id)
@@ -654,7 +666,7 @@ func (ps *playbookParser) parse(data []byte) *Playbook {
 		if t.Role == "" {
 			ps.errorAt(it.pos("role"), "%s has no role; say which role owns it (%s)", it.label, strings.Join(Roles, ", "))
 		} else {
-			ps.checkRole(it.pos("role"), it.label, t.Role)
+			ps.checkActingRole(it.pos("role"), it.label, t.Role)
 		}
 		if t.Regime != "" {
 			ps.checkRegime(it.pos("regime"), it.label, t.Regime)
@@ -679,7 +691,7 @@ func (ps *playbookParser) parse(data []byte) *Playbook {
 			ps.errorAt(it.pos("roles"), "%s names no roles, so nobody could approve it; list who may, such as [dpo, legal]", it.label)
 		}
 		for i, r := range roles {
-			ps.checkRole(roleNodes[i], it.label, r)
+			ps.checkActingRole(roleNodes[i], it.label, r)
 		}
 		g.Roles = roles
 		pb.Gates = append(pb.Gates, g)

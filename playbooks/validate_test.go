@@ -362,3 +362,24 @@ tasks: [{id: isolate, phase: contain, title: Isolate, role: responder, required:
 	require.Contains(t, all, `cadence high "soon" is not a duration`)
 	require.Contains(t, all, `unowned_after "10s" is too short`)
 }
+
+// Compliance is read-only (policy.ReadOnly): a playbook that gives it a task
+// or a gate would leave work nobody may do, so validate names the line.
+func TestReadOnlyRoleOwnsNoTaskAndApprovesNoGate(t *testing.T) {
+	_, problems := ParsePlaybook("ro.yaml", []byte(`id: ro
+name: RO
+version: 1
+phases: [{id: contain, title: Contain}]
+tasks: [{id: log, phase: contain, title: Log it, role: compliance, required: true}]
+gates:
+  - {id: ok, phase: contain, title: OK, roles: [commander, compliance]}
+clocks:
+  reminder_cron: "@daily"
+  escalate_to: [compliance]
+`), nil)
+	require.Len(t, problems, 2, "%v", problems)
+	require.Equal(t, 5, problems[0].Line, "the task's line")
+	require.Contains(t, problems[0].Message, `role "compliance", which is read-only`)
+	require.Equal(t, 7, problems[1].Line, "the gate's line")
+	require.Contains(t, problems[1].Message, "read-only")
+}

@@ -34,6 +34,9 @@ func TestRolesCannotBeGainedInsideAnIncident(t *testing.T) {
 		{"manager gives legal to a responder", workflows.Action{Type: workflows.ActionAssignRole, Actor: manager, Role: "legal", User: declarer.ID, AssigneeRoles: declarer.Roles}},
 		{"admin gives admin", workflows.Action{Type: workflows.ActionAssignRole, Actor: admin, Role: "admin", User: declarer.ID, AssigneeRoles: declarer.Roles}},
 		{"compliance snoozes a clock", workflows.Action{Type: workflows.ActionSnoozeClock, Actor: compliance, Regime: "eu-gdpr", Obligation: "supervisory-authority", Until: &until}},
+		{"compliance writes a note", workflows.Action{Type: workflows.ActionNote, Actor: compliance, Text: "reviewed"}},
+		{"compliance claims its own role", workflows.Action{Type: workflows.ActionAssignRole, Actor: compliance, Role: "compliance", User: compliance.ID}},
+		{"compliance completes a task", workflows.Action{Type: workflows.ActionCompleteTask, Actor: compliance, Task: "isolate"}},
 		{"responder snoozes a clock", workflows.Action{Type: workflows.ActionSnoozeClock, Actor: declarer, Regime: "eu-gdpr", Obligation: "supervisory-authority", Until: &until}},
 	}
 	errs := make([]error, len(refused))
@@ -61,6 +64,9 @@ func TestRolesCannotBeGainedInsideAnIncident(t *testing.T) {
 		require.Error(t, errs[i], "%s must be refused", c.name)
 		var app *temporal.ApplicationError
 		require.True(t, errors.As(errs[i], &app) && app.Type() == workflows.ErrTypeForbidden, "%s: a 403, got %v", c.name, errs[i])
+		if c.a.Actor.ID == compliance.ID {
+			require.ErrorContains(t, errs[i], "compliance is read-only", "%s: the refusal says why", c.name)
+		}
 	}
 	require.Len(t, okErrs, 3)
 	for _, err := range okErrs {

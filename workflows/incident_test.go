@@ -135,8 +135,8 @@ func nextStep(st workflows.IncidentState, approvedBy map[string][]string) (workf
 					return workflows.Action{Type: workflows.ActionApprove, Actor: who, Gate: g.ID}, true
 				}
 			}
-			if slices.Contains(g.Roles, "commander") || slices.Contains(g.Roles, "compliance") {
-				return workflows.Action{Type: workflows.ActionApprove, Actor: workflows.Actor{ID: "U-COMPLIANCE", Roles: []string{"compliance"}}, Gate: g.ID}, true
+			if slices.Contains(g.Roles, "commander") {
+				return workflows.Action{Type: workflows.ActionApprove, Actor: workflows.Actor{ID: "U-CMDR", Roles: []string{"commander"}}, Gate: g.ID}, true
 			}
 		}
 	}

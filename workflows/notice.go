@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/templates"
 )
 
@@ -243,12 +244,7 @@ func (n *notice) factsChanged(ctx workflow.Context, facts map[string]any) {
 // --- validators: they must not change state ---
 
 func holds(a Actor, roles ...string) bool {
-	for _, r := range roles {
-		if slices.Contains(a.Roles, r) {
-			return true
-		}
-	}
-	return false
+	return policy.MayActAs(a.Roles, roles)
 }
 
 func (n *notice) validateApprove(_ workflow.Context, a NoticeAction) error {

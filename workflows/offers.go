@@ -1,6 +1,10 @@
 package workflows
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/irbot/irbot/internal/policy"
+)
 
 // Offers is what a surface may offer a person on an incident now: the
 // actions whose role rules they pass (the policy table, a task's or a gate's
@@ -53,7 +57,7 @@ func OffersFor(st IncidentState, a Actor, notices []NoticeSummary) Offers {
 	inc := &incident{state: st}
 	eff := a
 	eff.Roles = inc.effectiveRoles(a)
-	if len(eff.Roles) == 0 {
+	if len(policy.Acting(eff.Roles)) == 0 {
 		return o
 	}
 	for _, t := range st.Tasks {

@@ -44,8 +44,11 @@ func TestOffersFollowTheValidatorsRoleRules(t *testing.T) {
 	}{
 		{"responder completes own tasks and sets facts, drafts nothing", workflows.Actor{ID: "U-R", Roles: []string{"responder"}},
 			workflows.Offers{Tasks: []string{"isolate"}, SetFact: true, Note: true}},
-		{"compliance: its task of this phase and notes, nothing else", workflows.Actor{ID: "U-C", Roles: []string{"compliance"}},
-			workflows.Offers{Tasks: []string{"log"}, Note: true}},
+		{"compliance is read-only: not even a task the playbook gives it, nor a note", workflows.Actor{ID: "U-C", Roles: []string{"compliance"}},
+			workflows.Offers{}},
+		{"a dpo who is also compliance acts as dpo only", workflows.Actor{ID: "U-DC", Roles: []string{"compliance", "dpo"}},
+			workflows.Offers{Gates: []string{"risk-assessment"}, SetFact: true, Note: true, CreateNotice: true,
+				Notices: map[string][]string{"N1": {workflows.NoticeApprove, workflows.NoticeReject}, "N2": {workflows.NoticeSend, workflows.NoticeReject}}}},
 		{"the drafting dpo cannot approve their own notice but may reject it and send the approved one", workflows.Actor{ID: "U-DPO", Roles: []string{"dpo"}},
 			workflows.Offers{Gates: []string{"risk-assessment"}, SetFact: true, Note: true, CreateNotice: true,
 				Notices: map[string][]string{"N1": {workflows.NoticeReject}, "N2": {workflows.NoticeSend, workflows.NoticeReject}}}},

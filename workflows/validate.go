@@ -56,14 +56,10 @@ func (inc *incident) actionAllowed(action string, a Actor) error {
 	return nil
 }
 
+// holdsAny reports whether the actor may act under any of roles (the
+// policy leaves read-only roles out).
 func (inc *incident) holdsAny(a Actor, roles ...string) bool {
-	have := inc.effectiveRoles(a)
-	for _, r := range roles {
-		if slices.Contains(have, r) {
-			return true
-		}
-	}
-	return false
+	return policy.MayActAs(inc.effectiveRoles(a), roles)
 }
 
 func needRoles(action string, roles ...string) error {
@@ -95,8 +91,10 @@ func (inc *incident) validateAt(now time.Time, name string, a Action) error {
 	if inc.state.Status == StatusClosed {
 		return temporal.NewApplicationError(fmt.Sprintf("incident %s is closed; open a new incident for new work", inc.state.ID), ErrTypeClosed)
 	}
-	if len(inc.effectiveRoles(a.Actor)) == 0 {
+	if eff := inc.effectiveRoles(a.Actor); len(eff) == 0 {
 		return denied("%s has no role in irbot; ask an admin to add you to the users file", a.Actor.ID)
+	} else if len(policy.Acting(eff)) == 0 {
+		return denied("%s is read-only: it reads the record (timeline, registers, evidence, verify) and takes no incident action", strings.Join(eff, ", "))
 	}
 	switch name {
 	case ActionCompleteTask:

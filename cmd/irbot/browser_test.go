@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/checkpoint"
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/evidence"
 )
@@ -117,6 +118,33 @@ func TestConsoleInBrowser(t *testing.T) {
 		return err
 	})
 
+	// download clicks the link sel and returns the file the browser saved.
+	download := func(t *testing.T, sel string) []byte {
+		t.Helper()
+		dir := t.TempDir()
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		progress := chromedp.Events(dctx, browser.DownloadProgress)
+		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
+		})
+		require.NoError(t, err)
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(sel))))
+		for ev, err := range progress {
+			require.NoError(t, err, "waiting for the download of %s", sel)
+			if ev.State == browser.DownloadProgressStateCanceled {
+				t.Fatalf("the browser canceled the download of %s", sel)
+			}
+			if ev.State == browser.DownloadProgressStateCompleted {
+				b, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+				require.NoError(t, err)
+				return b
+			}
+		}
+		t.Fatalf("no download of %s", sel)
+		return nil
+	}
+
 	var incidentID string
 	t.Run("sign in with the printed link", func(t *testing.T) {
 		require.NoError(t, do(bypassCSP, chromedp.Navigate(link[1]), chromedp.WaitVisible(chromedp.ID("sign-in"))))
@@ -166,28 +194,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		shot(t, "verify")
 	})
 	t.Run("download the evidence pack", func(t *testing.T) {
-		dir := t.TempDir()
-		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		progress := chromedp.Events(dctx, browser.DownloadProgress)
-		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptrTo(true),
-		})
-		require.NoError(t, err)
-		require.NoError(t, do(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
-		var file string
-		for ev, err := range progress {
-			require.NoError(t, err, "waiting for the evidence pack's download")
-			if ev.State == browser.DownloadProgressStateCanceled {
-				t.Fatal("the browser canceled the evidence pack's download")
-			}
-			if ev.State == browser.DownloadProgressStateCompleted {
-				file = filepath.Join(dir, ev.GUID)
-				break
-			}
-		}
-		pack, err := os.ReadFile(file)
-		require.NoError(t, err)
+		pack := download(t, `a[href$="/evidence"]`)
 		res := evidence.Verify(pack)
 		require.True(t, res.OK, "the downloaded evidence pack must verify offline: %v", res.Problems)
 		require.Equal(t, incidentID, res.IncidentID)
@@ -217,6 +224,30 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.Contains(t, body, incidentID, "the live incident has its row in the breach register")
 		shot(t, "breach-register")
 		axe(t, "breach register")
+	})
+	t.Run("the record: sign a checkpoint, download it, filter tombstones", func(t *testing.T) {
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/record"), chromedp.WaitVisible(chromedp.ID("sign-checkpoint"))))
+		require.NoError(t, do(chromedp.Click(chromedp.CSS(`#sign-checkpoint button`)), chromedp.WaitVisible(chromedp.CSS(`p.flash`))))
+		flash, err := text("p.flash")
+		require.NoError(t, err)
+		require.Regexp(t, `^Signed checkpoint \d+ of [1-9]\d* chain heads`, flash, "the live incident's chain head is in the new checkpoint")
+		shot(t, "record")
+		require.Empty(t, axe(t, "record"), "the Record page has no axe-core violation at all")
+
+		held := download(t, `a[href$="?format=text"]`)
+		cp, err := checkpoint.ParseHeld(held)
+		require.NoError(t, err, "the downloaded file is what irbot verify --checkpoint reads")
+		latest, err := m.store.LatestCheckpoint(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, latest.ID, cp.ID, "the first download is the newest checkpoint")
+		require.Equal(t, checkpoint.Summary(latest), string(held), "byte for byte the digest's text")
+
+		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/record?from=yesterday"), chromedp.WaitVisible(chromedp.ID("t-err"))))
+		msg, err := text("#t-err")
+		require.NoError(t, err)
+		require.Contains(t, msg, `from "yesterday" is not a date`)
+		shot(t, "record-bad-filter")
+		require.Empty(t, axe(t, "record with a bad filter"), "the error beside the filter has no axe-core violation")
 	})
 	t.Run("start a drill that plays itself and read its report", func(t *testing.T) {
 		require.NoError(t, do(chromedp.Navigate("http://"+m.Addr()+"/drills"), chromedp.WaitVisible(chromedp.ID("start-drill"))))

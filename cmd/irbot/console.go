@@ -36,6 +36,7 @@ func newConsole(cfg config.Config, svc *incident.Service, st store.Store, dir *a
 		Schedules:      svc,
 		Evidence:       evidencePacker(svc),
 		BreachRegister: svc,
+		Record:         svc,
 	})
 }
 

@@ -86,7 +86,13 @@ func TestConsoleFormsAreTheRealServicesOffers(t *testing.T) {
 	id := regexp.MustCompile(`<h1>(INC-\d{4}-\d{4}):`).FindStringSubmatch(body)
 	require.NotNil(t, id)
 	require.Contains(t, body, `id="draft-notice"`, "the dpo may draft a notice")
+	require.Regexp(t, `name="clock" value="eu-gdpr/supervisory-authority">(?s:.*?)<select [^>]*name="language"><option value="en" selected>English \(en\)</option><option value="de">Deutsch \(de\)</option><option value="fr">Français \(fr\)</option></select>`, body,
+		"the GDPR authority notice is offered in the languages its template exists in, English (the EU's default) chosen")
 	page := base + "/incidents/" + id[1]
+	status, body = readAll(dpo.PostForm(page+"/notices", url.Values{"csrf": {dcsrf}, "clock": {"eu-gdpr/supervisory-authority"}, "to": {"dpa@example.org"}, "language": {"es"}}))
+	require.Equal(t, http.StatusBadRequest, status, body)
+	require.Regexp(t, `name="clock" value="eu-gdpr/supervisory-authority">\s*<p [^>]*>.*</p>\s*<p class="error" role="alert" id="dn-\d+-err">Refused: no eu-gdpr/supervisory-authority notice template in language &#34;es&#34;; it exists in en, de, fr</p>`, body,
+		"a language the template lacks is refused by the service, the reason in the form")
 
 	rae, rcsrf := signIn(responderToken)
 	status, body = readAll(rae.Get(page))

@@ -191,6 +191,7 @@ func (m *Main) newService(rules *playbooks.RuleSet, dir *auth.Directory, payload
 		Temporal:  m.client,
 		Store:     m.store,
 		Record:    m.store,
+		Counter:   m.store,
 		Rules:     rules,
 		Playbooks: findPlaybook,
 		TaskQueue: workflows.TaskQueue,
@@ -273,7 +274,7 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 // starts serving, and connects Socket Mode when Slack uses it.
 func (m *Main) serveHTTP(log *slog.Logger, dir *auth.Directory) error {
 	cfg := m.Config
-	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck,
+	api := &httpapi.Server{Service: m.service, Directory: dir, Logger: log, Ready: m.readyCheck, MetricsToken: cfg.MetricsToken,
 		Evidence: evidencePacker(m.service),
 		Codec:    converter.NewPayloadCodecHTTPHandler(keyring.Codec{Ring: m.ring})}
 	if m.slack != nil { // Slack: HTTP-mode endpoints, signed; Socket Mode below

@@ -27,6 +27,7 @@ type Config struct {
 	TemporalPort     int           // IRBOT_TEMPORAL_PORT
 	Retention        time.Duration // IRBOT_TEMPORAL_RETENTION
 	AdminToken       string        // IRBOT_ADMIN_TOKEN
+	MetricsToken     string        // IRBOT_METRICS_TOKEN
 	UsersFile        string        // IRBOT_USERS_FILE
 	SlackBotToken    string        // SLACK_BOT_TOKEN
 	SlackAppToken    string        // SLACK_APP_TOKEN
@@ -64,6 +65,7 @@ var Vars = []Var{
 	{"IRBOT_TEMPORAL_PORT", "7233", "frontend port of the embedded server; 0 picks a free one"},
 	{"IRBOT_TEMPORAL_RETENTION", "720h", "history retention of the embedded namespace (Go duration)"},
 	{"IRBOT_ADMIN_TOKEN", "unset", "bootstrap bearer token with the admin role (16+ characters)"},
+	{"IRBOT_METRICS_TOKEN", "unset: /metrics answers 401", "bearer token for scraping /metrics and nothing else (16+ characters)"},
 	{"IRBOT_USERS_FILE", "unset", "people, API tokens and roles (YAML)"},
 	{"SLACK_BOT_TOKEN", "unset: Slack off", "xoxb-..."},
 	{"SLACK_APP_TOKEN", "unset", "xapp-...: Socket Mode; without it, HTTP mode"},
@@ -104,6 +106,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TemporalAddress:  get("TEMPORAL_ADDRESS", ""),
 		TemporalNS:       get("TEMPORAL_NAMESPACE", "default"),
 		AdminToken:       get("IRBOT_ADMIN_TOKEN", ""),
+		MetricsToken:     get("IRBOT_METRICS_TOKEN", ""),
 		UsersFile:        get("IRBOT_USERS_FILE", ""),
 		SlackBotToken:    get("SLACK_BOT_TOKEN", ""),
 		SlackAppToken:    get("SLACK_APP_TOKEN", ""),
@@ -160,6 +163,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Retention = ret
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return c, fmt.Errorf("IRBOT_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return c, fmt.Errorf("IRBOT_METRICS_TOKEN must be at least 16 characters")
 	}
 	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
 		return c, fmt.Errorf("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")

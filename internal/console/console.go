@@ -58,6 +58,9 @@ type Service interface {
 	RecordDenial(ctx context.Context, incidentID string, actor workflows.Actor, a workflows.Action, reason string) error
 	MayReviewSignIns(actor workflows.Actor) error
 	ClockZone(regime, obligation string) string
+	// NoticeLanguages are the languages a notice for the obligation can be
+	// drafted in and the default (the regime's jurisdiction's).
+	NoticeLanguages(regime, obligation string) (langs []string, def string)
 	// Offers says which action forms the incident page shows a person.
 	Offers(actor workflows.Actor, st *workflows.IncidentState, notices []workflows.NoticeState) workflows.Offers
 }
@@ -156,6 +159,7 @@ type Config struct {
 	BreachRegister BreachRegister
 	Drills         Drills
 	Schedules      DrillSchedules
+	Record         Record
 	Now            func() time.Time
 }
 
@@ -269,6 +273,9 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /drill-schedules", c.authed(c.createDrillSchedule))
 	mux.HandleFunc("POST /drill-schedules/{id}/delete", c.authed(c.deleteDrillSchedule))
 	mux.HandleFunc("GET /sign-ins", c.authed(c.signInsPage))
+	mux.HandleFunc("GET /record", c.authed(c.recordPage))
+	mux.HandleFunc("GET /record/checkpoints/{n}", c.authed(c.checkpointFile))
+	mux.HandleFunc("POST /record/checkpoints", c.authed(c.signCheckpoint))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusNotFound, "error", page{Title: "Not found", Error: "There is no page at " + r.URL.Path + "."})
 	})

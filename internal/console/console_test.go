@@ -69,8 +69,12 @@ func (f *fakeService) Get(ctx context.Context, a workflows.Actor, id string) (*w
 	}
 	due := time.Now().Add(72 * time.Hour)
 	return &workflows.IncidentState{ID: inc.ID, Title: inc.Title, Status: inc.Status, Severity: inc.Severity, Mode: inc.Mode, Phase: "contain",
-		Tasks:  []workflows.TaskState{{ID: "isolate", Title: "Isolate the affected systems", Phase: "contain", Role: "responder"}},
-		Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", DueAt: &due, Status: "running"}}}, nil
+		Tasks: []workflows.TaskState{{ID: "isolate", Title: "Isolate the affected systems", Phase: "contain", Role: "responder"},
+			// An older playbook's task for compliance: still nobody's form but the steering roles'.
+			{ID: "log-it", Title: "Log the breach", Phase: "contain", Role: "compliance"}},
+		Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", DueAt: &due, Status: "running"},
+			{Regime: "eu-nis2", Obligation: "early-warning", Recipient: "authority", DueAt: &due, Status: "running"},
+			{Regime: "internal", Obligation: "review", Recipient: "internal", DueAt: &due, Status: "running"}}}, nil
 }
 
 func (f *fakeService) Act(ctx context.Context, a workflows.Actor, id string, act workflows.Action) (*workflows.IncidentState, error) {
@@ -126,6 +130,11 @@ func (f *fakeService) MayReviewSignIns(a workflows.Actor) error {
 
 func (f *fakeService) ClockZone(regime, obligation string) string { return "Europe/Brussels" }
 
+// NoticeLanguages is the real service's, on the shipped rules and templates.
+func (f *fakeService) NoticeLanguages(regime, obligation string) ([]string, string) {
+	return (&incident.Service{Rules: testRules}).NoticeLanguages(regime, obligation)
+}
+
 // Offers is the real service's: the workflow's own role rules on the
 // state Get answers.
 func (f *fakeService) Offers(a workflows.Actor, st *workflows.IncidentState, ns []workflows.NoticeState) workflows.Offers {
@@ -151,6 +160,7 @@ const (
 	complianceToken = "compliance-token-0123456789"
 	responderToken  = "responder-token-0123456789"
 	managerToken    = "manager-token-0123456789"
+	dpoToken        = "dpo-token-0123456789"
 )
 
 func newFixture(t testing.TB, mutate func(*Config)) *fixture {
@@ -162,6 +172,7 @@ func newFixture(t testing.TB, mutate func(*Config)) *fixture {
 		{Name: "Cora Compliance", Email: "cora@example.com", Roles: []string{"compliance"}, TokenSHA256: auth.HashToken(complianceToken)},
 		{Name: "Rui Responder", Email: "rui@example.com", Roles: []string{"responder"}, TokenSHA256: auth.HashToken(responderToken)},
 		{Name: "Mia Manager", Email: "mia@example.com", Roles: []string{"manager"}, TokenSHA256: auth.HashToken(managerToken)},
+		{Name: "Dario DPO", Email: "dario@example.com", Roles: []string{"dpo"}, TokenSHA256: auth.HashToken(dpoToken)},
 	}, "")
 	require.NoError(t, err)
 	svc := &fakeService{st: st}
@@ -223,7 +234,7 @@ func (f *fixture) signIn(t testing.TB, token string) (*http.Client, string) {
 func TestNoSessionRedirectsToSignIn(t *testing.T) {
 	f := newFixture(t, nil)
 	c := f.browser(t)
-	for _, p := range []string{"/", "/incidents?mode=drill", "/incidents/INC-2026-0001", "/register", "/sign-ins", "/incidents/INC-2026-0001/evidence"} {
+	for _, p := range []string{"/", "/incidents?mode=drill", "/incidents/INC-2026-0001", "/register", "/sign-ins", "/incidents/INC-2026-0001/evidence", "/record", "/record/checkpoints/1"} {
 		status, _, h := get(t, c, f.srv.URL+p)
 		require.Equal(t, http.StatusSeeOther, status, p)
 		require.Equal(t, "/login", h.Get("Location"), p)
@@ -575,8 +586,10 @@ func TestActionFormsFollowTheRoles(t *testing.T) {
 	c, ccsrf := f.signIn(t, complianceToken)
 	status, body, _ = get(t, c, page)
 	require.Equal(t, http.StatusOK, status)
-	require.NotContains(t, body, `name="task"`, "compliance sees no task form for another role's task")
+	require.NotContains(t, body, `name="task"`, "compliance sees no task form, not even for a task an old playbook gave compliance")
 	require.NotContains(t, body, `id="set-fact"`)
+	require.NotContains(t, body, `id="add-note"`, "compliance is read-only: no note either")
+	require.Contains(t, body, `id="read-only"`, "the page says it is read-only for them")
 	require.NotContains(t, body, `id="draft-notice"`)
 	require.NotContains(t, body, `/notices/`)
 	require.Contains(t, body, "for responder", "the page says whose task it is instead")
@@ -584,13 +597,15 @@ func TestActionFormsFollowTheRoles(t *testing.T) {
 	for name, form := range map[string]url.Values{
 		"complete another role's task": {"type": {"complete_task"}, "task": {"isolate"}},
 		"set a fact":                   {"type": {"set_fact"}, "name": {"measures"}, "value": {"x"}},
+		"complete its own old task":    {"type": {"complete_task"}, "task": {"log-it"}},
+		"add a note":                   {"type": {"note"}, "text": {"reviewed"}},
 	} {
 		form.Set("csrf", ccsrf)
 		status, body, _ = post(t, c, actions, form)
 		require.Equal(t, http.StatusForbidden, status, name)
 		require.Contains(t, body, "Refused: ", name)
 	}
-	require.Len(t, f.svc.denials, 2, "each refusal goes on the timeline through the service")
+	require.Len(t, f.svc.denials, 4, "each refusal goes on the timeline through the service")
 	require.Empty(t, f.svc.acts, "compliance changed nothing")
 
 	status, _, _ = post(t, r, actions, url.Values{"csrf": {ccsrf}, "type": {"complete_task"}, "task": {"isolate"}})

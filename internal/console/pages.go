@@ -18,6 +18,7 @@ import (
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/schedule"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -31,6 +32,10 @@ type page struct {
 	Nav    string
 	Data   any
 	Signed bool
+	// MayRecord and MaySignIns show the Record and Sign-ins links: the
+	// policy's and the service's answers, not a copy in a template.
+	MayRecord  bool
+	MaySignIns bool
 }
 
 var funcs = template.FuncMap{
@@ -115,6 +120,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		p.Actor, p.Signed = c.actor(r)
 	} else {
 		p.Signed = true
+	}
+	if p.Signed {
+		p.MayRecord = c.cfg.Record != nil && mayReadRecord(p.Actor)
+		p.MaySignIns = c.cfg.Service.MayReviewSignIns(p.Actor) == nil
 	}
 	p.CSRF = c.csrfToken(r.Context())
 	if p.Flash == "" {
@@ -263,6 +272,29 @@ type incidentView struct {
 	Evidence  bool
 	Error     string
 	Offers    workflows.Offers
+	// Drafts are the draft-a-notice forms, one per clock with a recipient,
+	// each offering only the languages its template exists in.
+	Drafts []draftView
+}
+
+// draftView is the draft-a-notice form of one clock; Error and To come
+// back with a refused draft, shown in that form.
+type draftView struct {
+	Clock     string // regime/obligation
+	Recipient string
+	Languages []langOption
+	To        string
+	Error     string
+}
+
+type langOption struct {
+	Tag, Name string
+	Selected  bool
+}
+
+// drafted is what a refused draft posted, to show it again in its form.
+type drafted struct {
+	clock, to, language, err string
 }
 
 func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
@@ -270,6 +302,35 @@ func (c *Console) incidentPage(w http.ResponseWriter, r *http.Request, actor wor
 }
 
 func (c *Console) showIncident(w http.ResponseWriter, r *http.Request, actor workflows.Actor, status int, actionErr string) {
+	c.showIncidentDraft(w, r, actor, status, actionErr, drafted{})
+}
+
+// draftViews are the draft forms of st's clocks that have a recipient
+// outside the organisation; d (a refused draft) fills its clock's form.
+func (c *Console) draftViews(st *workflows.IncidentState, d drafted) []draftView {
+	var out []draftView
+	for _, cl := range st.Clocks {
+		if cl.Recipient == "" || cl.Recipient == "internal" {
+			continue
+		}
+		dv := draftView{Clock: cl.Regime + "/" + cl.Obligation, Recipient: cl.Recipient}
+		langs, def := c.cfg.Service.NoticeLanguages(cl.Regime, cl.Obligation)
+		pick := def
+		if dv.Clock == d.clock {
+			dv.To, dv.Error = d.to, d.err
+			if slices.Contains(langs, d.language) {
+				pick = d.language
+			}
+		}
+		for _, l := range langs {
+			dv.Languages = append(dv.Languages, langOption{Tag: l, Name: templates.LanguageName(l), Selected: l == pick})
+		}
+		out = append(out, dv)
+	}
+	return out
+}
+
+func (c *Console) showIncidentDraft(w http.ResponseWriter, r *http.Request, actor workflows.Actor, status int, actionErr string, d drafted) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	st, err := c.cfg.Service.Get(ctx, actor, id)
@@ -285,6 +346,14 @@ func (c *Console) showIncident(w http.ResponseWriter, r *http.Request, actor wor
 		v.Notices = ns
 	}
 	v.Offers = c.cfg.Service.Offers(actor, st, v.Notices)
+	if v.Offers.CreateNotice {
+		v.Drafts = c.draftViews(st, d)
+		if d.err != "" && !slices.ContainsFunc(v.Drafts, func(dv draftView) bool { return dv.Clock == d.clock }) {
+			v.Error = d.err // no form for that clock: say it at the top
+		}
+	} else if d.err != "" {
+		v.Error = d.err
+	}
 	events, err := c.cfg.Service.Timeline(ctx, actor, id)
 	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
 		c.fail(w, r, err)
@@ -340,6 +409,12 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, actor workflows.Ac
 }
 
 func (c *Console) refused(w http.ResponseWriter, r *http.Request, actor workflows.Actor, id string, a workflows.Action, err error) {
+	c.refusedDraft(w, r, actor, id, a, err, nil)
+}
+
+// refusedDraft is refused for a draft form: with d, the reason is shown in
+// the form of d's clock, with what was posted.
+func (c *Console) refusedDraft(w http.ResponseWriter, r *http.Request, actor workflows.Actor, id string, a workflows.Action, err error, d *drafted) {
 	switch apperr.CodeOf(err) {
 	case apperr.Invalid, apperr.Forbidden, apperr.Conflict:
 		if rerr := c.cfg.Service.RecordDenial(r.Context(), id, actor, a, apperr.MessageOf(err)); rerr != nil {
@@ -349,15 +424,25 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, actor workflow
 		if apperr.CodeOf(err) == apperr.Invalid && strings.Contains(apperr.MessageOf(err), "role") {
 			status = http.StatusForbidden
 		}
-		c.showIncident(w, r, actor, status, "Refused: "+apperr.MessageOf(err))
+		msg := "Refused: " + apperr.MessageOf(err)
+		if d == nil {
+			c.showIncident(w, r, actor, status, msg)
+			return
+		}
+		d.err = msg
+		c.showIncidentDraft(w, r, actor, status, "", *d)
 	default:
 		c.fail(w, r, err)
 	}
 }
 
+// maxDraftTo bounds the addresses a refused draft shows again.
+const maxDraftTo = 4000
+
 func (c *Console) draftNotice(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 	id := r.PathValue("id")
-	req := incident.NoticeRequest{Regime: r.PostFormValue("regime"), Obligation: r.PostFormValue("obligation"), RequestKey: r.PostFormValue("request_id")}
+	req := incident.NoticeRequest{Regime: r.PostFormValue("regime"), Obligation: r.PostFormValue("obligation"), RequestKey: r.PostFormValue("request_id"),
+		Language: strings.TrimSpace(r.PostFormValue("language"))}
 	if clock := r.PostFormValue("clock"); clock != "" {
 		req.Regime, req.Obligation, _ = strings.Cut(clock, "/")
 	}
@@ -366,7 +451,9 @@ func (c *Console) draftNotice(w http.ResponseWriter, r *http.Request, actor work
 	}
 	ns, err := c.cfg.Service.DraftNotice(r.Context(), actor, id, req)
 	if err != nil {
-		c.refused(w, r, actor, id, workflows.Action{Type: workflows.ActionCreateNotice, Regime: req.Regime, Obligation: req.Obligation, Source: "console"}, err)
+		to := []rune(r.PostFormValue("to"))
+		d := drafted{clock: req.Regime + "/" + req.Obligation, to: string(to[:min(len(to), maxDraftTo)]), language: req.Language}
+		c.refusedDraft(w, r, actor, id, workflows.Action{Type: workflows.ActionCreateNotice, Regime: req.Regime, Obligation: req.Obligation, Source: "console"}, err, &d)
 		return
 	}
 	c.sessions.Put(r.Context(), keyFlash, "Drafted notice "+ns.ID+".")

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -78,24 +76,16 @@ func (s *Server) signCheckpoint(w http.ResponseWriter, r *http.Request, actor wo
 // HTML escaping (writeJSON's indentation would re-indent the body and
 // break the signature for anyone checking those bytes).
 func writeCheckpoint(w http.ResponseWriter, status int, c store.Checkpoint, format string) {
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"checkpoint-%d.%s\"", c.ID, map[string]string{"json": "json", "text": "txt"}[format]))
-	if format == "text" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(status)
-		// #nosec G705 -- text/plain with nosniff (headers.go): a browser never renders it as HTML
-		_, _ = w.Write([]byte(checkpoint.Summary(c)))
-		return
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c); err != nil {
+	f, err := checkpoint.Encode(c, format)
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "the checkpoint cannot be encoded")
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", f.Name))
+	w.Header().Set("Content-Type", f.ContentType)
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	// #nosec G705 -- a checkpoint file (text/plain or JSON) with nosniff (headers.go): a browser never renders it as HTML
+	_, _ = w.Write(f.Bytes)
 }
 
 var tombstoneParams = []string{"from", "to"}

@@ -206,4 +206,26 @@ func TestTombstonesListWhatRetentionPurged(t *testing.T) {
 	code, _, body = call(t, srv, "GET", "/api/v1/tombstones", responderToken)
 	require.Equal(t, http.StatusForbidden, code, body)
 	require.NotContains(t, body, "Laptop", "a refusal shows nothing of what was purged")
+
+	// The refusal belongs to no incident: it is on the installation's
+	// chain, once, which the record's readers verify like a timeline.
+	code, _, body = call(t, srv, "GET", "/api/v1/incidents/"+incident.InstallationChain+"/timeline", complianceToken)
+	require.Equal(t, http.StatusOK, code, body)
+	var tl struct {
+		Events []struct {
+			Kind string          `json:"kind"`
+			Data json.RawMessage `json:"data"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &tl))
+	require.Len(t, tl.Events, 1, body)
+	require.Equal(t, "action.denied", tl.Events[0].Kind)
+	var denied map[string]any
+	require.NoError(t, json.Unmarshal(tl.Events[0].Data, &denied))
+	require.Equal(t, "read_tombstones", denied["action"])
+	code, _, body = call(t, srv, "GET", "/api/v1/incidents/"+incident.InstallationChain+"/timeline/verify", complianceToken)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Regexp(t, `"ok":\s*true`, body)
+	code, _, _ = call(t, srv, "GET", "/api/v1/incidents/"+incident.InstallationChain+"/timeline", responderToken)
+	require.Equal(t, http.StatusForbidden, code, "the installation's chain is the record readers'")
 }

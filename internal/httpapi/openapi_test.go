@@ -74,6 +74,8 @@ type drillActionBody struct {
 
 var apiRoutes = []apiRoute{
 	{method: "GET", path: "/healthz", summary: "The process runs", tag: "health", public: true, status: 200, resp: Health{}},
+	{method: "GET", path: "/metrics", summary: "Prometheus text exposition: live figures (open incidents, clocks, notices sent, refusals), drills only under irbot_drill_*, Slack failures; the bearer token is IRBOT_METRICS_TOKEN, not a user's", tag: "health",
+		status: 200, media: []string{"text/plain"}},
 	{method: "GET", path: "/readyz", summary: "Temporal, the store and the worker are ready (503 until then)", tag: "health", public: true, status: 200, resp: Readiness{}},
 	{method: "GET", path: "/api/v1/openapi.json", summary: "This description", tag: "meta", public: true, status: 200},
 	{method: "POST", path: "/api/v1/incidents", summary: "Declare an incident", tag: "incidents", idempotent: true, body: declareBody{}, status: 201, resp: Incident{}},
@@ -350,7 +352,7 @@ func TestOpenAPIIsUpToDateAndValid(t *testing.T) {
 }
 
 // routePattern finds the patterns handlers are registered with.
-var routePattern = regexp.MustCompile(`"((?:GET|POST|PUT|PATCH|DELETE) (?:/api/[^"\s]*|/healthz|/readyz))"`)
+var routePattern = regexp.MustCompile(`"((?:GET|POST|PUT|PATCH|DELETE) (?:/api/[^"\s]*|/healthz|/readyz|/metrics))"`)
 
 // Every route the program registers (anywhere in the module) is in the
 // route table, and every route in the table is served.

@@ -25,6 +25,7 @@ import (
 	"github.com/irbot/irbot/internal/csvexport"
 	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/metrics"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
@@ -46,6 +47,7 @@ type Service interface {
 	breachRegisters
 	registerFilters
 	incidentPages
+	metrics.Source
 }
 
 var _ Service = (*incident.Service)(nil)
@@ -75,7 +77,13 @@ type Server struct {
 	Evidence EvidenceWriter
 	// Codec is the Temporal remote payload codec (codec.go); nil: 404.
 	Codec http.Handler
+	// MetricsToken is the bearer token GET /metrics wants
+	// (IRBOT_METRICS_TOKEN); empty: metrics are off (401).
+	MetricsToken string
 }
+
+// metricsMaxAge is how long one reading of the record serves scrapes.
+const metricsMaxAge = 2 * time.Second
 
 // Handler returns the routed handler with logging and panic recovery.
 func (s *Server) Handler() http.Handler {
@@ -85,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
+	mux.Handle("GET /metrics", metrics.Handler(s.Service, s.MetricsToken, metricsMaxAge))
 	mux.HandleFunc("POST /api/v1/incidents", s.authed(s.declare))
 	mux.HandleFunc("GET /api/v1/incidents", s.authed(s.list))
 	mux.HandleFunc("GET /api/v1/incidents/{id}", s.authed(s.get))

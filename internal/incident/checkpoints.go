@@ -3,7 +3,9 @@ package incident
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -30,22 +32,45 @@ type Tombstones interface {
 
 var _ Tombstones = (store.Store)(nil)
 
+// InstallationChain is the installation's own hash chain, beside the
+// incidents' ones: a refused record action (reading checkpoints or
+// tombstones, signing a checkpoint) belongs to no incident, so it is
+// appended here, once per request. No incident takes this ID (theirs are
+// INC-... and DRILL-...); checkpoints cover its head like any chain's, and
+// the record's readers read and verify it like an incident's timeline
+// (`irbot verify INSTALLATION`).
+const InstallationChain = "INSTALLATION"
+
 // mayOnRecord refuses a record action (policy.RecordActions) to who may
-// not take it.
-func mayOnRecord(actor workflows.Actor, action, what string) error {
+// not take it, and puts the refusal on the installation's chain.
+func (s *Service) mayOnRecord(ctx context.Context, actor workflows.Actor, action, what string) error {
 	if err := needAnyRole(actor); err != nil {
 		return err
 	}
 	if !policy.MayOnRecord(action, actor.Roles) {
-		return apperr.New(apperr.Forbidden, "%s: for %s", what, strings.Join(policy.RecordActions[action], ", "))
+		err := apperr.New(apperr.Forbidden, "%s: for %s", what, strings.Join(policy.RecordActions[action], ", "))
+		s.recordInstallationDenial(ctx, actor, action, apperr.MessageOf(err))
+		return err
 	}
 	return nil
+}
+
+// recordInstallationDenial appends a refused record action to the
+// installation's chain. If the write fails the refusal still stands, as
+// an incident's refusal does when RecordDenial fails.
+func (s *Service) recordInstallationDenial(ctx context.Context, actor workflows.Actor, action, reason string) {
+	data, err := json.Marshal(map[string]any{"action": shown(action), "reason": shownText(reason), "roles": actor.Roles})
+	if err != nil {
+		return
+	}
+	key := fmt.Sprintf("denied:%s:%s:%d", shown(actor.ID), action, s.now().UnixNano())
+	_, _, _ = s.Store.Append(ctx, store.Event{IncidentID: InstallationChain, Key: key, At: s.now().UTC(), Kind: kindActionDenied, Actor: shown(actor.ID), Data: data})
 }
 
 // Checkpoint returns signed checkpoint id, or the latest one when id is 0,
 // exactly as it was signed (the form irbot verify --checkpoint reads).
 func (s *Service) Checkpoint(ctx context.Context, actor workflows.Actor, id int64) (store.Checkpoint, error) {
-	if err := mayOnRecord(actor, policy.ReadCheckpoints, "checkpoints"); err != nil {
+	if err := s.mayOnRecord(ctx, actor, policy.ReadCheckpoints, "checkpoints"); err != nil {
 		return store.Checkpoint{}, err
 	}
 	if s.Checkpoints == nil {
@@ -70,11 +95,48 @@ func (s *Service) Checkpoint(ctx context.Context, actor workflows.Actor, id int6
 	return c, err
 }
 
+// MaxCheckpointsListed bounds RecentCheckpoints: a page of the newest.
+const MaxCheckpointsListed = 50
+
+// RecentCheckpoints returns up to n of the newest signed checkpoints,
+// newest first (none yet: an empty list). n is clamped to 1 to
+// MaxCheckpointsListed.
+func (s *Service) RecentCheckpoints(ctx context.Context, actor workflows.Actor, n int) ([]store.Checkpoint, error) {
+	if err := s.mayOnRecord(ctx, actor, policy.ReadCheckpoints, "checkpoints"); err != nil {
+		return nil, err
+	}
+	if s.Checkpoints == nil {
+		return nil, apperr.New(apperr.Unavailable, "checkpoints are not available")
+	}
+	n = min(max(n, 1), MaxCheckpointsListed)
+	latest, err := s.Checkpoints.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return []store.Checkpoint{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Checkpoint{latest}
+	// Numbers are handed out in order; a gap (none today) is skipped, a
+	// long run of them is not searched.
+	for id := latest.ID - 1; id >= 1 && len(out) < n && latest.ID-id <= int64(2*n); id-- {
+		c, err := s.Checkpoints.CheckpointByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // SignCheckpoint signs a checkpoint of every incident's chain head now, so
 // a copy can be taken away from the server at once rather than with the
 // next daily digest.
 func (s *Service) SignCheckpoint(ctx context.Context, actor workflows.Actor) (store.Checkpoint, error) {
-	if err := mayOnRecord(actor, policy.SignCheckpoint, "signing a checkpoint"); err != nil {
+	if err := s.mayOnRecord(ctx, actor, policy.SignCheckpoint, "signing a checkpoint"); err != nil {
 		return store.Checkpoint{}, err
 	}
 	if s.Checkpoints == nil || len(s.CheckpointKey) == 0 {
@@ -93,7 +155,7 @@ type TombstoneFilter struct {
 // final chain head, reason), by incident ID, purged within the filter's
 // period.
 func (s *Service) Tombstones(ctx context.Context, actor workflows.Actor, f TombstoneFilter) ([]store.Tombstone, error) {
-	if err := mayOnRecord(actor, policy.ReadTombstones, "tombstones"); err != nil {
+	if err := s.mayOnRecord(ctx, actor, policy.ReadTombstones, "tombstones"); err != nil {
 		return nil, err
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {

@@ -175,13 +175,9 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 	return &workflows.NoticeState{NoticeSummary: *last, IncidentID: id, Mode: st.Mode, Attempts: []workflows.DeliveryAttempt{}}, nil
 }
 
-// noticeLanguage is the language a draft is written in: the one asked for,
-// if the obligation's notice template exists in it, else the default for
-// the regime's jurisdiction. An obligation the rules do not know is left to
-// the workflow, which names the ones the incident has.
-func (s *Service) noticeLanguage(req NoticeRequest) (string, error) {
-	regime, obligation, lang := strings.TrimSpace(req.Regime), strings.TrimSpace(req.Obligation), strings.TrimSpace(req.Language)
-	var recipient, jurisdiction string
+// noticeTarget is the recipient of the regime's obligation and the
+// regime's jurisdiction, as the rules say ("" when they do not know it).
+func (s *Service) noticeTarget(regime, obligation string) (recipient, jurisdiction string) {
 	if s.Rules != nil {
 		if r, ok := s.Rules.Regime(regime); ok {
 			jurisdiction = r.Jurisdiction
@@ -190,6 +186,33 @@ func (s *Service) noticeLanguage(req NoticeRequest) (string, error) {
 			}
 		}
 	}
+	return recipient, jurisdiction
+}
+
+// NoticeLanguages are the languages a notice for the regime's obligation
+// can be drafted in (its template exists, English first) and the one it is
+// drafted in when nobody picks: the official language of the regime's
+// jurisdiction where it has one, else English. A draft form offers exactly
+// these; DraftNotice refuses any other.
+func (s *Service) NoticeLanguages(regime, obligation string) (langs []string, def string) {
+	recipient, jurisdiction := s.noticeTarget(regime, obligation)
+	if recipient == "" {
+		return []string{templates.DefaultLanguage}, templates.DefaultLanguage
+	}
+	langs = templates.NoticeLanguages(regime, obligation, recipient)
+	if len(langs) == 0 {
+		langs = []string{templates.DefaultLanguage}
+	}
+	return langs, templates.DefaultNoticeLanguage(regime, obligation, recipient, jurisdiction)
+}
+
+// noticeLanguage is the language a draft is written in: the one asked for,
+// if the obligation's notice template exists in it, else the default for
+// the regime's jurisdiction. An obligation the rules do not know is left to
+// the workflow, which names the ones the incident has.
+func (s *Service) noticeLanguage(req NoticeRequest) (string, error) {
+	regime, obligation, lang := strings.TrimSpace(req.Regime), strings.TrimSpace(req.Obligation), strings.TrimSpace(req.Language)
+	recipient, jurisdiction := s.noticeTarget(regime, obligation)
 	switch {
 	case recipient == "" && lang == "":
 		return "", nil

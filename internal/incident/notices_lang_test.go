@@ -39,3 +39,36 @@ func TestNoticeLanguageIsCheckedAndDefaulted(t *testing.T) {
 		require.ErrorContains(t, err, tc.why)
 	}
 }
+
+// NoticeLanguages is what a draft form offers: exactly the languages the
+// draft would accept, and the one it defaults to; an obligation the rules
+// do not know offers English only.
+func TestNoticeLanguagesAreWhatADraftAccepts(t *testing.T) {
+	s := &Service{Rules: playbooks.MustRules()}
+	langs, def := s.NoticeLanguages("eu-gdpr", "supervisory-authority")
+	require.Equal(t, []string{"en", "de", "fr"}, langs)
+	require.Equal(t, "en", def, "the EU has no one language: English")
+	langs, def = s.NoticeLanguages("eu-nis2", "early-warning")
+	require.Equal(t, []string{"en"}, langs)
+	require.Equal(t, "en", def)
+	for _, o := range [][2]string{{"eu-gdpr", "no-such-obligation"}, {"", ""}, {"x\x00", "北京"}} {
+		langs, def = s.NoticeLanguages(o[0], o[1])
+		require.Equal(t, []string{"en"}, langs, "%q", o)
+		require.Equal(t, "en", def)
+	}
+	for _, regime := range []string{"eu-gdpr", "eu-nis2", "us-ca", "uk-gdpr"} {
+		r, ok := s.Rules.Regime(regime)
+		if !ok {
+			continue
+		}
+		for _, rule := range r.Obligations {
+			langs, def := s.NoticeLanguages(regime, rule.ID)
+			require.Contains(t, langs, def, "%s/%s: the default is one of the offered", regime, rule.ID)
+			for _, l := range langs {
+				got, err := s.noticeLanguage(NoticeRequest{Regime: regime, Obligation: rule.ID, Language: l})
+				require.NoError(t, err, "%s/%s in %s: every offered language is accepted", regime, rule.ID, l)
+				require.Equal(t, l, got)
+			}
+		}
+	}
+}

@@ -68,6 +68,9 @@ type Service struct {
 	CheckpointKey ed25519.PrivateKey
 	// Purged lists the tombstones retention left (checkpoints.go).
 	Purged Tombstones
+	// Counter counts the record for /metrics (metrics.go); nil: no
+	// figures (the exposition says the record is down).
+	Counter store.MetricsStore
 	// Health is Temporal's reachability as the last health check saw it
 	// (outage.go); nil: unknown, every call is tried.
 	Health *TemporalHealth
@@ -450,6 +453,13 @@ func (s *Service) known(ctx context.Context, actor workflows.Actor, id string) e
 	}
 	if err := checkID(id); err != nil {
 		return err
+	}
+	if id == InstallationChain {
+		// The installation's chain is the record's: its readers read it.
+		if !policy.MayOnRecord(policy.ReadCheckpoints, actor.Roles) {
+			return apperr.New(apperr.Forbidden, "the installation's chain: for %s", strings.Join(policy.RecordActions[policy.ReadCheckpoints], ", "))
+		}
+		return nil
 	}
 	if _, err := s.Store.GetIncident(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -22,8 +22,36 @@ const (
 	Admin      = "admin"
 )
 
+// Recorder is irbot's own role, never a person's (the users file accepts
+// only Roles): irbot writes into the record what Slack told it, such as a
+// message pinned by a channel member without a role, as a note naming them.
+// It may take no other action.
+const Recorder = "recorder"
+
 // Roles lists every role.
 var Roles = []string{Responder, Commander, DPO, Legal, Manager, Compliance, Admin}
+
+// ReadOnly roles read the record and never act in it: compliance reviews
+// what others did (timelines, registers, evidence packs, verify,
+// checkpoints) and takes no incident action, whatever a playbook or an
+// action's list names. Every "may act" test below leaves them out.
+var ReadOnly = []string{Compliance}
+
+// actingRoles are the roles that may act at all: Roles without ReadOnly.
+var actingRoles = slices.DeleteFunc(slices.Clone(Roles), func(r string) bool { return slices.Contains(ReadOnly, r) })
+
+// Acting returns roles without the read-only ones: the roles a person may
+// act under.
+func Acting(roles []string) []string {
+	return slices.DeleteFunc(slices.Clone(roles), func(r string) bool { return slices.Contains(ReadOnly, r) })
+}
+
+// MayActAs reports whether roles include any of allowed, counting only
+// acting roles: the test for an action's roles and for the roles an object
+// names (a task's owner, a gate's or a notice's approvers).
+func MayActAs(roles, allowed []string) bool {
+	return HoldsAny(Acting(roles), allowed)
+}
 
 // IncidentRoles are the roles an incident may give to anyone: they carry
 // work inside that incident, not authority the organisation grants. Every
@@ -44,7 +72,7 @@ var Actions = map[string][]string{
 	"assign_role":          {Commander, Manager, Admin},
 	"set_severity":         {Commander, Responder, Manager, Admin},
 	"set_fact":             {Commander, Responder, DPO, Legal, Admin},
-	"note":                 Roles,
+	"note":                 append(slices.Clone(actingRoles), Recorder),
 	"approve":              {}, // only the gate's roles
 	"record_notification":  clockRoles,
 	"decide_not_to_notify": {DPO, Legal, Admin},
@@ -90,7 +118,7 @@ func MayOnRecord(action string, roles []string) bool {
 // Allowed reports whether any of roles may take action. Unknown actions are
 // denied.
 func Allowed(action string, roles []string) bool {
-	return HoldsAny(roles, Actions[action])
+	return MayActAs(roles, Actions[action])
 }
 
 // HoldsAny reports whether roles include any of allowed: the one "may
@@ -152,11 +180,11 @@ func MayDecodePayloads(roles []string) bool {
 // actionNotes narrow an action beyond its roles; the README's role table
 // shows them beside the action.
 var actionNotes = map[string]string{
-	"complete_task":        "also the task's own role (playbook)",
-	"approve":              "only the gate's roles (playbook); a notice gate only after the notice's two-person approval",
+	"complete_task":        "also the task's own role (playbook), unless it is compliance",
+	"approve":              "only the gate's roles (playbook), never compliance; a notice gate only after the notice's two-person approval",
 	"assign_role":          "commander and responder to anyone; dpo, legal, manager, compliance only to who holds them in the users file; admin never",
 	"decide_not_to_notify": "two people: a second dpo, legal or admin confirms, as for a notice",
-	"note":                 "everyone",
+	"note":                 "everyone but compliance, which is read-only; irbot records messages pinned by members without a role",
 }
 
 // MarkdownTable renders who may do what as the README's role table: one row

@@ -18,7 +18,7 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		"assign_role":          {Commander, Manager, Admin},
 		"set_severity":         {Responder, Commander, Manager, Admin},
 		"set_fact":             {Responder, Commander, DPO, Legal, Admin},
-		"note":                 Roles,
+		"note":                 {Responder, Commander, DPO, Legal, Manager, Admin, Recorder},
 		"approve":              {},
 		"record_notification":  {Commander, DPO, Legal, Admin},
 		"decide_not_to_notify": {DPO, Legal, Admin},
@@ -31,7 +31,7 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		"":                     {},
 	}
 	for action, allowed := range want {
-		for _, role := range Roles {
+		for _, role := range append(slices.Clone(Roles), Recorder) {
 			require.Equal(t, slices.Contains(allowed, role), Allowed(action, []string{role}), "%s × %s", role, action)
 		}
 		require.False(t, Allowed(action, nil), "no roles may not %s", action)
@@ -40,6 +40,27 @@ func TestRBACMatrixDeniesByDefault(t *testing.T) {
 		require.Contains(t, want, action, "every action in the table is in the matrix")
 	}
 	require.False(t, Allowed("snooze_clock", []string{Compliance}), "compliance cannot snooze a regulatory clock")
+}
+
+// Compliance is read-only: it may act under no action, whatever list names
+// it (a task's role, a gate's roles), and holding it beside an acting role
+// takes nothing away from that role. Reading stays its own.
+func TestComplianceIsReadOnly(t *testing.T) {
+	for action := range Actions {
+		require.False(t, Allowed(action, []string{Compliance}), "compliance may not %s", action)
+	}
+	require.False(t, MayActAs([]string{Compliance}, []string{Compliance}), "a task or gate naming compliance gives compliance nothing to do")
+	require.False(t, MayActAs([]string{Compliance, Compliance}, Roles), "duplicates change nothing")
+	require.True(t, MayActAs([]string{Compliance, DPO}, []string{DPO}), "a dpo who is also compliance still acts as dpo")
+	require.True(t, Allowed("note", []string{Compliance, Responder}))
+	require.Empty(t, Acting([]string{Compliance}))
+	require.Equal(t, []string{DPO}, Acting([]string{Compliance, DPO}))
+	require.True(t, HoldsAny([]string{Compliance}, RegisterReaders), "compliance reads the registers")
+	require.True(t, MayOnRecord(SignCheckpoint, []string{Compliance}), "and may have a checkpoint signed")
+	require.True(t, MayDecodePayloads([]string{Compliance}))
+	in := []string{Compliance, DPO}
+	_ = Acting(in)
+	require.Equal(t, []string{Compliance, DPO}, in, "Acting does not change its argument")
 }
 
 // Roles cannot be gained through an incident: admin is never given, org

@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/irbot/irbot/internal/metrics"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -135,6 +136,7 @@ func (a *API) call(ctx context.Context, method string, fn func(ctx context.Conte
 		last = err
 		code, permanent, retryAfter := classify(err)
 		if permanent {
+			metrics.SlackFailed(method, true)
 			return &Error{Method: method, Code: code, Permanent: true, Err: err}
 		}
 		if attempt >= a.attempts || ctx.Err() != nil {
@@ -157,6 +159,7 @@ func (a *API) call(ctx context.Context, method string, fn func(ctx context.Conte
 		wait = min(wait*2, 10*time.Second)
 	}
 	code, _, _ := classify(last)
+	metrics.SlackFailed(method, false)
 	return &Error{Method: method, Code: code, Err: last}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/irbot/irbot/internal/auth"
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -81,10 +82,11 @@ type Directory interface {
 	WithRole(role string) []auth.User
 }
 
-// SystemActor is irbot itself: it reads incidents to publish and alert, and
-// records what Slack told it (denied actions). Its one role only lets it
-// read and add notes.
-var SystemActor = workflows.Actor{ID: "irbot", Name: "irbot", Roles: []string{"compliance"}}
+// SystemActor is irbot itself: it reads incidents to publish and alert (as
+// compliance, which only reads), and records what Slack told it (denied
+// actions, messages pinned by members without a role) as policy.Recorder,
+// which may add notes and nothing else.
+var SystemActor = workflows.Actor{ID: "irbot", Name: "irbot", Roles: []string{policy.Compliance, policy.Recorder}}
 
 // Config is what a Bot needs.
 type Config struct {

@@ -119,6 +119,8 @@ type Store interface {
 	ListRegister(ctx context.Context) ([]RegisterEntry, error) // by RecordedAt, then ID
 	// CampaignStore keeps customer campaigns' recipients (campaign.go).
 	CampaignStore
+	// MetricsStore counts what /metrics shows (metrics.go).
+	MetricsStore
 	// ConsoleStore keeps the web console's sessions and sign-ins (console.go).
 	ConsoleStore
 	// KeyStore erases an incident's personal data and re-wraps data keys (crypt.go).

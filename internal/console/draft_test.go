@@ -1,0 +1,82 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/workflows"
+)
+
+// draftForm is the draft form of one clock on an incident page.
+func draftForm(t *testing.T, body, clock string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<form [^>]*action="/incidents/[^"]+/notices"[^>]*>\s*<input[^>]*><input type="hidden" name="clock" value="` + regexp.QuoteMeta(clock) + `">.*?</form>`).FindString(body)
+	require.NotEmpty(t, m, "a draft form for %s", clock)
+	return m
+}
+
+// The draft form offers, per clock, only the languages that clock's notice
+// template exists in (the service's answer, as in Slack's notify modal),
+// the jurisdiction's default chosen; no form for an internal clock.
+func TestDraftFormOffersTheTemplatesLanguages(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "x"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	c, _ := f.signIn(t, dpoToken)
+	status, body, _ := get(t, c, f.srv.URL+"/incidents/INC-2026-0001")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `id="draft-notice"`)
+
+	gdpr := draftForm(t, body, "eu-gdpr/supervisory-authority")
+	langs, def := (&incident.Service{Rules: testRules}).NoticeLanguages("eu-gdpr", "supervisory-authority")
+	require.Greater(t, len(langs), 1, "the GDPR authority notice exists in several languages")
+	for _, l := range langs {
+		require.Contains(t, gdpr, `<option value="`+l+`"`, "offered: %s", l)
+	}
+	require.Contains(t, gdpr, `<option value="`+def+`" selected>`, "the regime's default is chosen")
+	require.Equal(t, len(langs), strings.Count(gdpr, "<option"), "nothing but the template's languages")
+
+	nis2 := draftForm(t, body, "eu-nis2/early-warning")
+	nlangs, _ := (&incident.Service{Rules: testRules}).NoticeLanguages("eu-nis2", "early-warning")
+	require.Equal(t, len(nlangs), strings.Count(nis2, "<option"), "the NIS2 early warning offers its own template's languages")
+	require.NotContains(t, body, `value="internal/review"`, "an internal clock has no draft form")
+}
+
+// A refused draft comes back in its own form: the service's reason beside
+// it, the addresses and the language as posted; other forms untouched;
+// hostile input is escaped and a huge one is cut.
+func TestDraftFormShowsItsErrorInline(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "x"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	c, csrf := f.signIn(t, dpoToken)
+	page := f.srv.URL + "/incidents/INC-2026-0001"
+	to := `dpa@example.org, <script>alert(1)</script> 東京@example.jp` + "\x00"
+	status, body, _ := post(t, c, page+"/notices", url.Values{"csrf": {csrf}, "clock": {"eu-gdpr/supervisory-authority"}, "to": {to}, "language": {"fr"}})
+	require.Equal(t, http.StatusBadRequest, status)
+	gdpr := draftForm(t, body, "eu-gdpr/supervisory-authority")
+	require.Contains(t, gdpr, `role="alert"`, "the reason is in the form that was posted")
+	require.Contains(t, gdpr, "Refused: no mail configured")
+	require.Contains(t, gdpr, `aria-invalid="true"`)
+	require.Contains(t, gdpr, `<option value="fr" selected>`, "the language posted stays chosen")
+	require.Contains(t, gdpr, "dpa@example.org, &lt;script&gt;", "the addresses come back, escaped")
+	require.Contains(t, gdpr, "東京@example.jp")
+	require.NotContains(t, body, "<script>alert(1)")
+	require.NotContains(t, draftForm(t, body, "eu-nis2/early-warning"), `role="alert"`, "other forms carry no error")
+	require.Len(t, f.svc.denials, 1, "the refusal is on the timeline")
+
+	status, body, _ = post(t, c, page+"/notices", url.Values{"csrf": {csrf}, "clock": {"eu-gdpr/supervisory-authority"}, "to": {strings.Repeat("a", 1<<19)}, "language": {"xx"}})
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Less(t, len(body), 100000, "a huge address list is not echoed whole")
+	require.NotContains(t, draftForm(t, body, "eu-gdpr/supervisory-authority"), `<option value="xx"`, "a language not offered is not added")
+
+	status, body, _ = post(t, c, page+"/notices", url.Values{"csrf": {csrf}, "clock": {"us-ca/individuals"}, "to": {"a@example.org"}})
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Regexp(t, `<p class="error" role="alert">Refused: no mail configured`, body, "a clock without a form: the reason at the top")
+}
