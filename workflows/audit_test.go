@@ -74,7 +74,7 @@ func TestHonestTimes(t *testing.T) {
 		a.SentAt, a.Reason = &future, "a stated reason does not make a future time true"
 		ie.update(a, "future", note("future"))
 		a.RequestID = ""
-		skew := ie.start.Add(48*time.Hour + 2*time.Minute) // recorded at +48h: 2 min ahead
+		skew := ie.start.Add(48*time.Hour + workflows.MaxFutureSkew + time.Minute) // recorded at +48h: past the allowed skew
 		a.SentAt = &skew
 		ie.update(a, "skew", note("skew"))
 		ref := gdpr(dpo, workflows.ActionAddReference)

@@ -334,10 +334,7 @@ func (n *notice) validateNotNotify(_ workflow.Context, a NoticeAction) error {
 	if !holds(a.Actor, noticeNotNotifyRole...) {
 		return needRoles("a decision not to notify", noticeNotNotifyRole...)
 	}
-	if len(strings.TrimSpace(a.Reason)) < 10 {
-		return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
-	}
-	return nil
+	return CheckNotNotifyRationale(a.Reason)
 }
 
 // --- handlers ---

@@ -76,10 +76,6 @@ func (inc *incident) validate(name string, a Action) error {
 	return inc.validateAt(time.Time{}, name, a)
 }
 
-// maxSentAtSkew is how far a stated sent_at may lie after the moment it is
-// recorded (clock skew between the sender's machine and irbot).
-const maxSentAtSkew = time.Minute
-
 // validateAt is validate knowing the workflow's current time (zero when
 // unknown), so stated times can be checked against the moment of recording.
 func (inc *incident) validateAt(now time.Time, name string, a Action) error {
@@ -272,8 +268,10 @@ func (inc *incident) validateClockAction(name string, a Action, now time.Time) e
 		if a.SentAt != nil && a.SentAt.Before(inc.state.DeclaredAt.Add(-365*24*time.Hour)) {
 			return rejection("sent_at %s is more than a year before the incident was declared", a.SentAt.Format(time.RFC3339))
 		}
-		if a.SentAt != nil && !now.IsZero() && a.SentAt.After(now.Add(maxSentAtSkew)) {
-			return rejection("sent_at %s is in the future (it is now %s): a notice can be recorded only once it was sent", a.SentAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		if a.SentAt != nil && !now.IsZero() {
+			if err := CheckHappened("sent_at", *a.SentAt, now); err != nil {
+				return err
+			}
 		}
 	case ActionDecideNotToNotify:
 		if err := inc.actionAllowed(name, a.Actor); err != nil {
@@ -286,9 +284,7 @@ func (inc *incident) validateClockAction(name string, a Action, now time.Time) e
 			}
 			return nil
 		}
-		if len(strings.TrimSpace(a.Reason)) < 10 {
-			return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
-		}
+		return CheckNotNotifyRationale(a.Reason)
 	case ActionSnoozeClock:
 		if err := inc.actionAllowed(name, a.Actor); err != nil {
 			return err
@@ -325,7 +321,7 @@ func (inc *incident) validateDelay(a Action) error {
 	if err := inc.actionAllowed(ActionDelayClock, a.Actor); err != nil {
 		return err
 	}
-	if inc.openDelay(a.Regime, a.Obligation) == nil && len(strings.TrimSpace(a.Reason)) < 10 {
+	if inc.openDelay(a.Regime, a.Obligation) == nil && !Documented(a.Reason) {
 		return rejection("a law-enforcement delay must be documented: give the reason (reason), e.g. the agency and its written request")
 	}
 	return nil

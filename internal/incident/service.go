@@ -224,8 +224,8 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 	}
 	now := s.now().UTC()
 	if req.AwareAt != nil {
-		if req.AwareAt.After(now.Add(5 * time.Minute)) {
-			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "aware_at %s is in the future", req.AwareAt.Format(time.RFC3339))
+		if err := workflows.CheckHappened("aware_at", *req.AwareAt, now); err != nil {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%s", err.Error())
 		}
 		t := req.AwareAt.UTC()
 		req.AwareAt = &t
@@ -346,6 +346,9 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 		if _, err := workflows.NormalizeFact(a.Name, a.Value); err != nil {
 			return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 		}
+	}
+	if err := workflows.CheckFactTime(a, s.now()); err != nil {
+		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 	}
 	var st workflows.IncidentState
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
