@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/templates"
 )
 
@@ -516,7 +517,7 @@ func (n *notice) failed(ctx workflow.Context, why string) {
 	left := "no deadline"
 	if n.st.DueAt != nil {
 		due = *n.st.DueAt
-		left = dueText(due.Sub(now).Round(time.Minute), !due.After(now))
+		left = deadline.Left(due, now)
 	}
 	_ = workflow.ExecuteActivity(actx, ClockAlertActivityName, ClockAlert{
 		IncidentID: n.in.IncidentID, Title: n.in.IncidentTitle, Mode: n.in.Mode, Kind: "notice.escalation",
