@@ -1,0 +1,29 @@
+package workflows
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/irbot/irbot/internal/policy"
+)
+
+// TestEveryIncidentActionIsOneEntry: each Update an incident accepts has one
+// entry in the action table (its own action_<name>.go) with what it does, its
+// check and its effect; its roles are internal/policy's, and the two lists
+// name the same actions.
+func TestEveryIncidentActionIsOneEntry(t *testing.T) {
+	want := append(slices.Clone(ActionTypes), ActionCreateNotice)
+	require.ElementsMatch(t, want, slices.Collect(maps.Keys(incidentActions)), "ActionTypes (plus create_notice) and the table")
+	require.ElementsMatch(t, want, slices.Collect(maps.Keys(policy.Actions)), "the table and the policy's roles per action")
+	for name, a := range incidentActions {
+		require.Equal(t, name, a.name)
+		require.NotEmpty(t, a.describe, name)
+		require.NotNil(t, a.validate, name)
+		require.NotNil(t, a.apply, name)
+		require.Equal(t, a.describe, DescribeAction(name))
+	}
+	require.Empty(t, DescribeAction("dance"))
+}
