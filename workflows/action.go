@@ -29,6 +29,13 @@ type incidentAction struct {
 	// every action shares (actor, limits, closed incident, any role at all)
 	// have run already.
 	validate func(inc *incident, a Action, now time.Time) error
+	// prepare, if set, fills what the action leaves to the moment it is
+	// asked (record_notification: sent now), before anything is checked.
+	prepare func(a *Action, now time.Time)
+	// check, if set, is the action's rule that needs no incident state
+	// (set_fact: the value's form, a time that has happened). The service
+	// runs it before the Update, with CheckAction's limits (CheckRequest).
+	check func(a Action, now time.Time) error
 	// apply changes the state for the accepted action and queues its
 	// timeline entries; it returns the index of the last entry queued.
 	apply func(inc *incident, ctx workflow.Context, a Action, at applied) int
@@ -57,6 +64,24 @@ var incidentActions = func() map[string]*incidentAction {
 	}
 	return m
 }()
+
+// CheckRequest prepares and checks an action as asked, before it reaches the
+// incident: the entry's defaults (prepare), the limits on every field
+// (CheckAction) and the entry's stateless rule (check). The Update
+// validator has the last word.
+func CheckRequest(a *Action, now time.Time) error {
+	act, ok := incidentActions[a.Type]
+	if ok && act.prepare != nil {
+		act.prepare(a, now)
+	}
+	if err := CheckAction(*a); err != nil {
+		return err
+	}
+	if ok && act.check != nil {
+		return act.check(*a, now)
+	}
+	return nil
+}
 
 // DescribeAction says in one line what an incident action does ("" for an
 // unknown one).

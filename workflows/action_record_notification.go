@@ -10,6 +10,12 @@ import (
 var recordNotificationAction = incidentAction{
 	name:     ActionRecordNotification,
 	describe: "records that a notification was sent, which settles its clock (regime, obligation, sent_at, reference; reason when late)",
+	prepare: func(a *Action, now time.Time) {
+		if a.SentAt == nil {
+			t := now.UTC()
+			a.SentAt = &t
+		}
+	},
 	validate: func(inc *incident, a Action, now time.Time) error {
 		c, err := inc.openClock(ActionRecordNotification, a)
 		if err != nil {

@@ -10,6 +10,12 @@ import (
 var setFactAction = incidentAction{
 	name:     ActionSetFact,
 	describe: "records a fact notices and clocks draw on (name, value); a time fact re-evaluates the clocks",
+	check: func(a Action, now time.Time) error {
+		if _, err := NormalizeFact(a.Name, a.Value); err != nil {
+			return err
+		}
+		return CheckFactTime(a, now)
+	},
 	validate: func(inc *incident, a Action, _ time.Time) error {
 		if _, err := NormalizeFact(a.Name, a.Value); err != nil {
 			return err

@@ -335,19 +335,9 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	if a.Type == workflows.ActionAssignRole && s.RolesOf != nil {
 		a.AssigneeRoles = s.RolesOf(a.User)
 	}
-	if a.Type == workflows.ActionRecordNotification && a.SentAt == nil {
-		now := s.now().UTC()
-		a.SentAt = &now
-	}
-	if err := workflows.CheckAction(a); err != nil {
-		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
-	}
-	if a.Type == workflows.ActionSetFact {
-		if _, err := workflows.NormalizeFact(a.Name, a.Value); err != nil {
-			return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
-		}
-	}
-	if err := workflows.CheckFactTime(a, s.now()); err != nil {
+	// The action's defaults, limits and stateless rules (its entry in the
+	// workflows' action table); the Update validator checks the rest.
+	if err := workflows.CheckRequest(&a, s.now()); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 	}
 	var st workflows.IncidentState
