@@ -297,8 +297,8 @@ func (n *notice) validateReject(_ workflow.Context, a NoticeAction) error {
 	default:
 		return rejection("notice %s is %s and can no longer be rejected", n.st.ID, n.st.Status)
 	}
-	if strings.TrimSpace(a.Reason) == "" {
-		return rejection("a rejection needs a reason, so the drafter knows what to change")
+	if err := CheckRejectReason(a.Reason); err != nil {
+		return err
 	}
 	return mayRejectNotice(n.st.NoticeSummary, n.in.ApproverRoles, a.Actor)
 }

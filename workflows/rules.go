@@ -34,6 +34,15 @@ func CheckNotNotifyRationale(reason string) error {
 	return nil
 }
 
+// CheckRejectReason refuses a notice's rejection without a reason: its
+// drafter must learn what to change.
+func CheckRejectReason(reason string) error {
+	if strings.TrimSpace(reason) == "" {
+		return rejection("a rejection needs a reason, so the drafter knows what to change")
+	}
+	return nil
+}
+
 // CheckHappened refuses a stated moment (field, e.g. aware_at or sent_at)
 // more than MaxFutureSkew after now.
 func CheckHappened(field string, t, now time.Time) error {

@@ -369,6 +369,7 @@ func TestNoticesListAndButtons(t *testing.T) {
 	require.Contains(t, view, id+"|N2")
 	_, body, _ := signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000001", "V-r-1", tpl.CallbackNoticeReject, tpl.Value(id, "N2"), nil), nil)
 	require.Contains(t, body, tpl.BlockNoticeReason)
+	require.Contains(t, body, workflows.CheckRejectReason("").Error(), "in the notice workflow's words")
 	_, body, _ = signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000001", "V-r-2", tpl.CallbackNoticeReject, tpl.Value(id, "N2"),
 		map[string]map[string]any{tpl.BlockNoticeReason: {"type": "plain_text_input", "value": "Wrong recipient list"}}), nil)
 	require.NotContains(t, body, "errors")
