@@ -1,12 +1,16 @@
 package workflows
 
 import (
+	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/docsync"
 	"github.com/irbot/irbot/internal/policy"
 )
 
@@ -26,4 +30,15 @@ func TestEveryIncidentActionIsOneEntry(t *testing.T) {
 		require.Equal(t, a.describe, DescribeAction(name))
 	}
 	require.Empty(t, DescribeAction("dance"))
+}
+
+// TestReadmeActionListIsTheTable: the README lists every incident action
+// with what it does, from the table (IRBOT_UPDATE_README=1 rewrites it).
+func TestReadmeActionListIsTheTable(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("| action | what it does |\n|---|---|\n")
+	for _, name := range append(slices.Clone(ActionTypes), ActionCreateNotice) {
+		fmt.Fprintf(&sb, "| `%s` | %s |\n", name, DescribeAction(name))
+	}
+	docsync.Check(t, filepath.Join("..", "README.md"), "incident-actions", sb.String(), "go test ./workflows -run TestReadmeActionList")
 }
