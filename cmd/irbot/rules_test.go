@@ -35,20 +35,7 @@ func TestSameRuleSameWordsFromAPIAndSlack(t *testing.T) {
 		}
 		return channel != ""
 	}, 30*time.Second, 50*time.Millisecond, "the incident channel must appear")
-	answer := func(path string) string {
-		t.Helper()
-		var got string
-		require.Eventually(t, func() bool {
-			for _, r := range fake.Responses() {
-				if r["_path"] == path {
-					got = fmt.Sprint(r["text"])
-					return true
-				}
-			}
-			return false
-		}, 15*time.Second, 50*time.Millisecond, "an answer on %s", path)
-		return got
-	}
+	answer := func(path string) string { t.Helper(); return fmt.Sprint(slackAnswer(t, fake, path)["text"]) }
 	// "(it is now …)" differs by the seconds between the two requests.
 	now := regexp.MustCompile(`\(it is now [^)]*\)`)
 	future := time.Now().Add(2 * time.Hour).UTC().Truncate(time.Second)
