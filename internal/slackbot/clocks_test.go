@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/apperr"
@@ -422,4 +423,35 @@ func overflowAction(user, channel, actionTS, value string) string {
 			"selected_option": map[string]any{"value": value}, "action_ts": actionTS}},
 	}
 	return payloadForm(p)
+}
+
+// TestClockModalAcknowledgementReadsNothing: what a Notified or Not notifying
+// modal's acknowledgement runs (clockSubmission) reads nothing from the
+// service, whatever was typed: the late-reason rule is the workflow's, after
+// the acknowledgement.
+func TestClockModalAcknowledgementReadsNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	id, _ := clockIncident(t, h)
+	before := h.svc.getCount()
+	view := func(callback string, values map[string]slack.BlockAction) slack.View {
+		state := map[string]map[string]slack.BlockAction{}
+		for block, v := range values {
+			state[block] = map[string]slack.BlockAction{tpl.InputAction: v}
+		}
+		key := "eu-gdpr/supervisory-authority"
+		if callback == tpl.CallbackNotNotify {
+			key = "us-ca/individuals"
+		}
+		return slack.View{CallbackID: callback, PrivateMetadata: tpl.Value(id, key), State: &slack.ViewState{Values: state}}
+	}
+	for _, v := range []slack.View{
+		view(tpl.CallbackNotified, map[string]slack.BlockAction{tpl.BlockSentAt: {Type: "datetimepicker", SelectedDateTime: time.Now().Add(-time.Minute).Unix()}}),
+		view(tpl.CallbackNotified, map[string]slack.BlockAction{tpl.BlockSentAt: {Type: "datetimepicker", SelectedDateTime: time.Now().Add(time.Hour).Unix()}}),
+		view(tpl.CallbackNotified, nil),
+		view(tpl.CallbackNotNotify, map[string]slack.BlockAction{tpl.BlockRationale: {Type: "plain_text_input", Value: "no"}}),
+		view(tpl.CallbackNotNotify, map[string]slack.BlockAction{tpl.BlockRationale: {Type: "plain_text_input", Value: "Encrypted at rest; keys safe."}}),
+	} {
+		h.bot.clockSubmission(v)
+	}
+	require.Equal(t, before, h.svc.getCount(), "no service read in a modal's acknowledgement")
 }
