@@ -38,7 +38,7 @@ func alert(kind, mode string) workflows.ClockAlert {
 	due := time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
 	return workflows.ClockAlert{
 		IncidentID: "INC-2026-0001", Title: "Bucket exposed", Mode: mode, Kind: kind, Regime: "eu-gdpr",
-		Obligation: "supervisory-authority", DueAt: due, At: due.Add(-6 * time.Hour), Left: "due in 6h0m0s",
+		Obligation: "supervisory-authority", DueAt: due, At: due.Add(-6 * time.Hour), Left: "due in 6 h", // as the workflow words it (deadline.Left)
 		Notify: []string{"dpo", "legal"}, Key: "clock/eu-gdpr/supervisory-authority/" + kind + "/x",
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -123,11 +124,12 @@ func RenderDigest(lines []workflows.DigestLine, res workflows.DigestResult, now 
 	for _, l := range lines {
 		when := "waiting for " + l.WaitingFor
 		if l.DueAt != nil {
-			left := l.DueAt.Sub(now).Round(time.Minute)
-			when = fmt.Sprintf("due %s (%s left)", l.DueAt.UTC().Format("2006-01-02 15:04 UTC"), left)
-			if left < 0 {
-				when = fmt.Sprintf("OVERDUE since %s (%s)", l.DueAt.UTC().Format("2006-01-02 15:04 UTC"), -left)
+			// As on the Slack card: "due in 1 d 6 h (UTC)", "overdue by 2 h (was due UTC)".
+			was := ""
+			if !l.DueAt.After(now) {
+				was = "was due "
 			}
+			when = fmt.Sprintf("%s (%s%s)", deadline.Left(*l.DueAt, now), was, l.DueAt.UTC().Format("2006-01-02 15:04 UTC"))
 		}
 		fmt.Fprintf(&b, "• %s %s/%s → %s: %s — %s\n", l.IncidentID, l.Regime, l.Obligation, l.Recipient, when, l.Title)
 	}

@@ -70,7 +70,9 @@ func TestDigestListsOpenLiveClocksMostUrgentFirst(t *testing.T) {
 		"overdue first, then soonest due, then clocks waiting for a trigger; settled and no-deadline clocks left out")
 	require.Equal(t, workflows.ClockOverdue, sender.lines[0].Status)
 	require.Contains(t, sender.text, "3 open across 2 incidents, 1 overdue")
-	require.Contains(t, sender.text, "INC-2026-0002 uk-gdpr/ico → authority: OVERDUE since 2026-03-04 06:00 UTC")
+	// Time left worded as on the card and in `irbot clocks` (deadline.Left).
+	require.Contains(t, sender.text, "INC-2026-0002 uk-gdpr/ico → authority: overdue by 2 h (was due 2026-03-04 06:00 UTC)")
+	require.Contains(t, sender.text, "INC-2026-0001 eu-gdpr/supervisory-authority → authority: due in 1 d 6 h (2026-03-05 14:00 UTC)")
 	require.Contains(t, sender.text, "waiting for discovery")
 	require.False(t, strings.Contains(sender.text, "DRILL"), "drill clocks never reach the compliance channel")
 }

@@ -74,7 +74,7 @@ func TestHonestTimes(t *testing.T) {
 		a.SentAt, a.Reason = &future, "a stated reason does not make a future time true"
 		ie.update(a, "future", note("future"))
 		a.RequestID = ""
-		skew := ie.start.Add(48*time.Hour + 2*time.Minute) // recorded at +48h: 2 min ahead
+		skew := ie.start.Add(48*time.Hour + workflows.MaxFutureSkew + time.Minute) // recorded at +48h: past the allowed skew
 		a.SentAt = &skew
 		ie.update(a, "skew", note("skew"))
 		ref := gdpr(dpo, workflows.ActionAddReference)
@@ -107,7 +107,7 @@ func TestHonestTimes(t *testing.T) {
 
 	c := findClock(settled, "eu-gdpr", "supervisory-authority")
 	require.Equal(t, workflows.ClockMet, c.Status)
-	require.Equal(t, "2d 4h", c.MetBy, "due 72 h after awareness, sent after 20 h: 52 h to spare")
+	require.Equal(t, "2 d 4 h", c.MetBy, "due 72 h after awareness, sent after 20 h: 52 h to spare")
 	require.Empty(t, c.LateBy)
 	require.Equal(t, "DPA-2026-118", c.Reference)
 
@@ -118,10 +118,10 @@ func TestHonestTimes(t *testing.T) {
 	require.Equal(t, ie.start.Format(time.RFC3339Nano), decl["discovered_at"])
 	require.Equal(t, declarer.ID, decl["stated_by"].(map[string]any)["id"])
 	rec := by["notification.recorded"]
-	require.Equal(t, "1d 4h", rec["recorded_after"])
+	require.Equal(t, "1 d 4 h", rec["recorded_after"])
 	require.Contains(t, rec["flag"], "before it was recorded")
 	require.Equal(t, ie.start.Add(20*time.Hour).Format(time.RFC3339Nano), rec["occurred_at"])
-	require.Equal(t, "2d 4h", rec["met_by"])
+	require.Equal(t, "2 d 4 h", rec["met_by"])
 	ref := by["notification.reference_added"]
 	require.Equal(t, "DPA-2026-118", ref["reference"])
 	require.Empty(t, ref["previous"])
@@ -145,7 +145,7 @@ func TestLateClockShowsByHowMuch(t *testing.T) {
 	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
 	c := findClock(st, "eu-gdpr", "supervisory-authority")
 	require.Equal(t, workflows.ClockLate, c.Status)
-	require.Equal(t, "4d 23h", c.LateBy)
+	require.Equal(t, "4 d 23 h", c.LateBy)
 	require.Empty(t, c.MetBy)
 	require.NotNil(t, c.SettledAt)
 }

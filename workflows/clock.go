@@ -8,6 +8,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/irbot/irbot/internal/deadline"
 )
 
 // Default escalation policy when a playbook leaves it out.
@@ -276,8 +278,7 @@ func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 			f.kind = "clock.overdue"
 		}
 	}
-	left := c.p.DueAt.Sub(at).Round(time.Minute)
-	leftText := dueText(left, left <= 0)
+	leftText := deadline.Left(c.p.DueAt, at)
 	notify := c.in.Policy.EscalateTo
 	if len(notify) == 0 {
 		notify = DefaultEscalateTo
@@ -307,13 +308,4 @@ func (c *clock) fire(ctx, actx workflow.Context, f firing) error {
 		alert.LateBy = late
 	}
 	return workflow.ExecuteActivity(actx, ClockAlertActivityName, alert).Get(ctx, nil)
-}
-
-// dueText is the time left of an alert ("due in 2h0m0s"), or how late it is
-// ("overdue by 15m0s") when overdue; left is negative or zero then.
-func dueText(left time.Duration, overdue bool) string {
-	if overdue {
-		return "overdue by " + (-left).String()
-	}
-	return "due in " + left.String()
 }

@@ -10,6 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/templates"
 )
 
@@ -314,10 +315,10 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 		c.SettledAt = &now
 		if c.DueAt != nil {
 			if onTime {
-				c.MetBy = HumanDuration(c.DueAt.Sub(sentAt))
+				c.MetBy = deadline.Span(c.DueAt.Sub(sentAt))
 				data["met_by"] = c.MetBy
 			} else {
-				c.LateBy = HumanDuration(sentAt.Sub(*c.DueAt))
+				c.LateBy = deadline.Span(sentAt.Sub(*c.DueAt))
 				data["late_by"] = c.LateBy
 			}
 		}
@@ -325,8 +326,8 @@ func (inc *incident) recordNotification(ctx workflow.Context, actor string, c *C
 	if now.Sub(sent) > sentAtFlagAfter {
 		// Stated long after the fact: the timeline says so, so nobody
 		// mistakes a back-dated record for a timely one.
-		data["recorded_after"] = HumanDuration(now.Sub(sent))
-		data["flag"] = fmt.Sprintf("sent_at is %s before it was recorded", HumanDuration(now.Sub(sent)))
+		data["recorded_after"] = deadline.Span(now.Sub(sent))
+		data["flag"] = fmt.Sprintf("sent_at is %s before it was recorded", deadline.Span(now.Sub(sent)))
 	}
 	reg := &RegisterEntry{
 		ID: fmt.Sprintf("%s/%s/%s/recorded", inc.state.ID, c.Regime, c.Obligation), IncidentID: inc.state.ID,
@@ -443,23 +444,4 @@ func (inc *incident) sentBefore(gateID string) string {
 		}
 	}
 	return ""
-}
-
-// HumanDuration renders a margin the way people say it: "4d 23h", "22h 5m",
-// "35m".
-func HumanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Round(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	}
-	return fmt.Sprintf("%dm", mins)
 }

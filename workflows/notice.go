@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/templates"
 )
@@ -292,8 +293,8 @@ func (n *notice) validateReject(_ workflow.Context, a NoticeAction) error {
 	default:
 		return rejection("notice %s is %s and can no longer be rejected", n.st.ID, n.st.Status)
 	}
-	if strings.TrimSpace(a.Reason) == "" {
-		return rejection("a rejection needs a reason, so the drafter knows what to change")
+	if err := CheckRejectReason(a.Reason); err != nil {
+		return err
 	}
 	return mayRejectNotice(n.st.NoticeSummary, n.in.ApproverRoles, a.Actor)
 }
@@ -330,10 +331,7 @@ func (n *notice) validateNotNotify(_ workflow.Context, a NoticeAction) error {
 	if !holds(a.Actor, noticeNotNotifyRole...) {
 		return needRoles("a decision not to notify", noticeNotNotifyRole...)
 	}
-	if len(strings.TrimSpace(a.Reason)) < 10 {
-		return rejection("a decision not to notify must be documented: give the rationale (reason), at least a sentence")
-	}
-	return nil
+	return CheckNotNotifyRationale(a.Reason)
 }
 
 // --- handlers ---
@@ -515,7 +513,7 @@ func (n *notice) failed(ctx workflow.Context, why string) {
 	left := "no deadline"
 	if n.st.DueAt != nil {
 		due = *n.st.DueAt
-		left = dueText(due.Sub(now).Round(time.Minute), !due.After(now))
+		left = deadline.Left(due, now)
 	}
 	_ = workflow.ExecuteActivity(actx, ClockAlertActivityName, ClockAlert{
 		IncidentID: n.in.IncidentID, Title: n.in.IncidentTitle, Mode: n.in.Mode, Kind: "notice.escalation",

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/irbot/irbot/internal/policy"
+	"time"
 )
 
 // Offers is what a surface may offer a person on an incident now: the
@@ -61,12 +62,12 @@ func OffersFor(st IncidentState, a Actor, notices []NoticeSummary) Offers {
 		return o
 	}
 	for _, t := range st.Tasks {
-		if !t.Done && inc.validateCompleteTask(Action{Type: ActionCompleteTask, Actor: a, Task: t.ID}) == nil {
+		if !t.Done && completeTaskAction.validate(inc, Action{Type: ActionCompleteTask, Actor: a, Task: t.ID}, time.Time{}) == nil {
 			o.Tasks = append(o.Tasks, t.ID)
 		}
 	}
 	for _, g := range st.Gates {
-		if !g.Approved && inc.validateApprove(Action{Type: ActionApprove, Actor: a, Gate: g.ID}) == nil {
+		if !g.Approved && approveAction.validate(inc, Action{Type: ActionApprove, Actor: a, Gate: g.ID}, time.Time{}) == nil {
 			o.Gates = append(o.Gates, g.ID)
 		}
 	}

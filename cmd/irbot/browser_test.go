@@ -171,11 +171,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		var first string
 		require.Eventually(t, func() bool {
 			first, err = text("time.countdown")
-			return err == nil && strings.Contains(first, "left")
+			return err == nil && strings.Contains(first, "due in ")
 		}, 10*time.Second, 100*time.Millisecond, "console.js must turn the due time into a countdown")
 		require.Eventually(t, func() bool {
 			second, err := text("time.countdown")
-			return err == nil && second != first && strings.Contains(second, "left")
+			return err == nil && second != first && strings.Contains(second, "due in ")
 		}, 10*time.Second, 200*time.Millisecond, "the countdown must tick in the browser")
 		shot(t, "incident")
 		axe(t, "incident")

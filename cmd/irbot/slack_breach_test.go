@@ -228,20 +228,7 @@ func TestSlackOnlyGDPRBreachFromDeclareToSentNotice(t *testing.T) {
 
 	// Rae closes the incident from Slack. Art. 33(5)'s internal record is
 	// still open: the close is refused, with the reason, privately.
-	answer := func(path string) string {
-		t.Helper()
-		var got string
-		require.Eventually(t, func() bool {
-			for _, r := range fake.Responses() {
-				if r["_path"] == path {
-					got = fmt.Sprint(r["text"])
-					return true
-				}
-			}
-			return false
-		}, 30*time.Second, 50*time.Millisecond, "%s must be answered; answers: %v", path, fake.Responses())
-		return got
-	}
+	answer := func(path string) string { t.Helper(); return fmt.Sprint(slackAnswer(t, fake, path)["text"]) }
 	sc.command(rae, channel, "close Contained; the authority is notified.", fake.ResponseURL("close-early"))
 	require.Contains(t, answer("close-early"), "cannot close: eu-gdpr/internal-register still open")
 	sc.command(dana, channel, "notified eu-gdpr/internal-register REG-2026-17", fake.ResponseURL("notified"))

@@ -51,7 +51,7 @@ func TestSlackListAndMentionOverHTTP(t *testing.T) {
 	require.Contains(t, string(blocks), "Payroll export leaked")
 	require.Contains(t, string(blocks), "Phase Contain the breach · severity high")
 	require.Contains(t, string(blocks), `\u003c#`+channel+`\u003e`, "it links the channel")
-	require.Contains(t, string(blocks), "next deadline Notify the lead supervisory authority in ", "the nearest deadline with time left")
+	require.Contains(t, string(blocks), "next deadline Notify the lead supervisory authority due in ", "the nearest deadline with time left")
 
 	ev, err := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev-mention-1", "team_id": "T0000001",
 		"event": map[string]any{"type": "app_mention", "user": rae, "text": "<@" + slackfake.BotUserID + "> status?", "channel": channel, "ts": "1772357400.000100"}})

@@ -112,6 +112,23 @@ type card struct {
 	blocks   string
 }
 
+// slackAnswer waits for irbot's first answer on the response URL path and
+// returns it.
+func slackAnswer(t *testing.T, fake *slackfake.Server, path string) map[string]any {
+	t.Helper()
+	var got map[string]any
+	require.Eventually(t, func() bool {
+		for _, r := range fake.Responses() {
+			if r["_path"] == path {
+				got = r
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "%s must be answered; answers: %v", path, fake.Responses())
+	return got
+}
+
 func currentCard(t *testing.T, fake *slackfake.Server, channel string) card {
 	t.Helper()
 	for _, m := range fake.Messages(channel) {
@@ -473,20 +490,7 @@ func TestSlackNoticeApprovedFromTheListBySecondPerson(t *testing.T) {
 		return channel != "" && currentCard(t, fake, channel).ts != ""
 	}, 30*time.Second, 50*time.Millisecond, "the incident channel and its card must appear")
 
-	list := func(path string) map[string]any {
-		t.Helper()
-		var got map[string]any
-		require.Eventually(t, func() bool {
-			for _, r := range fake.Responses() {
-				if r["_path"] == path {
-					got = r
-					return true
-				}
-			}
-			return false
-		}, 15*time.Second, 50*time.Millisecond, "an answer on %s", path)
-		return got
-	}
+	list := func(path string) map[string]any { t.Helper(); return slackAnswer(t, fake, path) }
 	buttons := func(msg map[string]any, actionID string) []string {
 		b, _ := json.Marshal(msg["blocks"])
 		return elementValues(string(b), func(x map[string]any) []string {

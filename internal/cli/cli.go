@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/irbot/irbot/internal/checkpoint"
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/evidence"
 	"github.com/irbot/irbot/internal/store"
 )
@@ -355,11 +356,9 @@ func (c *client) printIncident(st incidentView) {
 				left = "waiting for " + k.WaitingFor
 			}
 			// A settled clock stops counting: it shows its fixed margin.
-			switch {
-			case k.MetBy != "":
-				left = "met with " + k.MetBy + " to spare"
-			case k.LateBy != "":
-				left = "late by " + k.LateBy
+			switch margin := deadline.Settled(k.MetBy, k.LateBy); {
+			case margin != "":
+				left = margin
 			case k.Status == "met" || k.Status == "late" || k.Status == "not_notified":
 				left = "-"
 			case k.Proposed != nil:
@@ -632,11 +631,7 @@ func timeLeft(s string) string {
 	if err != nil {
 		return ""
 	}
-	d := time.Until(t).Round(time.Minute)
-	if d < 0 {
-		return "OVERDUE by " + (-d).String()
-	}
-	return d.String() + " left"
+	return deadline.Left(t, time.Now())
 }
 
 // summarize renders event data as short key=value pairs.

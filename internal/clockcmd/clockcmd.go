@@ -330,25 +330,7 @@ func timeLeft(o deadline.Obligation, now time.Time) string {
 	case o.DueAt == nil:
 		return "no limit"
 	}
-	d := o.DueAt.Sub(now)
-	if d < 0 {
-		return "overdue " + humanDuration(-d)
-	}
-	return humanDuration(d) + " left"
-}
-
-func humanDuration(d time.Duration) string {
-	d = d.Truncate(time.Minute)
-	days := int(d / (24 * time.Hour))
-	hours := int(d % (24 * time.Hour) / time.Hour)
-	mins := int(d % time.Hour / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	}
-	return fmt.Sprintf("%dm", mins)
+	return deadline.Left(*o.DueAt, now)
 }
 
 func writeTable(w io.Writer, obs []deadline.Obligation, now time.Time) error {

@@ -83,7 +83,7 @@ func TestTableShowsTimeLeftAndWaiting(t *testing.T) {
 	require.Contains(t, lines[0], "LEFT")
 	require.Contains(t, lines[0], "SOURCE")
 	require.Contains(t, out, "2026-10-27T08:00:00Z")
-	require.Contains(t, out, "2d 0h left") // now is 25 Oct 08:00Z, due 27 Oct 08:00Z
+	require.Contains(t, out, "due in 2 d") // now is 25 Oct 08:00Z, due 27 Oct 08:00Z
 	require.Contains(t, out, "waiting for materiality_determination")
 	// Aligned columns: the DUE column starts at the same offset on every row.
 	col := strings.Index(lines[0], "DUE")
@@ -96,7 +96,7 @@ func TestTableShowsTimeLeftAndWaiting(t *testing.T) {
 func TestOverdueInTheTable(t *testing.T) {
 	out, _, code := run(t, "--regime", "eu-nis2", "--at", "awareness=2026-10-20T08:00:00Z")
 	require.Equal(t, 0, code)
-	require.Contains(t, out, "overdue 4d 0h")
+	require.Contains(t, out, "overdue by 4 d")
 }
 
 func TestListShowsEveryRegimeAndRuleWithItsSource(t *testing.T) {

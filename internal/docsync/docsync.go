@@ -1,7 +1,7 @@
 // Package docsync keeps the generated sections of the README (the event
-// kinds, the role table, the slash commands) equal to the code they come
-// from. A section sits between "<!-- NAME:begin -->" and "<!-- NAME:end -->"
-// lines; tests compare it with what the code says, and
+// kinds, the role table, the slash commands, the incident actions) equal to
+// the code they come from. A section sits between "<!-- NAME:begin -->" and
+// "<!-- NAME:end -->" lines; tests compare it with what the code says, and
 // IRBOT_UPDATE_README=1 makes the same tests rewrite it.
 package docsync
 

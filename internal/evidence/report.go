@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/internal/pdfreport"
 	"github.com/irbot/irbot/internal/store"
@@ -81,12 +82,9 @@ func writeReport(w io.Writer, in reportInput) error {
 	}
 	clocks := pdfreport.Section{Heading: "Clocks: met or missed, with margins"}
 	for _, o := range row.Obligations {
-		margin := "—"
-		switch {
-		case o.MetBy != "":
-			margin = "met with " + o.MetBy + " to spare"
-		case o.LateBy != "":
-			margin = "late by " + o.LateBy
+		margin := deadline.Settled(o.MetBy, o.LateBy)
+		if margin == "" {
+			margin = "—"
 		}
 		text := fmt.Sprintf("recipient %s · due %s · outcome %s · sent %s · %s", dash(o.Recipient), dash(o.DueAt), o.Outcome, dash(o.SentAt), margin)
 		if o.LateReason != "" {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/playbooks"
 	"github.com/irbot/irbot/workflows"
@@ -246,11 +247,13 @@ func BuildDrillReport(d *workflows.DrillState, inc *workflows.IncidentState, eve
 		}
 		due := playbooks.Span(c.DueAt.Sub(d.StartedAt).Truncate(time.Second))
 		rc := ReportClock{Regime: c.Regime, Obligation: c.Obligation, DueAt: due.String(), Status: c.Status}
+		var spare time.Duration
 		if !c.Open() && c.SentAt != nil {
 			settled := d.ScenarioTime(*c.SentAt)
 			rc.SettledAt = settled.String()
 			rc.Met = settled <= due
 			rc.Margin = signedSpan(due.D() - settled.D())
+			spare = due.D() - settled.D()
 			rc.Status = workflows.ClockMet
 			if !rc.Met {
 				rc.Status = workflows.ClockLate
@@ -271,7 +274,7 @@ func BuildDrillReport(d *workflows.DrillState, inc *workflows.IncidentState, eve
 		case workflows.ClockLate:
 			r.AreasForImp = append(r.AreasForImp, fmt.Sprintf("Clock %s/%s was late: due %s, settled %s (%s).", c.Regime, c.Obligation, rc.DueAt, rc.SettledAt, rc.Margin))
 		case workflows.ClockMet:
-			r.Strengths = append(r.Strengths, fmt.Sprintf("Clock %s/%s met with %s to spare.", c.Regime, c.Obligation, rc.Margin[1:]))
+			r.Strengths = append(r.Strengths, fmt.Sprintf("Clock %s/%s %s.", c.Regime, c.Obligation, deadline.Settled(deadline.Span(spare), "")))
 		}
 	}
 	for _, a := range d.Answers {

@@ -230,8 +230,8 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 	}
 	now := s.now().UTC()
 	if req.AwareAt != nil {
-		if req.AwareAt.After(now.Add(5 * time.Minute)) {
-			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "aware_at %s is in the future", req.AwareAt.Format(time.RFC3339))
+		if err := workflows.CheckHappened("aware_at", *req.AwareAt, now); err != nil {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%s", err.Error())
 		}
 		t := req.AwareAt.UTC()
 		req.AwareAt = &t
@@ -342,17 +342,10 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	if a.Type == workflows.ActionAssignRole && s.RolesOf != nil {
 		a.AssigneeRoles = s.RolesOf(a.User)
 	}
-	if a.Type == workflows.ActionRecordNotification && a.SentAt == nil {
-		now := s.now().UTC()
-		a.SentAt = &now
-	}
-	if err := workflows.CheckAction(a); err != nil {
+	// The action's defaults, limits and stateless rules (its entry in the
+	// workflows' action table); the Update validator checks the rest.
+	if err := workflows.CheckRequest(&a, s.now()); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
-	}
-	if a.Type == workflows.ActionSetFact {
-		if _, err := workflows.NormalizeFact(a.Name, a.Value); err != nil {
-			return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
-		}
 	}
 	var st workflows.IncidentState
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {

@@ -3,8 +3,6 @@ package slackbot
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -15,26 +13,6 @@ import (
 // Settling a regulatory clock from Slack: /incident notified and not-notify,
 // and the card's clock menu (Notified…, Not notifying…) with its modals.
 
-// lateCheckTimeout bounds the state read a modal submission makes to say,
-// while the modal is still open, that a late notification needs a reason.
-// Past it the workflow's own validator decides.
-const lateCheckTimeout = 1500 * time.Millisecond
-
-// lateWithoutReason reports whether recording a notification sent at sentAt
-// on the clock regime/obligation would be refused for want of a reason, and
-// the clock's due time.
-func lateWithoutReason(st *workflows.IncidentState, regime, obligation string, sentAt time.Time, reason string) (time.Time, bool) {
-	if st == nil || strings.TrimSpace(reason) != "" {
-		return time.Time{}, false
-	}
-	for _, c := range st.Clocks {
-		if c.Regime == regime && c.Obligation == obligation && c.Open() && c.DueAt != nil && c.Semantics != "asap" && sentAt.After(*c.DueAt) {
-			return *c.DueAt, true
-		}
-	}
-	return time.Time{}, false
-}
-
 // clockCommand runs /incident notified or not-notify in incident id.
 func (b *Bot) clockCommand(ctx context.Context, actor workflows.Actor, id string, c Command, requestID string, to reply) {
 	key := c.Regime + "/" + c.Obligation
@@ -42,20 +20,9 @@ func (b *Bot) clockCommand(ctx context.Context, actor workflows.Actor, id string
 	var confirm string
 	switch c.Name {
 	case "notified":
+		// Whether a late notification has its reason is the workflow's
+		// rule: a refusal is shown as is and goes on the timeline.
 		now := b.now().UTC()
-		// Ask for the reason before acting: a missing reason is a typo to
-		// fix, not a refusal for the timeline.
-		if st, err := b.svc.Get(ctx, SystemActor, id); err == nil {
-			if due, late := lateWithoutReason(st, c.Regime, c.Obligation, now, c.Text); late {
-				example := "/incident notified " + key
-				if c.Reference != "" {
-					example += " " + c.Reference
-				}
-				b.tell(ctx, to, fmt.Sprintf(":warning: %s was due %s (%s): a late notification needs the reason for the delay. Nothing was recorded. Run `%s reason: WHY`, or use *Notified…* in the card's clock menu.",
-					key, tpl.UTC(due), tpl.Left(due, now), example))
-				return
-			}
-		}
 		a = workflows.Action{Type: workflows.ActionRecordNotification, Regime: c.Regime, Obligation: c.Obligation, SentAt: &now, Reference: c.Reference, Reason: c.Text}
 		confirm = fmt.Sprintf("Notification for %s recorded as sent %s", key, tpl.UTC(now))
 		if c.Reference != "" {
@@ -101,14 +68,19 @@ func (b *Bot) onClockMenu(act slack.BlockAction, triggerID string, actor workflo
 }
 
 // clockSubmission reads a submitted Notified or Not notifying modal. It
-// returns the action to apply, or the errors that keep the modal open.
+// returns the action to apply, or the errors that keep the modal open. It
+// runs in the modal's acknowledgement, so it reads nothing from the service:
+// the rules that need no incident state (workflows/rules.go) are shown under
+// their field in the workflow's own words; the rest (a late notification
+// needs its reason) are the Update validator's, answered privately after the
+// acknowledgement.
 func (b *Bot) clockSubmission(v slack.View) (string, workflows.Action, map[string]any) {
 	id, key := tpl.SplitValue(v.PrivateMetadata)
 	regime, obligation := tpl.SplitClockKey(key)
 	if v.CallbackID == tpl.CallbackNotNotify {
 		reason := tpl.InputValue(v.State, tpl.BlockRationale)
-		if len(reason) < minRationale {
-			return "", workflows.Action{}, viewErrors(tpl.BlockRationale, "A decision not to notify must be documented: give the rationale, at least a sentence.")
+		if err := workflows.CheckNotNotifyRationale(reason); err != nil {
+			return "", workflows.Action{}, viewErrors(tpl.BlockRationale, err.Error())
 		}
 		return id, workflows.Action{Type: workflows.ActionDecideNotToNotify, Regime: regime, Obligation: obligation, Reason: reason}, nil
 	}
@@ -117,18 +89,10 @@ func (b *Bot) clockSubmission(v slack.View) (string, workflows.Action, map[strin
 	if t := tpl.SentAtValue(v.State); t != nil {
 		sent = *t
 	}
-	if sent.After(now.Add(5 * time.Minute)) {
-		return "", workflows.Action{}, viewErrors(tpl.BlockSentAt, "The sent time is in the future; record a notification once it has been sent.")
-	}
-	reason := tpl.InputValue(v.State, tpl.BlockLateReason)
-	ctx, cancel := context.WithTimeout(context.Background(), lateCheckTimeout)
-	defer cancel()
-	if st, err := b.svc.Get(ctx, SystemActor, id); err == nil {
-		if due, late := lateWithoutReason(st, regime, obligation, sent, reason); late {
-			return "", workflows.Action{}, viewErrors(tpl.BlockLateReason, fmt.Sprintf("It was sent after the due time %s: give the reason for the delay.", tpl.UTC(due)))
-		}
+	if err := workflows.CheckHappened("sent_at", sent, now); err != nil {
+		return "", workflows.Action{}, viewErrors(tpl.BlockSentAt, err.Error())
 	}
 	a := workflows.Action{Type: workflows.ActionRecordNotification, Regime: regime, Obligation: obligation, SentAt: &sent,
-		Reference: tpl.InputValue(v.State, tpl.BlockReference), Reason: reason}
+		Reference: tpl.InputValue(v.State, tpl.BlockReference), Reason: tpl.InputValue(v.State, tpl.BlockLateReason)}
 	return id, a, nil
 }

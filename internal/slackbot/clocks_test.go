@@ -3,12 +3,14 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/apperr"
@@ -111,12 +113,27 @@ func waitResponse(t *testing.T, h *harness, path string) map[string]any {
 	return r
 }
 
+// lateRule stands in for the workflow's rule that a late notification needs
+// its reason (workflows/validate.go): the fake service refuses with it.
+const lateRule = "the notice was sent after the due time 2026-03-04T09:00:00Z: give the reason for the delay (reason)"
+
+func refuseLateWithoutReason(h *harness) {
+	h.svc.refuse = func(_ workflows.Actor, a workflows.Action) error {
+		if a.Type == workflows.ActionRecordNotification && a.Regime == "eu-gdpr" && strings.TrimSpace(a.Reason) == "" {
+			return apperr.New(apperr.Invalid, "%s", lateRule)
+		}
+		return nil
+	}
+}
+
 // TestClockCommandsSettleClocksFromTheChannel: /incident notified records
 // the notification sent now with its reference; a late one without a reason
-// is answered privately with the command to retype and nothing is recorded;
-// /incident not-notify records the decision with its rationale.
+// is refused by the service, whose words the person reads privately, and the
+// refusal is recorded; /incident not-notify records the decision with its
+// rationale.
 func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 	h := newHarness(t, nil)
+	refuseLateWithoutReason(h)
 	id, ch := clockIncident(t, h)
 	run := func(user, text, trigger string) string {
 		code, body, took := signedPost(t, h.base+"/slack/commands", testSecret, time.Now(), slashBody(user, ch, text, trigger, h.slack.ResponseURL(trigger)), nil)
@@ -125,13 +142,14 @@ func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 		return body
 	}
 
-	// GDPR is overdue: without a reason the DPO is asked for one.
+	// GDPR is overdue: without a reason the service refuses, in its words.
 	run("U0000000001", "notified eu-gdpr/supervisory-authority SA-2026-123", "late")
 	r := waitResponse(t, h, "late")
 	require.Equal(t, "ephemeral", r["response_type"])
-	require.Contains(t, r["text"], "needs the reason for the delay")
-	require.Contains(t, r["text"], "/incident notified eu-gdpr/supervisory-authority SA-2026-123 reason: WHY", "the answer shows what to type")
+	require.Contains(t, r["text"], lateRule)
 	require.Empty(t, h.svc.actions(workflows.ActionRecordNotification), "nothing is recorded without the reason")
+	require.Eventually(t, func() bool { return len(h.svc.denials()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, h.svc.denials()[0], "U0000000001|"+workflows.ActionRecordNotification+"|", "the refusal is on the timeline")
 
 	before := time.Now()
 	run("U0000000001", "notified eu-gdpr/supervisory-authority SA-2026-123 reason: forensics confirmed the scope on day 3", "n1")
@@ -157,8 +175,8 @@ func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 	// A refusal (no role) is explained privately and recorded.
 	run("U0000000099", "not-notify us-ca/individuals Data encrypted at rest; keys were not exposed.", "n3")
 	require.Contains(t, waitResponse(t, h, "n3")["text"], "has no role")
-	require.Eventually(t, func() bool { return len(h.svc.denials()) == 1 }, 5*time.Second, 10*time.Millisecond)
-	require.Contains(t, h.svc.denials()[0], "U0000000099|"+workflows.ActionDecideNotToNotify+"|", "the refusal names who asked and what")
+	require.Eventually(t, func() bool { return len(h.svc.denials()) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, h.svc.denials()[1], "U0000000099|"+workflows.ActionDecideNotToNotify+"|", "the refusal names who asked and what")
 
 	// Malformed forms are answered at once, privately, with how to write them.
 	for _, tc := range []struct{ text, want string }{
@@ -166,8 +184,6 @@ func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 		{"notified eu-gdpr", "is not a clock"},
 		{"notified eu-gdpr/supervisory-authority SA-1 reason:", "`reason:` needs the reason"},
 		{"not-notify", "/incident not-notify REGIME/OBLIGATION REASON"},
-		{"not-notify us-ca/individuals", "give the rationale"},
-		{"not-notify us-ca/individuals no", "at least a sentence"},
 	} {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(run("U0000000001", tc.text, "bad-"+tc.text)), &m), tc.text)
@@ -181,11 +197,15 @@ func TestClockCommandsSettleClocksFromTheChannel(t *testing.T) {
 }
 
 // TestCardClockMenuOpensModalsThatSettleTheClock: the card's clock menu opens
-// the Notified and Not notifying modals; what was typed wrong keeps the modal
-// open with the problem under the field, and a good submission acts as the
+// the Notified and Not notifying modals; what breaks a rule that needs no
+// incident state (a time in the future, a rationale too short) keeps the
+// modal open with the rule's own words under the field; what needs the
+// incident (a late notification's reason) is the service's to refuse after
+// the acknowledgement, answered privately; a good submission acts as the
 // person who submitted it.
 func TestCardClockMenuOpensModalsThatSettleTheClock(t *testing.T) {
 	h := newHarness(t, nil)
+	refuseLateWithoutReason(h)
 	id, ch := clockIncident(t, h)
 	st, err := h.svc.Get(t.Context(), SystemActor, id)
 	require.NoError(t, err)
@@ -223,24 +243,42 @@ func TestCardClockMenuOpensModalsThatSettleTheClock(t *testing.T) {
 		return body
 	}
 	sent := time.Now().Add(-time.Minute).Unix()
-	// Sent after the due time without a reason: the modal stays open.
-	body := submit("V-n-1", tpl.CallbackNotified, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
+	// In the future: the modal stays open, in the rule's words.
+	body := submit("V-n-2", tpl.CallbackNotified, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
+		tpl.BlockSentAt: {"type": "datetimepicker", "selected_date_time": time.Now().Add(time.Hour).Unix()},
+	})
+	require.Contains(t, body, `"response_action":"errors"`)
+	require.Contains(t, body, tpl.BlockSentAt)
+	require.Contains(t, body, "is in the future (it is now ")
+	// A rationale of two words ("no"): also under its field, in the words of
+	// the workflow's rule; "ありません" is five characters, also short.
+	for i, short := range []string{"no", "ありません", "          x"} {
+		body = submit(fmt.Sprintf("V-nn-1-%d", i), tpl.CallbackNotNotify, tpl.Value(id, "us-ca/individuals"), map[string]map[string]any{
+			tpl.BlockRationale: {"type": "plain_text_input", "value": short},
+		})
+		require.Contains(t, body, tpl.BlockRationale, "%q", short)
+		require.Contains(t, body, workflows.CheckNotNotifyRationale(short).Error(), "%q", short)
+	}
+	require.Empty(t, h.svc.actions(""), "nothing is recorded from a modal that stayed open")
+	// Sent after the due time without a reason: the modal closes at once
+	// (its acknowledgement reads nothing from the service); the service
+	// refuses, the person reads why privately, and it is recorded.
+	body = submit("V-n-1", tpl.CallbackNotified, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
 		tpl.BlockReference: {"type": "plain_text_input", "value": "SA-2026-9"},
 		tpl.BlockSentAt:    {"type": "datetimepicker", "selected_date_time": sent},
 	})
-	require.Contains(t, body, `"response_action":"errors"`)
-	require.Contains(t, body, tpl.BlockLateReason)
-	require.Contains(t, body, "reason for the delay")
-	// In the future: refused too.
-	body = submit("V-n-2", tpl.CallbackNotified, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
-		tpl.BlockSentAt: {"type": "datetimepicker", "selected_date_time": time.Now().Add(time.Hour).Unix()},
-	})
-	require.Contains(t, body, tpl.BlockSentAt)
-	body = submit("V-nn-1", tpl.CallbackNotNotify, tpl.Value(id, "us-ca/individuals"), map[string]map[string]any{
-		tpl.BlockRationale: {"type": "plain_text_input", "value": "no"},
-	})
-	require.Contains(t, body, tpl.BlockRationale)
-	require.Empty(t, h.svc.actions(""), "nothing is recorded from a modal that stayed open")
+	require.NotContains(t, body, "errors")
+	require.Eventually(t, func() bool { return len(h.svc.denials()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Contains(t, h.svc.denials()[0], "U0000000001|"+workflows.ActionRecordNotification+"|")
+	require.Eventually(t, func() bool {
+		for _, m := range h.slack.OKCalls("chat.postEphemeral") {
+			if strings.Contains(m.Params["text"], lateRule) {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond, "the refusal is answered privately in the service's words")
+	require.Empty(t, h.svc.actions(""), "nothing is recorded")
 
 	for range 2 { // a double submit
 		body = submit("V-n-3", tpl.CallbackNotified, tpl.Value(id, "eu-gdpr/supervisory-authority"), map[string]map[string]any{
@@ -332,6 +370,7 @@ func TestNoticesListAndButtons(t *testing.T) {
 	require.Contains(t, view, id+"|N2")
 	_, body, _ := signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000001", "V-r-1", tpl.CallbackNoticeReject, tpl.Value(id, "N2"), nil), nil)
 	require.Contains(t, body, tpl.BlockNoticeReason)
+	require.Contains(t, body, workflows.CheckRejectReason("").Error(), "in the notice workflow's words")
 	_, body, _ = signedPost(t, h.base+"/slack/interactions", testSecret, time.Now(), viewSubmission("U0000000001", "V-r-2", tpl.CallbackNoticeReject, tpl.Value(id, "N2"),
 		map[string]map[string]any{tpl.BlockNoticeReason: {"type": "plain_text_input", "value": "Wrong recipient list"}}), nil)
 	require.NotContains(t, body, "errors")
@@ -384,4 +423,35 @@ func overflowAction(user, channel, actionTS, value string) string {
 			"selected_option": map[string]any{"value": value}, "action_ts": actionTS}},
 	}
 	return payloadForm(p)
+}
+
+// TestClockModalAcknowledgementReadsNothing: what a Notified or Not notifying
+// modal's acknowledgement runs (clockSubmission) reads nothing from the
+// service, whatever was typed: the late-reason rule is the workflow's, after
+// the acknowledgement.
+func TestClockModalAcknowledgementReadsNothing(t *testing.T) {
+	h := newHarness(t, nil)
+	id, _ := clockIncident(t, h)
+	before := h.svc.getCount()
+	view := func(callback string, values map[string]slack.BlockAction) slack.View {
+		state := map[string]map[string]slack.BlockAction{}
+		for block, v := range values {
+			state[block] = map[string]slack.BlockAction{tpl.InputAction: v}
+		}
+		key := "eu-gdpr/supervisory-authority"
+		if callback == tpl.CallbackNotNotify {
+			key = "us-ca/individuals"
+		}
+		return slack.View{CallbackID: callback, PrivateMetadata: tpl.Value(id, key), State: &slack.ViewState{Values: state}}
+	}
+	for _, v := range []slack.View{
+		view(tpl.CallbackNotified, map[string]slack.BlockAction{tpl.BlockSentAt: {Type: "datetimepicker", SelectedDateTime: time.Now().Add(-time.Minute).Unix()}}),
+		view(tpl.CallbackNotified, map[string]slack.BlockAction{tpl.BlockSentAt: {Type: "datetimepicker", SelectedDateTime: time.Now().Add(time.Hour).Unix()}}),
+		view(tpl.CallbackNotified, nil),
+		view(tpl.CallbackNotNotify, map[string]slack.BlockAction{tpl.BlockRationale: {Type: "plain_text_input", Value: "no"}}),
+		view(tpl.CallbackNotNotify, map[string]slack.BlockAction{tpl.BlockRationale: {Type: "plain_text_input", Value: "Encrypted at rest; keys safe."}}),
+	} {
+		h.bot.clockSubmission(v)
+	}
+	require.Equal(t, before, h.svc.getCount(), "no service read in a modal's acknowledgement")
 }

@@ -46,6 +46,13 @@ func TestParseCommand(t *testing.T) {
 		{"notified eu-gdpr/supervisory-authority Reason: late, see ticket", Command{Name: "notified", Regime: "eu-gdpr", Obligation: "supervisory-authority", Text: "late, see ticket"}},
 		{"not-notify us-ca/individuals Data encrypted at rest; keys not exposed.", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals", Text: "Data encrypted at rest; keys not exposed."}},
 		{"not_notify us-ca/individuals reason: Data encrypted at rest.", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals", Text: "Data encrypted at rest."}},
+		// Whether a time has happened and a rationale is long enough are
+		// the service's and the workflow's rules (workflows/rules.go), not
+		// the parser's: these parse, and the service refuses them.
+		{"aware 2026-03-02 09:30", Command{Name: "aware", AwareAt: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}},
+		{"not-notify us-ca/individuals", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals"}},
+		{"not-notify us-ca/individuals reason:", Command{Name: "not_notify", Regime: "us-ca", Obligation: "individuals"}},
+		{"notified eu-gdpr/sa " + strings.Repeat("x", 201), Command{Name: "notified", Regime: "eu-gdpr", Obligation: "sa", Reference: strings.Repeat("x", 201)}},
 		{"drill list", Command{Name: "drill_list"}},
 		{"drill start", Command{Name: "drill_start"}}, // the form asks
 		{"drill start ransomware", Command{Name: "drill_start", Scenario: "ransomware"}},
@@ -77,7 +84,6 @@ func TestParseCommand(t *testing.T) {
 		{"note", "note TEXT"},
 		{"aware", "aware TIME"},
 		{"aware tomorrow", "not a time I can read"},
-		{"aware 2026-03-02 09:30", "in the future"},
 		{"status 42", "not an incident ID"},
 		{"drill", "/incident drill list"},
 		{"drill start x fast", `"fast" is neither a speed nor a @participant`},
@@ -93,12 +99,8 @@ func TestParseCommand(t *testing.T) {
 		{"notified eu-gdpr supervisory-authority", "is not a clock"},
 		{"notified /supervisory-authority", "is not a clock"},
 		{"notified eu-gdpr/supervisory-authority SA-1 reason:", "`reason:` needs the reason for the delay"},
-		{"notified eu-gdpr/sa " + strings.Repeat("x", 201), "keep it under 200"},
 		{"not-notify", "/incident not-notify REGIME/OBLIGATION REASON"},
 		{"not-notify us-ca", "is not a clock"},
-		{"not-notify us-ca/individuals", "give the rationale, at least a sentence"},
-		{"not-notify us-ca/individuals too short", "give the rationale"},
-		{"not-notify us-ca/individuals reason:", "give the rationale"},
 	}
 	for _, tc := range bad {
 		_, err := ParseCommand(tc.text, now)

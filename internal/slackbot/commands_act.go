@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	tpl "github.com/irbot/irbot/templates/slack"
 	"github.com/irbot/irbot/workflows"
@@ -100,9 +99,6 @@ var awareCommand = &slashCommand{
 		t, err := ParseTime(in.rest, in.now)
 		if err != nil {
 			return Command{}, err
-		}
-		if t.After(in.now.Add(5 * time.Minute)) {
-			return Command{}, parseErr("%s is in the future; awareness is a moment that has happened", t.UTC().Format(time.RFC3339))
 		}
 		return Command{Name: "aware", AwareAt: t}, nil
 	},

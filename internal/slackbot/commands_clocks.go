@@ -16,10 +16,6 @@ const (
 	notNotifyUsage = "use `/incident not-notify REGIME/OBLIGATION REASON`, e.g. `/incident not-notify us-ca/individuals Data encrypted at rest; keys not exposed`; `/incident clocks` lists the clocks"
 )
 
-// minRationale is the shortest rationale the workflow accepts for a decision
-// not to notify ("at least a sentence").
-const minRationale = 10
-
 var notifiedCommand = &slashCommand{
 	SlashCommand: tpl.SlashCommand{Name: "notified", Usage: "/incident notified REGIME/OBLIGATION [REFERENCE] [reason: WHY LATE]", Help: "record that a notification was sent now (e.g. `/incident notified eu-gdpr/supervisory-authority SA-2026-123`); a late one needs the reason"},
 	parse: func(in slashArgs) (Command, error) {
@@ -37,9 +33,6 @@ var notifiedCommand = &slashCommand{
 		}
 		if hasReason && reason == "" {
 			return Command{}, parseErr("`reason:` needs the reason for the delay after it; %s", notifiedUsage)
-		}
-		if len(ref) > 200 {
-			return Command{}, parseErr("the reference is %d characters; keep it under 200 (the recipient's case number)", len(ref))
 		}
 		return Command{Name: "notified", Regime: regime, Obligation: obligation, Reference: ref, Text: reason}, nil
 	},
@@ -62,9 +55,8 @@ var notNotifyCommand = &slashCommand{
 		if loc := reasonRE.FindStringIndex(reason); loc != nil && loc[0] == 0 {
 			reason = strings.TrimSpace(reason[loc[1]:])
 		}
-		if len(reason) < minRationale {
-			return Command{}, parseErr("a decision not to notify must be documented: give the rationale, at least a sentence; %s", notNotifyUsage)
-		}
+		// How long the rationale must be is the workflow's rule
+		// (workflows.CheckNotNotifyRationale); its refusal is shown as is.
 		return Command{Name: "not_notify", Regime: regime, Obligation: obligation, Text: reason}, nil
 	},
 	incident: channelIncident,

@@ -43,6 +43,7 @@ type fakeService struct {
 	// onDeclare runs after a declare (e.g. publish, as the workflow would).
 	onDeclare func(st workflows.IncidentState)
 	refuse    func(actor workflows.Actor, a workflows.Action) error
+	gets      int // Get calls: a modal's acknowledgement makes none
 }
 
 var _ Service = (*fakeService)(nil)
@@ -89,6 +90,9 @@ func (f *fakeService) Declare(ctx context.Context, actor workflows.Actor, req in
 }
 
 func (f *fakeService) Get(ctx context.Context, actor workflows.Actor, id string) (*workflows.IncidentState, error) {
+	f.mu.Lock()
+	f.gets++
+	f.mu.Unlock()
 	if len(actor.Roles) == 0 { // as the real service: reading needs a role
 		return nil, apperr.New(apperr.Forbidden, "%s has no role in irbot; ask an admin to add you to the users file", actor.ID)
 	}
@@ -100,6 +104,12 @@ func (f *fakeService) Get(ctx context.Context, actor workflows.Actor, id string)
 	}
 	cp := *st
 	return &cp, nil
+}
+
+func (f *fakeService) getCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gets
 }
 
 func (f *fakeService) Act(ctx context.Context, actor workflows.Actor, id string, a workflows.Action) (*workflows.IncidentState, error) {

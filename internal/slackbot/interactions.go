@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -208,8 +207,10 @@ func (b *Bot) onViewSubmission(cb slack.InteractionCallback) any {
 		if f.Title == "" {
 			return viewErrors(tpl.BlockTitle, "A title is required.")
 		}
-		if f.AwareAt != nil && f.AwareAt.After(b.now().Add(5*time.Minute)) {
-			return viewErrors(tpl.BlockAwareAt, "Awareness cannot be in the future.")
+		if f.AwareAt != nil {
+			if err := workflows.CheckHappened("aware_at", *f.AwareAt, b.now()); err != nil {
+				return viewErrors(tpl.BlockAwareAt, err.Error())
+			}
 		}
 		if !b.seen.first(key) {
 			return nil

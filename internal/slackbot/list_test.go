@@ -64,7 +64,7 @@ func TestIncidentListAnswersPrivatelyWithDeadlines(t *testing.T) {
 	all := string(blocks)
 	require.Contains(t, all, "Open incidents (22)", "the closed incident is not listed")
 	require.Contains(t, all, "INC-2026-0001")
-	require.Regexp(t, `next deadline eu-gdpr/supervisory-authority in (4h59m|5h00m) \(`+due.Format("2006-01-02 15:04")+` UTC\)`, all)
+	require.Regexp(t, `next deadline eu-gdpr/supervisory-authority due in (4 h 59 min|5 h) \(`+due.Format("2006-01-02 15:04")+` UTC\)`, all)
 	require.NotContains(t, all, "us-ca/individuals", "the settled clock is not a deadline")
 	require.Contains(t, all, "INC-2026-0002* · DRILL", "a drill is marked")
 	require.Contains(t, all, "no open deadline")

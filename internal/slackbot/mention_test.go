@@ -60,7 +60,7 @@ func TestMentionAnswersStatusInIncidentChannelAndHelpElsewhere(t *testing.T) {
 	require.Contains(t, status, "INC-2026-0001")
 	require.Contains(t, status, "Phishing &lt;script&gt; &amp; co", "the title is escaped")
 	require.Contains(t, status, "Phase Contain · severity high")
-	require.Regexp(t, `next deadline eu-gdpr/supervisory-authority in (2d22h|2d23h)`, status)
+	require.Regexp(t, `next deadline eu-gdpr/supervisory-authority due in (2 d 22 h|2 d 23 h)`, status)
 	require.Contains(t, got["U0000000003"+other], "`/incident list`")
 	require.True(t, strings.Contains(got["U0000000099"+ch], "no role"), "a person without a role learns why: %q", got["U0000000099"+ch])
 }

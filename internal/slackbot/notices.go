@@ -99,12 +99,14 @@ func noticeSubmission(v slack.View) (id, noticeID string, na workflows.NoticeAct
 	if v.CallbackID == tpl.CallbackNoticeSend {
 		na.Type = workflows.NoticeSend
 	}
-	if na.Reason == "" {
-		msg := "A rejection needs a reason, so the drafter knows what to change."
-		if na.Type == workflows.NoticeSend {
-			msg = "A late notice needs the reason for the delay."
+	// A rejection's reason is a rule without state (workflows/rules.go),
+	// shown under the field in its words; whether a Send is late and so
+	// needs its reason is the notice workflow's to say, after the
+	// acknowledgement.
+	if na.Type == workflows.NoticeReject {
+		if err := workflows.CheckRejectReason(na.Reason); err != nil {
+			return id, noticeID, na, viewErrors(tpl.BlockNoticeReason, err.Error())
 		}
-		return id, noticeID, na, viewErrors(tpl.BlockNoticeReason, msg)
 	}
 	return id, noticeID, na, nil
 }

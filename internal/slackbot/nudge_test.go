@@ -39,7 +39,8 @@ func TestNudgeTellsTheCommanderPrivatelyAndTheChannelWhenUnowned(t *testing.T) {
 	dms := h.dmTo("U0000000003")
 	require.Len(t, dms, 1, "the commander is nudged once")
 	require.Contains(t, dms[0], "status update on *INC-2026-0007* is overdue")
-	require.Contains(t, dms[0], "every 30m")
+	require.Contains(t, dms[0], "every 30 min")
+	require.Regexp(t, `is overdue by (under 1 min|1 min) \(was due `, dms[0], "time late worded as everywhere (deadline.Span)")
 	require.Contains(t, dms[0], "`/incident update` in <#"+ch+">")
 	require.Empty(t, h.slack.Messages(ch), "an overdue update is the commander's business, privately")
 
@@ -50,7 +51,7 @@ func TestNudgeTellsTheCommanderPrivatelyAndTheChannelWhenUnowned(t *testing.T) {
 	require.Len(t, msgs, 1)
 	require.True(t, strings.HasPrefix(msgs[0].Text, "<@U0000000005> "), "the declarer is mentioned: %s", msgs[0].Text)
 	require.Contains(t, msgs[0].Text, "no commander (`/incident role commander @person`) and no severity")
-	require.Contains(t, msgs[0].Text, "15m after it was declared")
+	require.Contains(t, msgs[0].Text, "15 min after it was declared")
 
 	drill := overdue
 	drill.Mode, drill.At, drill.Commander = workflows.ModeDrill, at.Add(time.Hour), "U0000000002"

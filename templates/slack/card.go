@@ -8,6 +8,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -475,20 +476,18 @@ func clockLine(c workflows.ClockState, now time.Time) string {
 		if c.Reference != "" {
 			when += " · ref " + Escape(c.Reference)
 		}
-		switch {
-		case c.MetBy != "":
-			when += " · met with " + c.MetBy + " to spare"
-		case c.LateBy != "":
-			when += " · late by " + c.LateBy
+		switch margin := deadline.Settled(c.MetBy, c.LateBy); {
+		case margin != "":
+			when += " · " + margin
 		case c.Status == workflows.ClockLate:
 			when += " (late)"
 		}
 	case c.Status == workflows.ClockNotNotified:
 		when = "decided not to notify"
 	case c.DueAt != nil:
-		when = fmt.Sprintf("⏳ due %s (%s)", Left(*c.DueAt, now), UTC(*c.DueAt))
+		when = fmt.Sprintf("⏳ %s (%s)", deadline.Left(*c.DueAt, now), UTC(*c.DueAt))
 		if c.DueAt.Before(now) {
-			when = fmt.Sprintf("🚨 %s (was due %s)", Left(*c.DueAt, now), UTC(*c.DueAt))
+			when = fmt.Sprintf("🚨 %s (was due %s)", deadline.Left(*c.DueAt, now), UTC(*c.DueAt))
 		}
 	case c.WaitingFor != "":
 		when = "waiting for " + Escape(c.WaitingFor)

@@ -11,6 +11,7 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -78,8 +79,8 @@ func TestCardStaysWithinBlockKitLimits(t *testing.T) {
 	require.Contains(t, js, ActionSeverity)
 	require.Contains(t, js, ActionAddNote)
 	require.Contains(t, js, ActionClose)
-	require.Contains(t, js, "due in 2h00m (2026-03-01 12:00 UTC)", "time left relative to the render, and the absolute due time")
-	require.Contains(t, js, "overdue by 1h30m")
+	require.Contains(t, js, "⏳ due in 2 h (2026-03-01 12:00 UTC)", "time left relative to the render, and the absolute due time")
+	require.Contains(t, js, "🚨 overdue by 1 h 30 min (was due ")
 	require.Contains(t, js, "Revoke &lt;token&gt; &amp; keys", "text in mrkdwn is escaped")
 	require.Contains(t, js, "exposed <again> &", "plain-text headers are not")
 }
@@ -184,11 +185,25 @@ func TestDrillCardShowsScenarioTimeLeft(t *testing.T) {
 	st := workflows.IncidentState{ID: "DRILL-2026-0001", Title: "[DRILL] t", Mode: workflows.ModeDrill, Speed: 60, DeclaredAt: start,
 		Status: workflows.StatusOpen, Clocks: []workflows.ClockState{{Regime: "eu-gdpr", Obligation: "supervisory-authority", DueAt: &due, Status: workflows.ClockRunning}}}
 	lines := ClockLines(st, start.Add(10*time.Minute))
-	if !strings.Contains(lines, "in 2d14h") {
+	if !strings.Contains(lines, "due in 2 d 14 h") {
 		t.Fatalf("a drill's clock shows scenario time left (62h = 2d14h), got %q", lines)
 	}
 	st.Mode, st.Speed = workflows.ModeLive, 0
-	if lines := ClockLines(st, start.Add(10*time.Minute)); !strings.Contains(lines, "in 2d23h") {
+	if lines := ClockLines(st, start.Add(10*time.Minute)); !strings.Contains(lines, "due in 2 d 23 h") {
 		t.Fatalf("a live clock shows real time left, got %q", lines)
 	}
+}
+
+// TestSettledClockLinesSayTheirMargin: a settled clock shows its fixed margin
+// in the one wording every surface uses (deadline.Settled over deadline.Span).
+func TestSettledClockLinesSayTheirMargin(t *testing.T) {
+	now := time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)
+	due := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	early, late := due.Add(-22*time.Hour), due.Add(4*24*time.Hour+23*time.Hour)
+	met := workflows.ClockState{Regime: "eu-gdpr", Obligation: "supervisory-authority", Recipient: "authority", Status: workflows.ClockMet,
+		DueAt: &due, SentAt: &early, MetBy: deadline.Span(due.Sub(early))}
+	lateClock := workflows.ClockState{Regime: "uk-gdpr", Obligation: "ico", Recipient: "authority", Status: workflows.ClockLate,
+		DueAt: &due, SentAt: &late, LateBy: deadline.Span(late.Sub(due))}
+	require.Equal(t, "• eu-gdpr/supervisory-authority · authority · notified 2026-03-03 11:00 UTC · met with 22 h to spare", clockLine(met, now))
+	require.Equal(t, "• uk-gdpr/ico · authority · notified 2026-03-09 08:00 UTC · late by 4 d 23 h", clockLine(lateClock, now))
 }

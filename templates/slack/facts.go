@@ -9,6 +9,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/templates"
 	"github.com/irbot/irbot/workflows"
 )
@@ -212,7 +213,7 @@ func NotifyModal(st workflows.IncidentState, c workflows.ClockState, required []
 	}
 	intro := fmt.Sprintf("Draft the notice for *%s* to the %s.", name, Escape(c.Recipient))
 	if c.DueAt != nil {
-		intro += fmt.Sprintf(" Due %s (%s).", UTC(*c.DueAt), Left(*c.DueAt, now))
+		intro += fmt.Sprintf(" It is %s (%s).", deadline.Left(*c.DueAt, now), UTC(*c.DueAt))
 	}
 	missing := templates.MissingFields(required, st.Facts)
 	if len(missing) > 0 {

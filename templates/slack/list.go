@@ -7,6 +7,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/internal/incident"
 	"github.com/irbot/irbot/workflows"
 )
@@ -64,7 +65,7 @@ func nextDeadline(s incident.OpenSummary, now time.Time) string {
 	if c.Name != "" {
 		name = Escape(Truncate(c.Name, 80))
 	}
-	return fmt.Sprintf("next deadline %s %s (%s)", name, Left(*c.DueAt, workflows.IncidentNow(s.State, now)), UTC(*c.DueAt))
+	return fmt.Sprintf("next deadline %s %s (%s)", name, deadline.Left(*c.DueAt, workflows.IncidentNow(s.State, now)), UTC(*c.DueAt))
 }
 
 // maxHomeIncidents bounds each list on the App Home (a home tab holds at

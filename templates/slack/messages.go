@@ -7,6 +7,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -127,7 +128,7 @@ func ClockReminderFor(a workflows.ClockAlert, people []string, buttons bool) ([]
 	}
 	left := a.Left
 	if left == "" {
-		left = Left(a.DueAt, a.At)
+		left = deadline.Left(a.DueAt, a.At)
 	}
 	text := fmt.Sprintf("%s *%s · %s*: %s\nDue %s · %s", icon, what, a.IncidentID, name, UTC(a.DueAt), Escape(left))
 	if a.Mode == workflows.ModeDrill {

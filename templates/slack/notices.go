@@ -7,6 +7,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -60,7 +61,7 @@ func noticeText(n workflows.NoticeSummary, now time.Time) string {
 	case n.SentAt != nil:
 		fmt.Fprintf(&sb, " · sent %s", UTC(*n.SentAt))
 	case n.DueAt != nil && open(n.Status):
-		fmt.Fprintf(&sb, " · due %s (%s)", Left(*n.DueAt, now), UTC(*n.DueAt))
+		fmt.Fprintf(&sb, " · %s (%s)", deadline.Left(*n.DueAt, now), UTC(*n.DueAt))
 	}
 	if len(n.Missing) > 0 {
 		fmt.Fprintf(&sb, "\n:warning: Missing: %s. Set them as facts (the API's or `irbot act`'s set_fact); the draft updates and can then be approved.", Escape(strings.Join(n.Missing, ", ")))

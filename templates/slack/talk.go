@@ -7,6 +7,7 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
+	"github.com/irbot/irbot/internal/deadline"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -75,7 +76,7 @@ func Changes(prev, cur workflows.IncidentState, now time.Time) []string {
 		case old == nil:
 			msg := ":alarm_clock: New clock: " + name
 			if c.DueAt != nil {
-				msg += ", due " + UTC(*c.DueAt) + " (" + Left(*c.DueAt, now) + ")"
+				msg += ", " + deadline.Left(*c.DueAt, now) + " (" + UTC(*c.DueAt) + ")"
 			}
 			out = append(out, msg+".")
 		case old.Open() && !c.Open():
@@ -83,7 +84,7 @@ func Changes(prev, cur workflows.IncidentState, now time.Time) []string {
 		case c.Status == workflows.ClockOverdue && old.Status != workflows.ClockOverdue:
 			out = append(out, ":rotating_light: Clock overdue: "+name+".")
 		case c.Open() && c.DueAt != nil && (old.DueAt == nil || !old.DueAt.Equal(*c.DueAt)):
-			out = append(out, ":alarm_clock: Clock changed: "+name+" is now due "+UTC(*c.DueAt)+" ("+Left(*c.DueAt, now)+").")
+			out = append(out, ":alarm_clock: Clock changed: "+name+" is now "+deadline.Left(*c.DueAt, now)+" ("+UTC(*c.DueAt)+").")
 		}
 	}
 	for _, n := range cur.Notices {
@@ -232,24 +233,19 @@ func NudgeText(n workflows.Nudge, channelID string, now time.Time) string {
 	}
 	due := ""
 	if n.DueAt != nil {
-		due = " (due " + UTC(*n.DueAt) + ", " + Left(*n.DueAt, now) + ")"
+		due = " by " + deadline.Span(now.Sub(*n.DueAt)) + " (was due " + UTC(*n.DueAt) + ")"
 	}
 	return fmt.Sprintf(":hourglass: A status update on *%s* is overdue%s: at %s severity one is due every %s. Post it with `/incident update`%s.",
 		n.IncidentID, due, n.Severity, humanDuration(n.Cadence), where)
 }
 
-// humanDuration writes a Go duration ("1h0m0s") as people do ("1h").
+// humanDuration writes a Go duration ("1h0m0s") as people do ("1 h").
 func humanDuration(s string) string {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return s
 	}
-	out := d.String()
-	out = strings.TrimSuffix(out, "0s")
-	if strings.HasSuffix(out, "h0m") {
-		out = strings.TrimSuffix(out, "0m")
-	}
-	return out
+	return deadline.Span(d)
 }
 
 // CommanderInstructions is what a commander is told privately: on taking

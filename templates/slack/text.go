@@ -75,32 +75,6 @@ func LooksLikeSlackUser(id string) bool {
 	return true
 }
 
-// Left says how long until due, relative to now: "in 71h59m" or "overdue by 2h5m".
-func Left(due, now time.Time) string {
-	d := due.Sub(now)
-	if d < 0 {
-		return "overdue by " + short(-d)
-	}
-	return "in " + short(d)
-}
-
-func short(d time.Duration) string {
-	d = d.Round(time.Minute)
-	if d < time.Minute {
-		return "<1m"
-	}
-	days := int(d / (24 * time.Hour))
-	h := int(d % (24 * time.Hour) / time.Hour)
-	m := int(d % time.Hour / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd%dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh%02dm", h, m)
-	}
-	return fmt.Sprintf("%dm", m)
-}
-
 // UTC formats a due time the same way everywhere: absolute, in UTC.
 func UTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 

@@ -2,11 +2,13 @@
 // page works without it; it only refines what the server wrote.
 (function () {
   "use strict";
+  // The words of deadline.Left ("due in 2 d 3 h", "overdue by 5 min"),
+  // down to the second, as it ticks.
   function left(ms) {
-    var neg = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
+    var neg = ms <= 0, s = Math.floor(Math.abs(ms) / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var txt = (d ? d + "d " : "") + h + "h " + (m < 10 ? "0" : "") + m + "m " + (sec < 10 ? "0" : "") + sec + "s";
-    return neg ? "overdue by " + txt : txt + " left";
+    var txt = (d ? d + " d " : "") + (d || h ? h + " h " : "") + (d || h || m ? m + " min " : "") + sec + " s";
+    return (neg ? "overdue by " : "due in ") + txt;
   }
   function tick() {
     var now = Date.now();
