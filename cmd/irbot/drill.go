@@ -176,8 +176,12 @@ func waitDrill(ctx context.Context, svc *incident.Service, id string, done func(
 func autoplayDrill(ctx context.Context, svc *incident.Service, d *workflows.DrillState, sc *playbooks.Scenario) error {
 	expected := slices.Clone(sc.Expected)
 	slices.SortStableFunc(expected, func(a, b playbooks.ExpectedAction) int { return int(a.By - b.By) })
-	// Act this much scenario time ahead of the target: half a real second.
-	lead := time.Duration(float64(500*time.Millisecond) * d.Speed)
+	// Act this much scenario time ahead of the target: two real seconds.
+	// The pause that stops the clock is itself an Update that may wait in
+	// line on a loaded machine; with half a second the scenario clock
+	// passed a T+60h target by two scenario minutes (24 ms real at speed
+	// 5000) once at load 20.
+	lead := time.Duration(float64(2*time.Second) * d.Speed)
 	for _, x := range expected {
 		at := playbooks.Span(max(x.By.D()-min(lead, x.By.D()/2), 0))
 		st, err := svc.Drill(ctx, drillFacilitator, d.IncidentID)
