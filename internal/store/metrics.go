@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -41,12 +42,11 @@ func (s *sqlStore) MetricCounts(ctx context.Context, kinds []string) (MetricCoun
 		var mode, sev string
 		var n int64
 		if err := rows.Scan(&mode, &sev, &n); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("store: metric counts: %w", err)
+			return out, fmt.Errorf("store: metric counts: %w", errors.Join(err, rows.Close()))
 		}
 		add(out.Open, mode, sev, n)
 	}
-	if err := closeRows(rows); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return out, fmt.Errorf("store: metric counts: %w", err)
 	}
 	if len(kinds) == 0 {
@@ -68,25 +68,12 @@ func (s *sqlStore) MetricCounts(ctx context.Context, kinds []string) (MetricCoun
 		var mode, kind string
 		var n int64
 		if err := rows.Scan(&mode, &kind, &n); err != nil {
-			rows.Close()
-			return out, fmt.Errorf("store: metric counts: %w", err)
+			return out, fmt.Errorf("store: metric counts: %w", errors.Join(err, rows.Close()))
 		}
 		add(out.Events, mode, kind, n)
 	}
-	if err := closeRows(rows); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return out, fmt.Errorf("store: metric counts: %w", err)
 	}
 	return out, nil
-}
-
-// closeRows closes rows and returns the iteration's error, if any.
-func closeRows(rows interface {
-	Err() error
-	Close() error
-}) error {
-	err := rows.Err()
-	if cerr := rows.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
