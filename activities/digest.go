@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/irbot/irbot/internal/deadline"
+	"github.com/irbot/irbot/internal/mail"
+	"github.com/irbot/irbot/internal/policy"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -28,9 +31,14 @@ type DigestSender interface {
 // Digest is the daily digest of open clocks; its fields are its dependencies.
 type Digest struct {
 	Incidents OpenIncidents
-	Sender    DigestSender
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Sender posts it in Slack (nil: Slack is off).
+	Sender DigestSender
+	// Mailer and People email it to everyone holding the compliance role
+	// in the users file (nil: no email).
+	Mailer Sender
+	People People
+	Logger *slog.Logger
+	Now    func() time.Time
 	// Checkpoint signs a checkpoint of every chain head and returns it as
 	// text; the digest carries it, so a copy is held outside the database
 	// (nil: no checkpoint).
@@ -62,18 +70,57 @@ func (d *Digest) SendDigest(ctx context.Context, req workflows.DigestRequest) (w
 		}
 		text += "\n" + cp
 	}
-	if d.Sender == nil {
-		logger := d.Logger
-		if logger == nil {
-			logger = slog.Default()
+	d.logger().Info("digest", "incidents", res.Incidents, "open", res.Open, "overdue", res.Overdue)
+	// Both ways, whatever happens to the other: a retry after a failure
+	// may repeat the one that worked (the email with the same Message-ID).
+	var errs []error
+	if d.Sender != nil {
+		if err := d.Sender.SendDigest(ctx, req.Channel, text, lines); err != nil {
+			errs = append(errs, fmt.Errorf("slack: %w", err))
 		}
-		logger.Info("digest", "incidents", res.Incidents, "open", res.Open, "overdue", res.Overdue)
-		return res, nil
 	}
-	if err := d.Sender.SendDigest(ctx, req.Channel, text, lines); err != nil {
+	if err := d.email(ctx, req, text, res); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return res, fmt.Errorf("send digest: %w", err)
 	}
 	return res, nil
+}
+
+func (d *Digest) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.Default()
+	}
+	return d.Logger
+}
+
+// email sends the digest to the compliance role's addresses. A permanent
+// refusal (a bad address) is logged, not retried.
+func (d *Digest) email(ctx context.Context, req workflows.DigestRequest, text string, res workflows.DigestResult) error {
+	if d.Mailer == nil || d.People == nil {
+		return nil
+	}
+	to := d.People.EmailsWithRole(policy.Compliance)
+	if len(to) == 0 {
+		return nil
+	}
+	at := req.At.UTC()
+	msg := mail.Message{
+		MessageID: d.Mailer.MessageID("digest", at.Format(time.RFC3339Nano)),
+		To:        to,
+		Subject:   fmt.Sprintf("irbot digest %s: %d open clocks, %d overdue", at.Format("2006-01-02"), res.Open, res.Overdue),
+		Text:      text,
+		Headers:   map[string]string{"X-Irbot-Digest": at.Format(time.RFC3339)},
+	}
+	if _, err := d.Mailer.Send(ctx, msg); err != nil {
+		if mail.IsPermanent(err) {
+			d.logger().Warn("digest email refused", "error", err)
+			return nil
+		}
+		return fmt.Errorf("email: %w", err)
+	}
+	return nil
 }
 
 // DigestLines picks the open clocks of live incidents, overdue and soonest

@@ -232,7 +232,10 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 		acts.Publisher, acts.Alerter, acts.Nudger = m.slack, m.slack, m.slack
 	}
 	// --- end Slack
-	digest := &activities.Digest{Incidents: m.service, Logger: log}
+	digest := &activities.Digest{Incidents: m.service, Logger: log, People: dir}
+	if m.slack != nil {
+		digest.Sender = m.slack // IRBOT_COMPLIANCE_CHANNEL, else the announcement channel
+	}
 	key, err := wireCheckpoints(ctx, cfg.DataDir, m.store, digest)
 	if err != nil {
 		return err
@@ -259,6 +262,7 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 	if err := wireNotices(cfg, acts, m.service, m.store); err != nil {
 		return err
 	}
+	digest.Mailer = acts.Mailer // the compliance role's addresses get the digest too
 	if err := m.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -79,7 +79,7 @@ var Vars = []Var{
 	{"SMTP_TLS", "starttls", "none, starttls or tls"},
 	{"IRBOT_DRILL_MAIL_SINK", "unset", "where drill mail goes instead of real recipients"},
 	{"IRBOT_DIGEST_CRON", "0 8 * * *", "when the daily digest of open clocks goes out (cron, CRON_TZ= allowed; \"off\" disables)"},
-	{"IRBOT_COMPLIANCE_CHANNEL", "unset", "Slack channel for the digest of open clocks"},
+	{"IRBOT_COMPLIANCE_CHANNEL", "unset", "Slack channel for the digest of open clocks (unset: the announcement channel); with SMTP set it is also emailed to the compliance role"},
 	{"IRBOT_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"IRBOT_TEMPORAL_LOG_LEVEL", "error", "log level of the embedded Temporal server"},
 	{"IRBOT_TEMPORAL_HISTORY_EVENTS", "4096", "embedded Temporal: history events after which an incident's workflow continues as new (Temporal's default; lower only to exercise it)"},
