@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/irbot/irbot/internal/pgtest"
+	"github.com/irbot/irbot/internal/slackbot"
+	"github.com/irbot/irbot/internal/slackbot/slackfake"
 	"github.com/irbot/irbot/internal/smtptest"
 )
 
@@ -303,7 +306,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string, extraEnv ...string) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -320,6 +323,7 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string
 		"IRBOT_LOG_LEVEL="+envOr("IRBOT_CLUSTER_LOG_LEVEL", "warn"),
 		"SMTP_ADDR="+smtp.Addr, "SMTP_TLS=none", "SMTP_FROM=irbot@example.com",
 	)
+	r.cmd.Env = append(r.cmd.Env, extraEnv...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 	require.NoError(t, r.cmd.Start())
 	// Cleanups run last first: the replica is stopped (its output
@@ -400,6 +404,11 @@ type cluster struct {
 	ns   string // the scenario's Temporal namespace
 	a, b *replica
 	tc   client.Client
+	// slack is the fake Slack Web API the replicas talk to, when the
+	// scenario runs them with Slack (clusterWithSlack).
+	slack    *slackfake.Server
+	channels map[string]string // incident ID → its Slack channel (with slack)
+	env      []string          // what every replica of the scenario gets on top
 }
 
 // backends are what every replica shares and what outlives them: Temporal's
@@ -412,6 +421,7 @@ type backends struct {
 	pg   *pgtest.Server
 	ts   *temporalServer
 	keys string
+	env  []string // extra environment for the replicas (clusterWithSlack)
 }
 
 func startBackends(t *testing.T) *backends {
@@ -436,13 +446,37 @@ func startBackends(t *testing.T) *backends {
 func (be *backends) cluster(t *testing.T, namespace string) *cluster {
 	t.Helper()
 	start := time.Now()
-	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace}
+	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace, env: be.env}
 	registerNamespace(t, c.ts, namespace)
 	c.smtp = smtptest.Start(t)
-	c.a = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
-	c.b = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
+	c.a = c.startReplica(t)
+	c.b = c.startReplica(t)
 	t.Logf("two replicas ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
+}
+
+// slackSecret signs the Slack requests the test sends (a test value).
+const slackSecret = "cluster-test-signing-secret"
+
+// clusterWithSlack is cluster with Slack in HTTP mode on both replicas,
+// against a fake Slack Web API of the scenario's own.
+func (be *backends) clusterWithSlack(t *testing.T, namespace string) *cluster {
+	t.Helper()
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	// The fake stays strict: whatever irbot sent Slack was valid.
+	t.Cleanup(func() { assert.Empty(t, fake.Rejections(), "Slack calls the fake refused as invalid") })
+	be2 := *be
+	be2.env = []string{"SLACK_BOT_TOKEN=xoxb-test-0000000000", "SLACK_SIGNING_SECRET=" + slackSecret, "SLACK_API_URL=" + fake.APIURL()}
+	c := be2.cluster(t, namespace)
+	c.slack = fake
+	return c
+}
+
+// startReplica starts one more replica of the scenario.
+func (c *cluster) startReplica(t *testing.T) *replica {
+	t.Helper()
+	return startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys, c.env...)
 }
 
 // TestCluster runs every scenario on one set of backends: the failovers at
@@ -452,15 +486,16 @@ func (be *backends) cluster(t *testing.T, namespace string) *cluster {
 func TestCluster(t *testing.T) {
 	be := startBackends(t)
 	type scenario struct {
-		name string
-		run  func(*testing.T, *cluster)
+		name  string
+		run   func(*testing.T, *cluster)
+		slack bool // the replicas run with Slack (a fake of the scenario's own)
 	}
 	t.Run("ReplicaWithoutKeysRefusesToStart", func(t *testing.T) { replicaWithoutKeysRefusesToStart(t, be) })
 	t.Run("Failover", func(t *testing.T) {
 		for _, sc := range []scenario{
-			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
-			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
-			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend, false},
+			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked, false},
+			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign, false},
 		} {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
@@ -469,10 +504,16 @@ func TestCluster(t *testing.T) {
 		}
 	})
 	for _, sc := range []scenario{
-		{"TemporalServerDown", temporalServerDown},
-		{"PostgresDown", postgresDown},
+		{"TemporalServerDown", temporalServerDown, true},
+		{"PostgresDown", postgresDown, false},
 	} {
-		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t, strings.ToLower(sc.name))) })
+		t.Run(sc.name, func(t *testing.T) {
+			if sc.slack {
+				sc.run(t, be.clusterWithSlack(t, strings.ToLower(sc.name)))
+				return
+			}
+			sc.run(t, be.cluster(t, strings.ToLower(sc.name)))
+		})
 	}
 }
 
@@ -484,6 +525,21 @@ func (c *cluster) declare(t *testing.T, r *replica) string {
 	}, http.StatusCreated)
 	id := inc["id"].(string)
 	c.inspectOnFailure(t, "incident/"+id)
+	if c.slack != nil {
+		// With Slack, the incident gets its channel: Slack commands are
+		// sent there.
+		require.Eventually(t, func() bool {
+			st := r.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+			if s, ok := st["slack"].(map[string]any); ok && s["channel_id"] != nil && s["channel_id"] != "" {
+				if c.channels == nil {
+					c.channels = map[string]string{}
+				}
+				c.channels[id] = s["channel_id"].(string)
+				return true
+			}
+			return false
+		}, 30*time.Second, 100*time.Millisecond, "the incident must get its Slack channel")
+	}
 	for _, name := range []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"} {
 		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
 	}
@@ -924,11 +980,70 @@ func (c *cluster) outage(t *testing.T, what string, stop, start func(), during f
 // temporalServerDown kills Temporal's server (every service: frontend,
 // history, matching) and starts it again with the same config: the API
 // answers 503 with Retry-After at once, for actions and reads.
+//
+// The replicas run with Slack: a signed `/incident note` sent to a replica
+// in the incident's channel during the outage is acknowledged within Slack's
+// 3 s saying it was not run and must be repeated, and that promise holds:
+// it never runs by itself; repeated once Temporal is back, it is applied once.
 func temporalServerDown(t *testing.T, c *cluster) {
+	const slackNote = "noted in Slack during the Temporal outage"
+	var incident string
 	c.outage(t, "Temporal", c.ts.kill, func() { c.ts.start(t) }, func(id string, note map[string]any) {
+		incident = id
 		requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
 		requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+		ack, took := c.slashCommand(t, c.a, c.channels[id], "note "+slackNote)
+		t.Logf("Slack /incident note during the outage acknowledged in %s: %s", took.Round(time.Millisecond), ack)
+		require.Contains(t, ack, "not run", "the acknowledgement says the command was not run")
+		require.Contains(t, ack, "Repeat it", "and that the person must repeat it")
 	})
+	notes := func() int {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+incident+"/timeline", adminToken, nil, http.StatusOK)
+		n := 0
+		for _, raw := range tl["events"].([]any) {
+			if d, ok := raw.(map[string]any)["data"].(map[string]any); ok && d["text"] == slackNote {
+				n++
+			}
+		}
+		return n
+	}
+	require.Zero(t, notes(), "a Slack command irbot said was not run has not run")
+	// The person repeats it, as told, through the other replica.
+	ack, took := c.slashCommand(t, c.b, c.channels[incident], "note "+slackNote)
+	require.NotContains(t, ack, "not run", "Slack commands run again once Temporal is back")
+	require.Eventually(t, func() bool { return notes() == 1 }, 30*time.Second, 200*time.Millisecond, "the repeated Slack note reaches the timeline")
+	t.Logf("the repeated Slack note was acknowledged in %s and applied", took.Round(time.Millisecond))
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+incident, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 3, st["notes"], "the two API notes and the repeated Slack one, each once; the refused one never")
+	require.Equal(t, 1, notes(), "the Slack note is on the timeline once")
+	verifyConsistent(t, c.b, incident, 0)
+}
+
+// slashCommand sends a Slack-signed `/incident TEXT` from Marco (commander)
+// in channel to r, as Slack would, and returns the acknowledgement and how
+// long it took; Slack gives up on an answer after 3 s.
+func (c *cluster) slashCommand(t *testing.T, r *replica, channel, text string) (string, time.Duration) {
+	t.Helper()
+	require.NotEmpty(t, channel, "the incident's Slack channel")
+	body := url.Values{"team_id": {"T0000001"}, "channel_id": {channel}, "user_id": {"U0000000002"}, "user_name": {"marco"},
+		"command": {"/incident"}, "text": {text}, "trigger_id": {"trigger-" + strconv.FormatInt(time.Now().UnixNano(), 10)},
+		"response_url": {c.slack.ResponseURL("cluster")}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, r.base+"/slack/commands", strings.NewReader(body))
+	require.NoError(t, err)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slackbot.Sign(slackSecret, ts, []byte(body)))
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	took := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
+	require.Less(t, took, 3*time.Second, "Slack gives up after 3 s")
+	return string(raw), took
 }
 
 // postgresDown stops the PostgreSQL cluster that holds irbot's database and
