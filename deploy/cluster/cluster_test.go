@@ -3,8 +3,9 @@
 // Package cluster runs irbot as it runs at scale, without Docker: the
 // official Temporal server built from the pinned go.temporal.io/server
 // module (cmd/server with a config file, schema by its SQL tool) on a
-// throwaway PostgreSQL cluster of its own, two `irbot serve` replicas, and an
-// in-process SMTP server. Then it breaks things. `make cluster-test`; the
+// throwaway PostgreSQL cluster of its own, two `irbot serve` replicas, an
+// in-process SMTP server and, where a scenario needs it, a fake Slack. Then
+// it breaks things. `make cluster-test`; the
 // build tag keeps it out of `go test ./...`.
 package cluster
 
@@ -479,10 +480,11 @@ func (c *cluster) startReplica(t *testing.T) *replica {
 	return startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys, c.env...)
 }
 
-// TestCluster runs every scenario on one set of backends: the failovers at
-// once (each on its own replicas and incident; most of their time is
-// spent waiting for Temporal's timeouts), then the outages one after the
-// other, each leaving its backend running again.
+// TestCluster runs every scenario on one set of backends: the failovers and
+// every worker down across a reminder at once (each on its own replicas and
+// incident; most of their time is spent waiting for Temporal's timeouts and
+// timers), then the outages one after the other, each leaving its backend
+// running again.
 func TestCluster(t *testing.T) {
 	be := startBackends(t)
 	type scenario struct {
@@ -496,6 +498,9 @@ func TestCluster(t *testing.T) {
 			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend, false},
 			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked, false},
 			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign, false},
+			// Not a failover (no replica is left), but like them it
+			// waits on Temporal's timers and keeps the backends up.
+			{"WorkersDownAcrossAReminder", workersDownAcrossAReminder, false},
 		} {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
@@ -893,6 +898,85 @@ func replicaKilledMidCampaign(t *testing.T, c *cluster) {
 	require.Equal(t, 1, completed, "the campaign completes once")
 	waitRecorded(t, live, id, 1)
 	verifyConsistent(t, live, id, 1)
+}
+
+// clockAlerts are the incident's clock alerts on its timeline for the GDPR
+// supervisory-authority obligation: the escalations due at offset, and the
+// overdue alerts.
+func clockAlerts(t *testing.T, r *replica, id, offset string) (esc, overdue []map[string]any) {
+	t.Helper()
+	tl := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	for _, raw := range tl["events"].([]any) {
+		ev := raw.(map[string]any)
+		d, _ := ev["data"].(map[string]any)
+		switch {
+		case d["obligation"] != "supervisory-authority":
+		case ev["kind"] == "clock.escalation" && d["offset"] == offset:
+			esc = append(esc, ev)
+		case ev["kind"] == "clock.overdue":
+			overdue = append(overdue, ev)
+		}
+	}
+	return esc, overdue
+}
+
+// lateBy is the lateness an alert recorded on the timeline, 0 when on time.
+func lateBy(ev map[string]any) time.Duration {
+	d, _ := ev["data"].(map[string]any)
+	s, _ := d["late_by_seconds"].(float64)
+	return time.Duration(s * float64(time.Second))
+}
+
+// workersDownAcrossAReminder: both replicas (every worker) are SIGKILLed
+// before a clock escalation is due, while Temporal runs on; one replica is
+// started again after the due time. The escalation fires once, its
+// timeline entry records how late, and the overdue alert that follows is
+// on time. A drill at speed 120 (an incident hour in 30 s) declared aware
+// 70 h ago: the 1 h escalation is due 30 s later, the overdue alert 60 s.
+func workersDownAcrossAReminder(t *testing.T, c *cluster) {
+	const speed = 120
+	hour := time.Hour / speed
+	t0 := time.Now()
+	inc := c.a.must(t, "POST", "/api/v1/incidents", commanderToken, map[string]any{
+		"title": "Workers down across a clock", "mode": "drill", "speed": speed, "regimes": []string{"eu-gdpr"},
+		"aware_at": t0.Add(-70 * time.Hour).UTC().Format(time.RFC3339Nano),
+	}, http.StatusCreated)
+	id := inc["id"].(string)
+	c.inspectOnFailure(t, "incident/"+id)
+	// The passed 24 h and 6 h escalations fold into one alert at once: the
+	// clock runs on a worker before the workers go.
+	require.Eventually(t, func() bool {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "clock.escalation" {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond, "the passed escalations must fold into one alert at once")
+	c.a.kill()
+	c.b.kill()
+	killed := time.Since(t0)
+	require.Less(t, killed, hour-5*time.Second, "every worker must be down before the 1 h escalation is due")
+
+	// Down until half an incident hour past the escalation's due time.
+	time.Sleep(time.Until(t0.Add(hour + hour/2)))
+	c.a = c.startReplica(t)
+	back := time.Since(t0)
+
+	var esc, overdue []map[string]any
+	require.Eventually(t, func() bool {
+		esc, overdue = clockAlerts(t, c.a, id, "1h0m0s")
+		return len(overdue) >= 1
+	}, hour+30*time.Second, 250*time.Millisecond, "the overdue alert must fire once a worker is back")
+	require.Len(t, esc, 1, "the escalation due while every worker was down fires once")
+	require.Len(t, overdue, 1, "the overdue alert fires once")
+	late := lateBy(esc[0])
+	t.Logf("every worker killed at T+%s; 1 h escalation due at T+%s, a replica back at T+%s: fired once, late by %s (recorded); overdue alert due at T+%s late by %s",
+		killed.Round(time.Millisecond), hour, back.Round(time.Millisecond), late, 2*hour, lateBy(overdue[0]))
+	require.GreaterOrEqual(t, late, hour/2-5*time.Second, "the late escalation records how late it fired")
+	require.LessOrEqual(t, lateBy(overdue[0]), 5*time.Second, "the alert after the outage is on time")
+	verifyConsistent(t, c.a, id, 0)
 }
 
 // waitReady waits until every live replica's /readyz is want (true: 200).
