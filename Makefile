@@ -60,7 +60,7 @@ helm-check: ## helm lint and helm template of deploy/helm/irbot (helm built from
 	$(HELM) template irbot deploy/helm/irbot >/dev/null
 
 cluster-test: ## Two irbot replicas on Temporal's own server and a throwaway PostgreSQL: failover and outages (no Docker, 4.5-6 min)
-	go test -tags cluster -count=1 -parallel 3 -timeout 30m -v ./deploy/cluster/
+	go test -tags cluster -count=1 -parallel 4 -timeout 30m -v ./deploy/cluster/
 
 clean: ## Remove build output and test caches (keeps ./data)
 	rm -rf bin/

@@ -3,8 +3,9 @@
 // Package cluster runs irbot as it runs at scale, without Docker: the
 // official Temporal server built from the pinned go.temporal.io/server
 // module (cmd/server with a config file, schema by its SQL tool) on a
-// throwaway PostgreSQL cluster of its own, two `irbot serve` replicas, and an
-// in-process SMTP server. Then it breaks things. `make cluster-test`; the
+// throwaway PostgreSQL cluster of its own, two `irbot serve` replicas, an
+// in-process SMTP server and, where a scenario needs it, a fake Slack. Then
+// it breaks things. `make cluster-test`; the
 // build tag keeps it out of `go test ./...`.
 package cluster
 
@@ -18,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +37,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/irbot/irbot/internal/pgtest"
+	"github.com/irbot/irbot/internal/slackbot"
+	"github.com/irbot/irbot/internal/slackbot/slackfake"
 	"github.com/irbot/irbot/internal/smtptest"
 )
 
@@ -303,7 +307,7 @@ type replica struct {
 	log  bytes.Buffer
 }
 
-func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string) *replica {
+func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string, pg *pgtest.Server, smtp *smtptest.Server, keys string, extraEnv ...string) *replica {
 	t.Helper()
 	port := freePort(t)
 	users, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "examples", "users.yaml"))
@@ -320,6 +324,7 @@ func startReplica(t *testing.T, bin string, ts *temporalServer, namespace string
 		"IRBOT_LOG_LEVEL="+envOr("IRBOT_CLUSTER_LOG_LEVEL", "warn"),
 		"SMTP_ADDR="+smtp.Addr, "SMTP_TLS=none", "SMTP_FROM=irbot@example.com",
 	)
+	r.cmd.Env = append(r.cmd.Env, extraEnv...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.log, &r.log
 	require.NoError(t, r.cmd.Start())
 	// Cleanups run last first: the replica is stopped (its output
@@ -400,6 +405,11 @@ type cluster struct {
 	ns   string // the scenario's Temporal namespace
 	a, b *replica
 	tc   client.Client
+	// slack is the fake Slack Web API the replicas talk to, when the
+	// scenario runs them with Slack (clusterWithSlack).
+	slack    *slackfake.Server
+	channels map[string]string // incident ID → its Slack channel (with slack)
+	env      []string          // what every replica of the scenario gets on top
 }
 
 // backends are what every replica shares and what outlives them: Temporal's
@@ -412,6 +422,7 @@ type backends struct {
 	pg   *pgtest.Server
 	ts   *temporalServer
 	keys string
+	env  []string // extra environment for the replicas (clusterWithSlack)
 }
 
 func startBackends(t *testing.T) *backends {
@@ -436,31 +447,62 @@ func startBackends(t *testing.T) *backends {
 func (be *backends) cluster(t *testing.T, namespace string) *cluster {
 	t.Helper()
 	start := time.Now()
-	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace}
+	c := &cluster{bin: be.bin, pg: be.pg, ts: be.ts, keys: be.keys, ns: namespace, env: be.env}
 	registerNamespace(t, c.ts, namespace)
 	c.smtp = smtptest.Start(t)
-	c.a = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
-	c.b = startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys)
+	c.a = c.startReplica(t)
+	c.b = c.startReplica(t)
 	t.Logf("two replicas ready in %s", time.Since(start).Round(time.Millisecond))
 	return c
 }
 
-// TestCluster runs every scenario on one set of backends: the failovers at
-// once (each on its own replicas and incident; most of their time is
-// spent waiting for Temporal's timeouts), then the outages one after the
-// other, each leaving its backend running again.
+// slackSecret signs the Slack requests the test sends (a test value).
+const slackSecret = "cluster-test-signing-secret"
+
+// clusterWithSlack is cluster with Slack in HTTP mode on both replicas,
+// against a fake Slack Web API of the scenario's own.
+func (be *backends) clusterWithSlack(t *testing.T, namespace string) *cluster {
+	t.Helper()
+	fake := slackfake.New()
+	t.Cleanup(fake.Close)
+	// The fake stays strict: whatever irbot sent Slack was valid.
+	t.Cleanup(func() { assert.Empty(t, fake.Rejections(), "Slack calls the fake refused as invalid") })
+	be2 := *be
+	be2.env = []string{"SLACK_BOT_TOKEN=xoxb-test-0000000000", "SLACK_SIGNING_SECRET=" + slackSecret, "SLACK_API_URL=" + fake.APIURL()}
+	c := be2.cluster(t, namespace)
+	c.slack = fake
+	return c
+}
+
+// startReplica starts one more replica of the scenario.
+func (c *cluster) startReplica(t *testing.T) *replica {
+	t.Helper()
+	return startReplica(t, c.bin, c.ts, c.ns, c.pg, c.smtp, c.keys, c.env...)
+}
+
+// TestCluster runs every scenario on one set of backends: the failovers and
+// every worker down across a reminder at once (each on its own replicas and
+// incident; most of their time is spent waiting for Temporal's timeouts and
+// timers), then the outages one after the other, each leaving its backend
+// running again.
 func TestCluster(t *testing.T) {
 	be := startBackends(t)
 	type scenario struct {
-		name string
-		run  func(*testing.T, *cluster)
+		name  string
+		run   func(*testing.T, *cluster)
+		slack bool // the replicas run with Slack (a fake of the scenario's own)
 	}
 	t.Run("ReplicaWithoutKeysRefusesToStart", func(t *testing.T) { replicaWithoutKeysRefusesToStart(t, be) })
 	t.Run("Failover", func(t *testing.T) {
 		for _, sc := range []scenario{
-			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend},
-			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked},
-			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign},
+			// Not a failover (no replica is left), but like them it
+			// waits on Temporal's timers and keeps the backends up. The
+			// longest (64 s): first, so it starts at once even when
+			// -parallel is below the number of scenarios.
+			{"WorkersDownAcrossAReminder", workersDownAcrossAReminder, false},
+			{"ReplicaKilledMidNoticeSend", replicaKilledMidNoticeSend, false},
+			{"ReplicaKilledWhileAnIncidentIsWorked", replicaKilledWhileAnIncidentIsWorked, false},
+			{"ReplicaKilledMidCampaign", replicaKilledMidCampaign, false},
 		} {
 			t.Run(sc.name, func(t *testing.T) {
 				t.Parallel()
@@ -469,10 +511,16 @@ func TestCluster(t *testing.T) {
 		}
 	})
 	for _, sc := range []scenario{
-		{"TemporalServerDown", temporalServerDown},
-		{"PostgresDown", postgresDown},
+		{"TemporalServerDown", temporalServerDown, true},
+		{"PostgresDown", postgresDown, false},
 	} {
-		t.Run(sc.name, func(t *testing.T) { sc.run(t, be.cluster(t, strings.ToLower(sc.name))) })
+		t.Run(sc.name, func(t *testing.T) {
+			if sc.slack {
+				sc.run(t, be.clusterWithSlack(t, strings.ToLower(sc.name)))
+				return
+			}
+			sc.run(t, be.cluster(t, strings.ToLower(sc.name)))
+		})
 	}
 }
 
@@ -484,6 +532,21 @@ func (c *cluster) declare(t *testing.T, r *replica) string {
 	}, http.StatusCreated)
 	id := inc["id"].(string)
 	c.inspectOnFailure(t, "incident/"+id)
+	if c.slack != nil {
+		// With Slack, the incident gets its channel: Slack commands are
+		// sent there.
+		require.Eventually(t, func() bool {
+			st := r.must(t, "GET", "/api/v1/incidents/"+id, dpoToken, nil, http.StatusOK)
+			if s, ok := st["slack"].(map[string]any); ok && s["channel_id"] != nil && s["channel_id"] != "" {
+				if c.channels == nil {
+					c.channels = map[string]string{}
+				}
+				c.channels[id] = s["channel_id"].(string)
+				return true
+			}
+			return false
+		}, 30*time.Second, 100*time.Millisecond, "the incident must get its Slack channel")
+	}
 	for _, name := range []string{"nature", "data_categories", "subjects_count", "records_count", "dpo_contact", "consequences", "measures"} {
 		r.must(t, "POST", "/api/v1/incidents/"+id+"/actions", dpoToken, map[string]any{"type": "set_fact", "name": name, "value": gdprFacts[name]}, http.StatusOK)
 	}
@@ -839,6 +902,85 @@ func replicaKilledMidCampaign(t *testing.T, c *cluster) {
 	verifyConsistent(t, live, id, 1)
 }
 
+// clockAlerts are the incident's clock alerts on its timeline for the GDPR
+// supervisory-authority obligation: the escalations due at offset, and the
+// overdue alerts.
+func clockAlerts(t *testing.T, r *replica, id, offset string) (esc, overdue []map[string]any) {
+	t.Helper()
+	tl := r.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+	for _, raw := range tl["events"].([]any) {
+		ev := raw.(map[string]any)
+		d, _ := ev["data"].(map[string]any)
+		switch {
+		case d["obligation"] != "supervisory-authority":
+		case ev["kind"] == "clock.escalation" && d["offset"] == offset:
+			esc = append(esc, ev)
+		case ev["kind"] == "clock.overdue":
+			overdue = append(overdue, ev)
+		}
+	}
+	return esc, overdue
+}
+
+// lateBy is the lateness an alert recorded on the timeline, 0 when on time.
+func lateBy(ev map[string]any) time.Duration {
+	d, _ := ev["data"].(map[string]any)
+	s, _ := d["late_by_seconds"].(float64)
+	return time.Duration(s * float64(time.Second))
+}
+
+// workersDownAcrossAReminder: both replicas (every worker) are SIGKILLed
+// before a clock escalation is due, while Temporal runs on; one replica is
+// started again after the due time. The escalation fires once, its
+// timeline entry records how late, and the overdue alert that follows is
+// on time. A drill at speed 120 (an incident hour in 30 s) declared aware
+// 70 h ago: the 1 h escalation is due 30 s later, the overdue alert 60 s.
+func workersDownAcrossAReminder(t *testing.T, c *cluster) {
+	const speed = 120
+	hour := time.Hour / speed
+	t0 := time.Now()
+	inc := c.a.must(t, "POST", "/api/v1/incidents", commanderToken, map[string]any{
+		"title": "Workers down across a clock", "mode": "drill", "speed": speed, "regimes": []string{"eu-gdpr"},
+		"aware_at": t0.Add(-70 * time.Hour).UTC().Format(time.RFC3339Nano),
+	}, http.StatusCreated)
+	id := inc["id"].(string)
+	c.inspectOnFailure(t, "incident/"+id)
+	// The passed 24 h and 6 h escalations fold into one alert at once: the
+	// clock runs on a worker before the workers go.
+	require.Eventually(t, func() bool {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+id+"/timeline", adminToken, nil, http.StatusOK)
+		for _, raw := range tl["events"].([]any) {
+			if raw.(map[string]any)["kind"] == "clock.escalation" {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond, "the passed escalations must fold into one alert at once")
+	c.a.kill()
+	c.b.kill()
+	killed := time.Since(t0)
+	require.Less(t, killed, hour-5*time.Second, "every worker must be down before the 1 h escalation is due")
+
+	// Down until half an incident hour past the escalation's due time.
+	time.Sleep(time.Until(t0.Add(hour + hour/2)))
+	c.a = c.startReplica(t)
+	back := time.Since(t0)
+
+	var esc, overdue []map[string]any
+	require.Eventually(t, func() bool {
+		esc, overdue = clockAlerts(t, c.a, id, "1h0m0s")
+		return len(overdue) >= 1
+	}, hour+30*time.Second, 250*time.Millisecond, "the overdue alert must fire once a worker is back")
+	require.Len(t, esc, 1, "the escalation due while every worker was down fires once")
+	require.Len(t, overdue, 1, "the overdue alert fires once")
+	late := lateBy(esc[0])
+	t.Logf("every worker killed at T+%s; 1 h escalation due at T+%s, a replica back at T+%s: fired once, late by %s (recorded); overdue alert due at T+%s late by %s",
+		killed.Round(time.Millisecond), hour, back.Round(time.Millisecond), late, 2*hour, lateBy(overdue[0]))
+	require.GreaterOrEqual(t, late, hour/2-5*time.Second, "the late escalation records how late it fired")
+	require.LessOrEqual(t, lateBy(overdue[0]), 5*time.Second, "the alert after the outage is on time")
+	verifyConsistent(t, c.a, id, 0)
+}
+
 // waitReady waits until every live replica's /readyz is want (true: 200).
 func (c *cluster) waitReady(t *testing.T, want bool, within time.Duration, why string) time.Duration {
 	t.Helper()
@@ -924,11 +1066,70 @@ func (c *cluster) outage(t *testing.T, what string, stop, start func(), during f
 // temporalServerDown kills Temporal's server (every service: frontend,
 // history, matching) and starts it again with the same config: the API
 // answers 503 with Retry-After at once, for actions and reads.
+//
+// The replicas run with Slack: a signed `/incident note` sent to a replica
+// in the incident's channel during the outage is acknowledged within Slack's
+// 3 s saying it was not run and must be repeated, and that promise holds:
+// it never runs by itself; repeated once Temporal is back, it is applied once.
 func temporalServerDown(t *testing.T, c *cluster) {
+	const slackNote = "noted in Slack during the Temporal outage"
+	var incident string
 	c.outage(t, "Temporal", c.ts.kill, func() { c.ts.start(t) }, func(id string, note map[string]any) {
+		incident = id
 		requireUnavailable(t, c.a, "POST", "/api/v1/incidents/"+id+"/actions", note)
 		requireUnavailable(t, c.b, "GET", "/api/v1/incidents/"+id, nil)
+		ack, took := c.slashCommand(t, c.a, c.channels[id], "note "+slackNote)
+		t.Logf("Slack /incident note during the outage acknowledged in %s: %s", took.Round(time.Millisecond), ack)
+		require.Contains(t, ack, "not run", "the acknowledgement says the command was not run")
+		require.Contains(t, ack, "Repeat it", "and that the person must repeat it")
 	})
+	notes := func() int {
+		tl := c.b.must(t, "GET", "/api/v1/incidents/"+incident+"/timeline", adminToken, nil, http.StatusOK)
+		n := 0
+		for _, raw := range tl["events"].([]any) {
+			if d, ok := raw.(map[string]any)["data"].(map[string]any); ok && d["text"] == slackNote {
+				n++
+			}
+		}
+		return n
+	}
+	require.Zero(t, notes(), "a Slack command irbot said was not run has not run")
+	// The person repeats it, as told, through the other replica.
+	ack, took := c.slashCommand(t, c.b, c.channels[incident], "note "+slackNote)
+	require.NotContains(t, ack, "not run", "Slack commands run again once Temporal is back")
+	require.Eventually(t, func() bool { return notes() == 1 }, 30*time.Second, 200*time.Millisecond, "the repeated Slack note reaches the timeline")
+	t.Logf("the repeated Slack note was acknowledged in %s and applied", took.Round(time.Millisecond))
+	st := c.b.must(t, "GET", "/api/v1/incidents/"+incident, dpoToken, nil, http.StatusOK)
+	require.EqualValues(t, 3, st["notes"], "the two API notes and the repeated Slack one, each once; the refused one never")
+	require.Equal(t, 1, notes(), "the Slack note is on the timeline once")
+	verifyConsistent(t, c.b, incident, 0)
+}
+
+// slashCommand sends a Slack-signed `/incident TEXT` from Marco (commander)
+// in channel to r, as Slack would, and returns the acknowledgement and how
+// long it took; Slack gives up on an answer after 3 s.
+func (c *cluster) slashCommand(t *testing.T, r *replica, channel, text string) (string, time.Duration) {
+	t.Helper()
+	require.NotEmpty(t, channel, "the incident's Slack channel")
+	body := url.Values{"team_id": {"T0000001"}, "channel_id": {channel}, "user_id": {"U0000000002"}, "user_name": {"marco"},
+		"command": {"/incident"}, "text": {text}, "trigger_id": {"trigger-" + strconv.FormatInt(time.Now().UnixNano(), 10)},
+		"response_url": {c.slack.ResponseURL("cluster")}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, r.base+"/slack/commands", strings.NewReader(body))
+	require.NoError(t, err)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", slackbot.Sign(slackSecret, ts, []byte(body)))
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	took := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
+	require.Less(t, took, 3*time.Second, "Slack gives up after 3 s")
+	return string(raw), took
 }
 
 // postgresDown stops the PostgreSQL cluster that holds irbot's database and
