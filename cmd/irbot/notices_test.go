@@ -471,9 +471,26 @@ func TestNoticeInGermanFromTheAPI(t *testing.T) {
 	c.act(dpoToken, e.id, map[string]any{"type": "set_fact", "name": "measures", "value": gdprFacts["measures"]})
 	require.Eventually(t, func() bool { return len(e.notice(t, id)["missing"].([]any)) == 0 }, 20*time.Second, 100*time.Millisecond)
 
+	// The regulator-notice gate approves this notice: approving the gate by
+	// hand is refused (it would let one person stand for the notice's two),
+	// and the notice's own two-person approval satisfies it.
+	code, out := c.do("POST", "/api/v1/incidents/"+e.id+"/actions", legalToken, map[string]any{"type": "approve", "gate": "regulator-notice-approval"})
+	require.Equal(t, http.StatusBadRequest, code, "%v", out)
+	require.Contains(t, out["error"], "is satisfied when notice "+id+" is approved by a second person")
+
 	e.approveAndSend(t, id)
 	msgs := smtp.WaitForMessages(t, 1, 30*time.Second)
 	sent := e.waitStatus(t, id, "sent", 30*time.Second)
+	_, st := c.do("GET", "/api/v1/incidents/"+e.id, adminToken, nil)
+	var gate map[string]any
+	for _, g := range st["gates"].([]any) {
+		if g.(map[string]any)["id"] == "regulator-notice-approval" {
+			gate = g.(map[string]any)
+		}
+	}
+	require.NotNil(t, gate, "the playbook has the regulator-notice gate")
+	require.Equal(t, true, gate["approved"], "the notice's two-person approval approved its gate")
+	require.Len(t, gate["approvals"], 2, "by the drafter and the second person")
 	got := msgs[0]
 	require.Equal(t, "de", got.Header.Get("Content-Language"))
 	require.Contains(t, got.Subject, "Meldung einer Verletzung des Schutzes personenbezogener Daten gemäß Art. 33 DSGVO")
