@@ -158,6 +158,25 @@ func TestNoCommanderNudgesOnceAfterFifteenMinutes(t *testing.T) {
 	require.Equal(t, 1, ie.kinds(t, in.ID)["incident.unowned"])
 }
 
+// TestNoSeverityNudgesOnceAfterFifteenMinutes: an incident with a
+// commander but no severity gets the same one nudge, naming what it lacks.
+func TestNoSeverityNudgesOnceAfterFifteenMinutes(t *testing.T) {
+	ie := newIncidentEnv(t)
+	in := quietIncident(ie.start, "", "U-CMD")
+	ie.env.RegisterDelayedCallback(func() {
+		ie.update(workflows.Action{Type: workflows.ActionClose, Actor: admin, Reason: "Done."}, "c1",
+			func(_ *workflows.IncidentState, err error) { require.NoError(t, err) })
+	}, 20*time.Hour)
+	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
+	require.NoError(t, ie.env.GetWorkflowError())
+	require.Equal(t, []time.Duration{15 * time.Minute}, ie.nudges.at(workflows.NudgeUnowned, ie.start))
+	ie.nudges.mu.Lock()
+	n := ie.nudges.got[0]
+	ie.nudges.mu.Unlock()
+	require.Equal(t, []string{"severity"}, n.Missing)
+	require.Equal(t, 1, ie.kinds(t, in.ID)["incident.unowned"])
+}
+
 // TestCadenceCarriedOverContinueAsNew: a run resumed from state (what
 // continue-as-new hands over) keeps the cadence: the nudge already sent is
 // not sent again, and the next overdue one comes a period after the last.
