@@ -30,10 +30,11 @@ import (
 // rely on are the workflow's (set_fact and complete_task are not for
 // compliance).
 type fakeService struct {
-	st      store.Store
-	mu      sync.Mutex
-	acts    []workflows.Action
-	denials []string
+	st         store.Store
+	mu         sync.Mutex
+	acts       []workflows.Action
+	noticeActs []string // "actor notice type source reason"
+	denials    []string
 }
 
 var _ Service = (*fakeService)(nil)
@@ -113,8 +114,19 @@ func (f *fakeService) DraftNotice(ctx context.Context, a workflows.Actor, id str
 	return nil, apperr.New(apperr.Invalid, "no mail configured")
 }
 
+// NoticeAct knows one notice, N-1; a person may not approve what they
+// drafted (the drafter here is the dpo), as the service rules.
 func (f *fakeService) NoticeAct(ctx context.Context, a workflows.Actor, id, n string, act workflows.NoticeAction) (*workflows.NoticeState, error) {
-	return nil, apperr.New(apperr.NotFound, "no notice %s", n)
+	if n != "N-1" {
+		return nil, apperr.New(apperr.NotFound, "no notice %s", n)
+	}
+	if act.Type == "approve" && slices.Contains(a.Roles, "dpo") {
+		return nil, apperr.New(apperr.Forbidden, "notice %s needs a second person: you drafted it", n)
+	}
+	f.mu.Lock()
+	f.noticeActs = append(f.noticeActs, strings.Join([]string{a.ID, n, act.Type, act.Source, act.Reason}, " "))
+	f.mu.Unlock()
+	return &workflows.NoticeState{NoticeSummary: workflows.NoticeSummary{ID: n}}, nil
 }
 
 func (f *fakeService) RecordDenial(ctx context.Context, id string, a workflows.Actor, act workflows.Action, reason string) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -79,4 +80,51 @@ func TestDraftFormShowsItsErrorInline(t *testing.T) {
 	status, body, _ = post(t, c, page+"/notices", url.Values{"csrf": {csrf}, "clock": {"us-ca/individuals"}, "to": {"a@example.org"}})
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Regexp(t, `<p class="error" role="alert">Refused: no mail configured`, body, "a clock without a form: the reason at the top")
+}
+
+// A notice's Approve, Reject and Send buttons go through the service with
+// the console as their source; the service's refusal (the drafter
+// approving their own notice) is shown and recorded once; an unknown
+// notice is a 404, not a refusal; without the form's CSRF token nothing
+// happens.
+func TestNoticeActionsGoThroughTheService(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "x"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	page := f.srv.URL + "/incidents/INC-2026-0001"
+	acts := func() []string {
+		f.svc.mu.Lock()
+		defer f.svc.mu.Unlock()
+		return slices.Clone(f.svc.noticeActs)
+	}
+
+	mgr, csrf := f.signIn(t, managerToken)
+	status, _, h := post(t, mgr, page+"/notices/N-1/actions", url.Values{"type": {"approve"}})
+	require.Equal(t, http.StatusForbidden, status, "no CSRF token: refused before the service")
+	require.Empty(t, acts())
+
+	status, _, h = post(t, mgr, page+"/notices/N-1/actions", url.Values{"csrf": {csrf}, "type": {"approve"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Equal(t, "/incidents/INC-2026-0001", h.Get("Location"))
+	_, body, _ := get(t, mgr, page)
+	require.Contains(t, body, "Notice N-1: approve done.")
+	reason := "Wrong recipient · 宛先が違う <b>"
+	status, _, _ = post(t, mgr, page+"/notices/N-1/actions", url.Values{"csrf": {csrf}, "type": {"reject"}, "reason": {reason}})
+	require.Equal(t, http.StatusSeeOther, status)
+	got := acts()
+	require.Len(t, got, 2)
+	require.True(t, strings.HasSuffix(got[0], " N-1 approve console "), got[0])
+	require.True(t, strings.HasSuffix(got[1], " N-1 reject console "+reason), "the reason reaches the service as typed: %q", got[1])
+
+	dpo, dcsrf := f.signIn(t, dpoToken)
+	status, body, _ = post(t, dpo, page+"/notices/N-1/actions", url.Values{"csrf": {dcsrf}, "type": {"approve"}})
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, "needs a second person")
+	require.Len(t, f.svc.denials, 1, "the refusal is on the timeline, once")
+
+	status, body, _ = post(t, dpo, page+"/notices/N-9/actions", url.Values{"csrf": {dcsrf}, "type": {"send"}})
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, body, "no notice N-9")
+	require.Len(t, f.svc.denials, 1, "an unknown notice is not a refusal")
+	require.Len(t, acts(), 2)
 }
