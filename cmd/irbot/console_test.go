@@ -132,3 +132,52 @@ func formCSRF(t *testing.T, body string) string {
 	require.NotNil(t, m, "no CSRF token in the page")
 	return m[1]
 }
+
+// TestLoginLinkCommandSignsInAPersonFromTheUsersFile: `irbot login-link
+// USER`, run beside the server on its data, prints a link that signs that
+// person in once; people not in the users file and bad arguments are
+// refused with an exit code that says which. Not parallel: it sets the
+// process environment the command reads.
+func TestLoginLinkCommandSignsInAPersonFromTheUsersFile(t *testing.T) {
+	dataDir, users := t.TempDir(), writeUsersFile(t, t.TempDir())
+	m := startMainEnv(t, dataDir, map[string]string{"IRBOT_USERS_FILE": users})
+	t.Cleanup(func() { _ = m.Close() })
+	t.Setenv("IRBOT_DATA_DIR", dataDir)
+	t.Setenv("IRBOT_USERS_FILE", users)
+	t.Setenv("IRBOT_HTTP_ADDR", m.Addr())
+
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, loginLinkCmd([]string{"dana@example.com"}, &out, &errb), errb.String())
+	link := strings.TrimSpace(out.String())
+	require.True(t, strings.HasPrefix(link, "http://"+m.Addr()+"/login/link/"), link)
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	read := pageReader(t)
+	status, body := read(c.Get(link))
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Dana DPO", "the link names whom it signs in")
+	status, body = read(c.PostForm(link, url.Values{"csrf": {formCSRF(t, body)}}))
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Dana DPO", "signed in as Dana")
+	status, _ = read(c.Get(link))
+	require.Equal(t, http.StatusGone, status, "the link works once")
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{nil, 2, "usage: irbot login-link USER"},
+		{[]string{"-h"}, 2, "usage"},
+		{[]string{"nobody@example.com"}, 1, "is not in the users file"},
+		{[]string{"dana@example.com\x00"}, 1, "is not in the users file"},
+		{[]string{"dana@example.com", "lee@example.com"}, 2, "usage"},
+	} {
+		out.Reset()
+		errb.Reset()
+		require.Equal(t, tc.code, loginLinkCmd(tc.args, &out, &errb), "%q", tc.args)
+		require.Contains(t, errb.String(), tc.says, "%q", tc.args)
+		require.Empty(t, out.String(), "no link for %q", tc.args)
+	}
+}
