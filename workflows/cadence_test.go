@@ -136,45 +136,38 @@ func TestStatusUpdateDueWhenThePersonSaid(t *testing.T) {
 	require.Equal(t, []time.Duration{3 * time.Hour, 3*time.Hour + 50*time.Minute, 4*time.Hour + 20*time.Minute}, ie.nudges.at(workflows.NudgeUpdateOverdue, ie.start))
 }
 
-// TestNoCommanderNudgesOnceAfterFifteenMinutes: an incident declared with
-// no commander is pointed out once, at 15 minutes, however long it stays
-// without one; a low severity's daily update cadence is not due yet.
-func TestNoCommanderNudgesOnceAfterFifteenMinutes(t *testing.T) {
-	ie := newIncidentEnv(t)
-	in := quietIncident(ie.start, "low", "")
-	ie.env.RegisterDelayedCallback(func() {
-		ie.update(workflows.Action{Type: workflows.ActionClose, Actor: admin, Reason: "Done."}, "c1",
-			func(_ *workflows.IncidentState, err error) { require.NoError(t, err) })
-	}, 20*time.Hour)
-	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
-	require.NoError(t, ie.env.GetWorkflowError())
-	require.Equal(t, []time.Duration{15 * time.Minute}, ie.nudges.at(workflows.NudgeUnowned, ie.start))
-	require.Empty(t, ie.nudges.at(workflows.NudgeUpdateOverdue, ie.start))
-	ie.nudges.mu.Lock()
-	n := ie.nudges.got[0]
-	ie.nudges.mu.Unlock()
-	require.Equal(t, []string{"commander"}, n.Missing)
-	require.Equal(t, declarer.ID, n.DeclaredBy)
-	require.Equal(t, 1, ie.kinds(t, in.ID)["incident.unowned"])
-}
-
-// TestNoSeverityNudgesOnceAfterFifteenMinutes: an incident with a
-// commander but no severity gets the same one nudge, naming what it lacks.
-func TestNoSeverityNudgesOnceAfterFifteenMinutes(t *testing.T) {
-	ie := newIncidentEnv(t)
-	in := quietIncident(ie.start, "", "U-CMD")
-	ie.env.RegisterDelayedCallback(func() {
-		ie.update(workflows.Action{Type: workflows.ActionClose, Actor: admin, Reason: "Done."}, "c1",
-			func(_ *workflows.IncidentState, err error) { require.NoError(t, err) })
-	}, 20*time.Hour)
-	ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
-	require.NoError(t, ie.env.GetWorkflowError())
-	require.Equal(t, []time.Duration{15 * time.Minute}, ie.nudges.at(workflows.NudgeUnowned, ie.start))
-	ie.nudges.mu.Lock()
-	n := ie.nudges.got[0]
-	ie.nudges.mu.Unlock()
-	require.Equal(t, []string{"severity"}, n.Missing)
-	require.Equal(t, 1, ie.kinds(t, in.ID)["incident.unowned"])
+// TestUnownedIncidentNudgesOnceAfterFifteenMinutes: an incident without a
+// commander, or without a severity, gets one nudge after 15 minutes naming
+// what it lacks (and no overdue-update nudge when it has no commander).
+func TestUnownedIncidentNudgesOnceAfterFifteenMinutes(t *testing.T) {
+	for _, tc := range []struct {
+		name, severity, commander string
+		missing                   []string
+	}{
+		{"no commander", "low", "", []string{"commander"}},
+		{"no severity", "", "U-CMD", []string{"severity"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ie := newIncidentEnv(t)
+			in := quietIncident(ie.start, tc.severity, tc.commander)
+			ie.env.RegisterDelayedCallback(func() {
+				ie.update(workflows.Action{Type: workflows.ActionClose, Actor: admin, Reason: "Done."}, "c1",
+					func(_ *workflows.IncidentState, err error) { require.NoError(t, err) })
+			}, 20*time.Hour)
+			ie.env.ExecuteWorkflow(workflows.IncidentWorkflowName, in)
+			require.NoError(t, ie.env.GetWorkflowError())
+			require.Equal(t, []time.Duration{15 * time.Minute}, ie.nudges.at(workflows.NudgeUnowned, ie.start))
+			if tc.commander == "" {
+				require.Empty(t, ie.nudges.at(workflows.NudgeUpdateOverdue, ie.start))
+			}
+			ie.nudges.mu.Lock()
+			n := ie.nudges.got[0]
+			ie.nudges.mu.Unlock()
+			require.Equal(t, tc.missing, n.Missing)
+			require.Equal(t, declarer.ID, n.DeclaredBy)
+			require.Equal(t, 1, ie.kinds(t, in.ID)["incident.unowned"])
+		})
+	}
 }
 
 // TestCadenceCarriedOverContinueAsNew: a run resumed from state (what
