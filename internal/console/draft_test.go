@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/irbot/irbot/internal/incident"
+	"github.com/irbot/irbot/internal/store"
 	"github.com/irbot/irbot/workflows"
 )
 
@@ -127,4 +129,45 @@ func TestNoticeActionsGoThroughTheService(t *testing.T) {
 	require.Contains(t, body, "no notice N-9")
 	require.Len(t, f.svc.denials, 1, "an unknown notice is not a refusal")
 	require.Len(t, acts(), 2)
+}
+
+// The incident page's timeline filters by kind and by actor, together;
+// an actor or kind nobody has shows no rows, and hostile filter values
+// come back escaped.
+func TestTimelineFiltersByKindAndActor(t *testing.T) {
+	f := newFixture(t, nil)
+	_, err := f.svc.Declare(t.Context(), workflows.Actor{ID: "U-DECLARER"}, incident.DeclareRequest{Title: "t"})
+	require.NoError(t, err)
+	for i, e := range []struct{ actor, kind, text string }{
+		{"U-ANN", "note.added", "ann-note-one"},
+		{"U-BEN", "note.added", "ben-note-two"},
+		{"U-ANN", "fact.set", "ann-fact-three"},
+	} {
+		_, _, err := f.st.Append(t.Context(), store.Event{IncidentID: "INC-2026-0001", Key: fmt.Sprintf("k%d", i), Kind: e.kind, Actor: e.actor,
+			Data: []byte(`{"text":"` + e.text + `"}`)})
+		require.NoError(t, err)
+	}
+	c, _ := f.signIn(t, complianceToken)
+	page := f.srv.URL + "/incidents/INC-2026-0001"
+	rows := func(query string) []string {
+		status, body, _ := get(t, c, page+query)
+		require.Equal(t, http.StatusOK, status, query)
+		var seen []string
+		for _, s := range []string{"ann-note-one", "ben-note-two", "ann-fact-three"} {
+			if strings.Contains(body, s) {
+				seen = append(seen, s)
+			}
+		}
+		return seen
+	}
+	require.Equal(t, []string{"ann-note-one", "ben-note-two", "ann-fact-three"}, rows(""))
+	require.Equal(t, []string{"ann-note-one", "ann-fact-three"}, rows("?actor=U-ANN"))
+	require.Equal(t, []string{"ann-note-one", "ben-note-two"}, rows("?kind=note.added"))
+	require.Equal(t, []string{"ann-note-one"}, rows("?kind=note.added&actor=U-ANN"))
+	require.Empty(t, rows("?actor=U-NOBODY"))
+	_, body, _ := get(t, c, page+"?actor="+url.QueryEscape(`<script>alert(1)</script>`)+"&kind="+url.QueryEscape("\x00"))
+	require.NotContains(t, body, "<script>alert(1)")
+	require.Contains(t, body, "<option>U-ANN</option>", "the actor list is still offered")
+	_, body, _ = get(t, c, page+"?actor=U-BEN")
+	require.Contains(t, body, "<option selected>U-BEN</option>", "the chosen actor stays chosen")
 }
