@@ -27,27 +27,10 @@ type MetricsStore interface {
 }
 
 func (s *sqlStore) MetricCounts(ctx context.Context, kinds []string) (MetricCounts, error) {
-	out := MetricCounts{Open: map[string]map[string]int64{}, Events: map[string]map[string]int64{}}
-	add := func(m map[string]map[string]int64, a, b string, n int64) {
-		if m[a] == nil {
-			m[a] = map[string]int64{}
-		}
-		m[a][b] += n
-	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT mode, severity, COUNT(*) FROM incidents WHERE status <> ? GROUP BY mode, severity`), StatusClosed)
-	if err != nil {
-		return out, fmt.Errorf("store: metric counts: %w", err)
-	}
-	for rows.Next() {
-		var mode, sev string
-		var n int64
-		if err := rows.Scan(&mode, &sev, &n); err != nil {
-			return out, fmt.Errorf("store: metric counts: %w", errors.Join(err, rows.Close()))
-		}
-		add(out.Open, mode, sev, n)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-		return out, fmt.Errorf("store: metric counts: %w", err)
+	out := MetricCounts{Events: map[string]map[string]int64{}}
+	var err error
+	if out.Open, err = s.countBy(ctx, `SELECT mode, severity, COUNT(*) FROM incidents WHERE status <> ? GROUP BY mode, severity`, StatusClosed); err != nil {
+		return out, err
 	}
 	if len(kinds) == 0 {
 		return out, nil
@@ -59,18 +42,29 @@ func (s *sqlStore) MetricCounts(ctx context.Context, kinds []string) (MetricCoun
 		}
 		args[i] = k
 	}
-	rows, err = s.db.QueryContext(ctx, s.q(`SELECT i.mode, e.kind, COUNT(*) FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
-		WHERE e.kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) GROUP BY i.mode, e.kind`), args...)
+	out.Events, err = s.countBy(ctx, `SELECT i.mode, e.kind, COUNT(*) FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
+		WHERE e.kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) GROUP BY i.mode, e.kind`, args...)
+	return out, err
+}
+
+// countBy runs a query whose rows are (a, b, count) and sums the counts by
+// a then b.
+func (s *sqlStore) countBy(ctx context.Context, query string, args ...any) (map[string]map[string]int64, error) {
+	out := map[string]map[string]int64{}
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return out, fmt.Errorf("store: metric counts: %w", err)
 	}
 	for rows.Next() {
-		var mode, kind string
+		var a, b string
 		var n int64
-		if err := rows.Scan(&mode, &kind, &n); err != nil {
+		if err := rows.Scan(&a, &b, &n); err != nil {
 			return out, fmt.Errorf("store: metric counts: %w", errors.Join(err, rows.Close()))
 		}
-		add(out.Events, mode, kind, n)
+		if out[a] == nil {
+			out[a] = map[string]int64{}
+		}
+		out[a][b] += n
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return out, fmt.Errorf("store: metric counts: %w", err)
