@@ -63,6 +63,14 @@ func TestRecordRefusalsGoOnTheInstallationChain(t *testing.T) {
 	require.EqualValues(t, 8, res.Events)
 	_, err = s.Verify(ctx, responder, InstallationChain)
 	require.Equal(t, apperr.Forbidden, apperr.CodeOf(err), "the installation's chain is for the record's readers")
+	_, err = s.Timeline(ctx, responder, InstallationChain)
+	require.Equal(t, apperr.Forbidden, apperr.CodeOf(err))
+	events, err = s.Timeline(ctx, compliance, InstallationChain)
+	require.NoError(t, err)
+	require.Len(t, events, 10, "reading the installation's chain without the role is a record refusal too, on that chain")
+	require.Equal(t, "U-R", events[9].Actor)
+	require.Contains(t, string(events[9].Data), `"action":"read_checkpoints"`)
+	require.Contains(t, string(events[9].Data), `the installation's chain: for`)
 
 	cp, err := s.SignCheckpoint(ctx, compliance)
 	require.NoError(t, err)
@@ -70,11 +78,11 @@ func TestRecordRefusalsGoOnTheInstallationChain(t *testing.T) {
 	require.NoError(t, err)
 	covered := false
 	for _, h := range body.Heads {
-		covered = covered || (h.IncidentID == InstallationChain && h.Seq == 8 && h.Hash == events[7].Hash)
+		covered = covered || (h.IncidentID == InstallationChain && h.Seq == 10 && h.Hash == events[9].Hash)
 	}
 	require.True(t, covered, "the checkpoint witnesses the installation's chain head: %+v", body.Heads)
 	more, err := s.Timeline(ctx, compliance, InstallationChain)
 	require.NoError(t, err)
-	require.Len(t, more, 8, "an allowed action adds nothing")
+	require.Len(t, more, 10, "an allowed action adds nothing")
 	require.Contains(t, more[3].Actor, "not shown", "an actor ID that is not text is not written as is")
 }

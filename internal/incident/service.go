@@ -448,11 +448,9 @@ func (s *Service) known(ctx context.Context, actor workflows.Actor, id string) e
 		return err
 	}
 	if id == InstallationChain {
-		// The installation's chain is the record's: its readers read it.
-		if !policy.MayOnRecord(policy.ReadCheckpoints, actor.Roles) {
-			return apperr.New(apperr.Forbidden, "the installation's chain: for %s", strings.Join(policy.RecordActions[policy.ReadCheckpoints], ", "))
-		}
-		return nil
+		// The installation's chain is the record's: its readers read it,
+		// and a refusal goes on that chain like any record refusal.
+		return s.mayOnRecord(ctx, actor, policy.ReadCheckpoints, "the installation's chain")
 	}
 	if _, err := s.Store.GetIncident(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
