@@ -220,7 +220,7 @@ func (s *Service) DeleteDrillSchedule(ctx context.Context, actor workflows.Actor
 	}
 	if err := schedule.DeleteDrill(ctx, s.Temporal, id); err != nil {
 		if errors.Is(err, schedule.ErrNoSchedule) {
-			return apperr.New(apperr.NotFound, "no drill schedule %q", id)
+			return apperr.New(apperr.NotFound, "no drill schedule %q", ClipValue(id))
 		}
 		return apperr.New(apperr.Unavailable, "drill schedule %s was not deleted: the workflow engine did not answer", id)
 	}

@@ -81,6 +81,19 @@ func TestAnythingThatIsNotAnIDIsNotFound(t *testing.T) {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "Timeline %q", id)
 		_, err = s.Notice(t.Context(), responder, "INC-2026-0001", id)
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "Notice %q", id)
+		// A notice ID went to the store unchecked here (a 500 on
+		// PostgreSQL for a NUL), and a drill schedule ID to the workflow
+		// engine (a 503 for invalid UTF-8); with no engine or campaign
+		// store set, only the ID check can answer.
+		_, err = s.CampaignProgress(t.Context(), responder, "INC-2026-0001", id)
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "CampaignProgress %q", id)
+	}
+	for _, sid := range []string{"", "INC-2026-0001", workflows.DrillScheduleIDPrefix, workflows.DrillScheduleIDPrefix + "x\xff",
+		workflows.DrillScheduleIDPrefix + "a\x00b", workflows.DrillScheduleIDPrefix + "../x", workflows.DrillScheduleIDPrefix + "日本",
+		workflows.DrillScheduleIDPrefix + strings.Repeat("a", 60_000)} {
+		err := s.DeleteDrillSchedule(t.Context(), workflows.Actor{ID: "U-MGR", Roles: []string{"manager"}}, sid)
+		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "DeleteDrillSchedule %q", ClipValue(sid))
+		require.Less(t, len(err.Error()), 200, "the refusal quotes at most the ID's start")
 	}
 	// A 60 KB path segment was answered with all of it quoted back.
 	huge := strings.Repeat("A", 60_000)

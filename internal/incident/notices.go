@@ -350,6 +350,9 @@ func (s *Service) CampaignProgress(ctx context.Context, actor workflows.Actor, i
 	if err := s.known(ctx, actor, id); err != nil {
 		return nil, err
 	}
+	if err := checkNoticeID(noticeID); err != nil {
+		return nil, err
+	}
 	if s.Campaigns == nil {
 		return nil, apperr.New(apperr.Unavailable, "campaigns are not available on this server")
 	}

@@ -101,7 +101,7 @@ func CreateDrill(ctx context.Context, c client.Client, in workflows.ScheduledDri
 
 // DescribeDrill returns drill schedule id, ErrNoSchedule if there is none.
 func DescribeDrill(ctx context.Context, c client.Client, dc converter.DataConverter, id string) (*DrillSchedule, error) {
-	if !strings.HasPrefix(id, workflows.DrillScheduleIDPrefix) {
+	if !isDrillScheduleID(id) {
 		return nil, ErrNoSchedule
 	}
 	d, err := c.ScheduleClient().GetHandle(ctx, id).Describe(ctx)
@@ -217,10 +217,30 @@ func ListDrillRequests(ctx context.Context, c client.Client, dc converter.DataCo
 	return out, nil
 }
 
+// isDrillScheduleID reports whether id can name a drill schedule: the
+// prefix, then the scenario's name and a hash, in ASCII letters, digits,
+// '-', '_' and '.' (what drill schedule IDs are made of), at most 200
+// bytes. Anything else (a NUL, invalid UTF-8, 60 KB) is no schedule and
+// never reaches the workflow engine.
+func isDrillScheduleID(id string) bool {
+	rest, ok := strings.CutPrefix(id, workflows.DrillScheduleIDPrefix)
+	if !ok || rest == "" || len(id) > 200 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // DeleteDrill deletes drill schedule id: no more runs, no more reminders
 // (a pending reminder finds the schedule gone and says nothing).
 func DeleteDrill(ctx context.Context, c client.Client, id string) error {
-	if !strings.HasPrefix(id, workflows.DrillScheduleIDPrefix) {
+	if !isDrillScheduleID(id) {
 		return ErrNoSchedule
 	}
 	err := c.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
