@@ -34,10 +34,10 @@ var setFactAction = incidentAction{
 		if had {
 			data["previous"] = old
 		}
-		if a.Name == "discovered_at" {
-			// A person set it: it no longer follows awareness.
-			inc.state.Defaulted = slices.DeleteFunc(inc.state.Defaulted, func(n string) bool { return n == "discovered_at" })
-		}
+		// A person set it: it is no longer irbot's default (and
+		// discovered_at no longer follows awareness). State only, no
+		// command: older histories never list aware_at, so they replay.
+		inc.state.Defaulted = slices.DeleteFunc(inc.state.Defaulted, func(n string) bool { return n == a.Name })
 		if a.Name == "aware_at" && slices.Contains(inc.state.Defaulted, "discovered_at") &&
 			workflow.GetVersion(ctx, "discovery-follows-awareness", workflow.DefaultVersion, 1) == 1 {
 			// discovered_at was irbot's default from the awareness time:

@@ -76,7 +76,15 @@ func FactNames() []string {
 // error a person can act on. It is used by the Update validator, so it must be
 // deterministic and must not look at the wall clock.
 func NormalizeFact(name string, raw json.RawMessage) (any, error) {
-	return normalizeFact(name, raw, jurisdiction.Parse)
+	v, err := normalizeFact(name, raw, jurisdiction.Parse)
+	if err == nil && name == "establishment" && !slices.Contains(deadline.MemberStates(), v.(string)) {
+		// Checked on entry only, like jurisdictions: the workflow applies
+		// an accepted value by shape (appliedFact), so a history replays
+		// whatever list the binary carries. "XX" decided which authority
+		// leads and which holidays count, and was accepted.
+		return nil, fmt.Errorf("fact \"establishment\" %q is not an EU/EEA Member State irbot knows: accepted are %s", v, strings.Join(deadline.MemberStates(), ", "))
+	}
+	return v, err
 }
 
 // appliedFact is NormalizeFact for a value the validator has accepted: the

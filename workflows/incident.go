@@ -172,8 +172,11 @@ func InitialState(in IncidentInput) IncidentState {
 		// person records a different time with set_fact.
 		st.Facts["aware_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
 		st.Facts["discovered_at"] = in.AwareAt.UTC().Format(time.RFC3339Nano)
+		if in.AwareDefaulted {
+			st.Defaulted = append(st.Defaulted, "aware_at")
+		}
 		if _, given := in.Facts["discovered_at"]; !given {
-			st.Defaulted = []string{"discovered_at"}
+			st.Defaulted = append(st.Defaulted, "discovered_at")
 		}
 	}
 	for _, name := range deadline.SortedKeys(in.Facts) {

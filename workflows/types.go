@@ -95,18 +95,21 @@ type Action struct {
 // IncidentInput starts an IncidentWorkflow. The playbook and rules are pinned
 // here at declaration: editing a playbook file changes new incidents only.
 type IncidentInput struct {
-	ID         string             `json:"id"`
-	Title      string             `json:"title"`
-	Summary    string             `json:"summary,omitempty"`
-	Severity   string             `json:"severity"`
-	Mode       string             `json:"mode"`
-	DeclaredBy Actor              `json:"declared_by"`
-	DeclaredAt time.Time          `json:"declared_at"`
-	AwareAt    *time.Time         `json:"aware_at,omitempty"`
-	Commander  string             `json:"commander,omitempty"`
-	Regimes    []string           `json:"regimes"`
-	Playbook   playbooks.Playbook `json:"playbook"`
-	Rules      playbooks.RuleSet  `json:"rules"`
+	ID         string     `json:"id"`
+	Title      string     `json:"title"`
+	Summary    string     `json:"summary,omitempty"`
+	Severity   string     `json:"severity"`
+	Mode       string     `json:"mode"`
+	DeclaredBy Actor      `json:"declared_by"`
+	DeclaredAt time.Time  `json:"declared_at"`
+	AwareAt    *time.Time `json:"aware_at,omitempty"`
+	// AwareDefaulted says AwareAt is irbot's default (the declaration),
+	// not a time a person stated; the state lists it in Defaulted.
+	AwareDefaulted bool               `json:"aware_defaulted,omitempty"`
+	Commander      string             `json:"commander,omitempty"`
+	Regimes        []string           `json:"regimes"`
+	Playbook       playbooks.Playbook `json:"playbook"`
+	Rules          playbooks.RuleSet  `json:"rules"`
 	// Speed compresses time in drills: 60 runs a 72 h clock in 72 minutes.
 	Speed float64 `json:"speed,omitempty"`
 	// PublicChannel asks for a public incident channel; a suspected breach
@@ -148,8 +151,9 @@ type IncidentState struct {
 	FactsBy map[string]FactSource `json:"facts_by,omitempty"`
 	Clocks  []ClockState          `json:"clocks"`
 	Delays  []deadline.Delay      `json:"delays,omitempty"`
-	// Defaulted are the facts irbot set itself (discovered_at from the
-	// awareness time); each follows its source until a person sets it.
+	// Defaulted are the facts irbot set itself (aware_at from the
+	// declaration, discovered_at from the awareness time) until a person
+	// sets them; discovered_at follows awareness while it is defaulted.
 	Defaulted  []string `json:"defaulted,omitempty"`
 	Notes      int      `json:"notes"`
 	Events     int      `json:"events"`

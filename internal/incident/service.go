@@ -229,6 +229,33 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "unknown playbook %q", req.Playbook)
 	}
 	now := s.now().UTC()
+	facts := map[string]any{}
+	for _, name := range deadline.SortedKeys(req.Facts) {
+		v, err := workflows.NormalizeFact(name, req.Facts[name])
+		if err != nil {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v", err)
+		}
+		// The same rule as set_fact's: a trigger time stated at the
+		// declaration must have happened (it was accepted in 2099).
+		if err := workflows.CheckFactTime(workflows.Action{Type: workflows.ActionSetFact, Name: name, Value: req.Facts[name]}, now); err != nil {
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "facts: %v", err)
+		}
+		facts[name] = v
+	}
+	// Awareness stated as a fact is the awareness time: before, the clocks
+	// and the defaulted discovery time started at the declaration while
+	// the fact said otherwise.
+	if s, ok := facts["aware_at"].(string); ok {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		switch {
+		case err != nil:
+		case req.AwareAt == nil:
+			req.AwareAt = &t
+		case !req.AwareAt.Equal(t):
+			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "aware_at is given twice with different times (%s and facts.aware_at %s): give it once", req.AwareAt.UTC().Format(time.RFC3339), t.UTC().Format(time.RFC3339))
+		}
+	}
+	awareDefaulted := req.AwareAt == nil
 	if req.AwareAt != nil {
 		if err := workflows.CheckHappened("aware_at", *req.AwareAt, now); err != nil {
 			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%s", err.Error())
@@ -251,21 +278,13 @@ func (s *Service) buildInput(actor workflows.Actor, req DeclareRequest) (workflo
 			clean = append(clean, r)
 		}
 	}
-	facts := map[string]any{}
-	for _, name := range deadline.SortedKeys(req.Facts) {
-		v, err := workflows.NormalizeFact(name, req.Facts[name])
-		if err != nil {
-			return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v", err)
-		}
-		facts[name] = v
-	}
 	rules, err := s.Rules.Subset(clean)
 	if err != nil {
 		return workflows.IncidentInput{}, apperr.New(apperr.Invalid, "%v; known regimes: %s", err, strings.Join(s.Rules.IDs(), ", "))
 	}
 	return workflows.IncidentInput{
 		Title: req.Title, Summary: strings.TrimSpace(req.Summary), Severity: req.Severity, Mode: req.Mode,
-		DeclaredBy: actor, DeclaredAt: now, AwareAt: req.AwareAt, Commander: req.Commander,
+		DeclaredBy: actor, DeclaredAt: now, AwareAt: req.AwareAt, AwareDefaulted: awareDefaulted, Commander: req.Commander,
 		Regimes: clean, Playbook: *pb, Rules: *rules, Speed: req.Speed, PublicChannel: req.Public, Facts: facts,
 	}, nil
 }
