@@ -106,9 +106,17 @@ func parseSealed(raw []byte) (sealedData, bool) {
 // incidentKey is an incident's unwrapped data key: the cipher that seals
 // its data and the MAC key derived from it for lookup digests.
 type incidentKey struct {
-	aead cipher.AEAD
-	mac  []byte
+	aead   cipher.AEAD
+	mac    []byte
+	loaded time.Time // when it was read from incident_keys
 }
+
+// dataKeyRecheck is how long an unwrapped data key is used before the
+// store reads incident_keys again. An erasure by this process forgets the
+// key at once; one by another process (`irbot keys erase` beside a running
+// server, another replica) is seen within this time, after which the
+// incident's data reads as erased here too.
+const dataKeyRecheck = time.Minute
 
 func newIncidentKey(dk []byte) (*incidentKey, error) {
 	aead, err := keyring.NewAEAD(dk)
@@ -126,7 +134,7 @@ func (s *sqlStore) dataKey(ctx context.Context, q querier, incidentID string, cr
 	s.keyMu.Lock()
 	k, ok := s.keys[incidentID]
 	s.keyMu.Unlock()
-	if ok {
+	if ok && time.Since(k.loaded) < dataKeyRecheck {
 		return k, nil
 	}
 	var keyID, wrapped string
@@ -164,6 +172,9 @@ func (s *sqlStore) dataKey(ctx context.Context, q querier, incidentID string, cr
 		return nil, fmt.Errorf("store: read data key: %w", err)
 	}
 	if erased.valid || wrapped == "" {
+		s.keyMu.Lock()
+		delete(s.keys, incidentID)
+		s.keyMu.Unlock()
 		return nil, ErrErased
 	}
 	if s.ring == nil {
@@ -181,6 +192,7 @@ func (s *sqlStore) dataKey(ctx context.Context, q querier, incidentID string, cr
 	if err != nil {
 		return nil, err
 	}
+	k.loaded = time.Now()
 	s.keyMu.Lock()
 	s.keys[incidentID] = k
 	s.keyMu.Unlock()
@@ -271,6 +283,14 @@ func (s *sqlStore) EraseIncidentData(ctx context.Context, incidentID, actor, rea
 	s.keyMu.Lock()
 	delete(s.keys, incidentID)
 	s.keyMu.Unlock()
+	if s.d == dialectSQLite {
+		// The page that held the wrapped key is still in the write-ahead
+		// log until a checkpoint copies the new page over it; truncate the
+		// log now rather than leave the key in irbot.db-wal.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return Event{}, fmt.Errorf("store: the data key of %s is destroyed but may remain in the write-ahead log until the next checkpoint (erase again to retry): %w", incidentID, err)
+		}
+	}
 	return ev, nil
 }
 

@@ -131,6 +131,14 @@ func TestErasingAClosedIncidentsDataKeepsItsChain(t *testing.T) {
 		require.NotContains(t, rawEmail, "obrien")
 		require.Empty(t, rawName)
 
+		// A second process (a replica, or the server beside `irbot keys
+		// erase`) has read the incident, so it holds the unwrapped key.
+		cached := reopen(ring)
+		_, err = cached.Events(ctx, "INC-2")
+		require.NoError(t, err)
+		var wrapped string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, `SELECT wrapped FROM incident_keys WHERE incident_id = 'INC-2'`).Scan(&wrapped))
+
 		// An open incident is not erased.
 		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-2", Title: "t", Status: "active"}))
 		_, err = st.EraseIncidentData(ctx, "INC-2", "admin", "retention ended")
@@ -143,9 +151,28 @@ func TestErasingAClosedIncidentsDataKeepsItsChain(t *testing.T) {
 		again, err := st.EraseIncidentData(ctx, "INC-2", "admin", "retention ended")
 		require.NoError(t, err, "erasing twice is harmless")
 		require.Equal(t, ev.Seq, again.Seq)
+		// The other process sees the erasure when it next reads the key
+		// table (within dataKeyRecheck); here that time has passed.
+		c := cached.(*sqlStore)
+		c.keyMu.Lock()
+		require.Contains(t, c.keys, "INC-2", "the other process had the key cached")
+		c.keys["INC-2"].loaded = time.Now().Add(-dataKeyRecheck)
+		c.keyMu.Unlock()
+		if dir := sqliteDir(t, st); dir != "" {
+			// The destroyed key is gone from the files, not only from the
+			// row: a copy of the data directory cannot bring it back.
+			files, err := filepath.Glob(filepath.Join(dir, "irbot.db*"))
+			require.NoError(t, err)
+			require.NotEmpty(t, files)
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				require.NoError(t, err)
+				require.NotContains(t, string(b), wrapped, "%s still holds the destroyed data key", filepath.Base(f))
+			}
+		}
 
 		// Even a process that still has every key cannot read it now.
-		for _, s := range []Store{st, reopen(ring)} {
+		for _, s := range []Store{st, reopen(ring), cached} {
 			evs, err := s.Events(ctx, "INC-2")
 			require.NoError(t, err)
 			require.Len(t, evs, len(personal)+1)
@@ -415,4 +442,17 @@ func TestRegisterFreeTextIsSealedAndStillVerified(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
 	})
+}
+
+// sqliteDir is the directory of st's database file, "" for PostgreSQL.
+func sqliteDir(t *testing.T, st Store) string {
+	s := st.(*sqlStore)
+	if s.d != dialectSQLite {
+		return ""
+	}
+	var seq int
+	var name, file string
+	require.NoError(t, s.db.QueryRow(`PRAGMA database_list`).Scan(&seq, &name, &file))
+	require.NotEmpty(t, file)
+	return filepath.Dir(file)
 }

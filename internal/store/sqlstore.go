@@ -53,8 +53,10 @@ var _ Store = (*sqlStore)(nil)
 // sqliteDSN: WAL so readers never block the writer; a busy timeout so a
 // second process waits for the write lock instead of failing; every
 // read-write transaction starts with BEGIN IMMEDIATE so appends serialise
-// before they read the chain head.
-const sqliteParams = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+// before they read the chain head. secure_delete overwrites deleted and
+// replaced content with zeros, so a destroyed data key (crypto-erasure) is
+// not left in a free page of irbot.db for anyone with a copy of the file.
+const sqliteParams = "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 
 func openSQLite(ctx context.Context, path string) (*sqlStore, error) {
 	if strings.Contains(path, "?") {
