@@ -456,3 +456,56 @@ func sqliteDir(t *testing.T, st Store) string {
 	require.NotEmpty(t, file)
 	return filepath.Dir(file)
 }
+
+// The addresses a notice went to are data subjects' when it went to
+// individuals (up to 50 of them): sealed at rest like the free text,
+// read back in the clear, named by verify when edited, gone with the key.
+func TestRegisterRecipientsAreSealed(t *testing.T) {
+	eachEncryptedBackend(t, func(t *testing.T, st Store, ring *keyring.Ring, reopen func(*keyring.Ring) Store) {
+		ctx := t.Context()
+		sent := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		reg := RegisterEntry{ID: "INC-7/us-ca/individuals", IncidentID: "INC-7", Kind: RegisterNotice, Regime: "us-ca", Obligation: "individuals",
+			Recipient: "individuals", To: []string{personal[2], "иван.петров@example.invalid"}, Status: "sent", SentAt: &sent, RecordedAt: sent}
+		data, _ := json.Marshal(map[string]any{RegisterKey: map[string]string{"id": reg.ID, "sha256": RegisterHash(reg)}})
+		_, _, err := st.Append(ctx, Event{IncidentID: "INC-7", Key: "sent", Kind: "notification.sent", Actor: "U-DPO", Data: data})
+		require.NoError(t, err)
+		require.NoError(t, st.PutRegister(ctx, reg))
+		none := RegisterEntry{ID: "INC-7/eu-gdpr/authority", IncidentID: "INC-7", Kind: RegisterNotNotified, Regime: "eu-gdpr", Obligation: "authority",
+			Recipient: "authority", Status: "not_notified", RecordedAt: sent.Add(time.Minute)}
+		data, _ = json.Marshal(map[string]any{RegisterKey: map[string]string{"id": none.ID, "sha256": RegisterHash(none)}})
+		_, _, err = st.Append(ctx, Event{IncidentID: "INC-7", Key: "none", Kind: "notification.not_required", Actor: "U-DPO", Data: data})
+		require.NoError(t, err)
+		require.NoError(t, st.PutRegister(ctx, none))
+
+		var stored, storedNone string
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, st.(*sqlStore).q(`SELECT to_addrs FROM register_entries WHERE id = ?`), reg.ID).Scan(&stored))
+		require.True(t, strings.HasPrefix(stored, sealedTextPrefix), "to_addrs at rest: %.60q", stored)
+		require.NotContains(t, stored, "example.invalid")
+		require.NoError(t, rawDB(st).QueryRowContext(ctx, st.(*sqlStore).q(`SELECT to_addrs FROM register_entries WHERE id = ?`), none.ID).Scan(&storedNone))
+		require.Equal(t, "[]", storedNone, "no recipients: nothing to seal")
+
+		list, err := reopen(ring).ListRegister(ctx)
+		require.NoError(t, err)
+		require.Equal(t, reg.To, list[0].To)
+		require.Nil(t, list[1].To)
+		res, err := st.Verify(ctx, "INC-7")
+		require.NoError(t, err)
+		require.True(t, res.OK, "%s %+v", res.Reason, res.Items)
+
+		tamper(t, st, `UPDATE register_entries SET to_addrs = REPLACE(to_addrs, ':', ':AAAA') WHERE id = 'INC-7/us-ca/individuals'`)
+		res, err = reopen(ring).Verify(ctx, "INC-7")
+		require.NoError(t, err)
+		require.False(t, res.OK, "an edited ciphertext is named")
+		_, err = reopen(ring).ListRegister(ctx)
+		require.ErrorContains(t, err, "recipients")
+		tamper(t, st, `UPDATE register_entries SET to_addrs = ? WHERE id = 'INC-7/us-ca/individuals'`, stored)
+
+		require.NoError(t, st.UpsertIncident(ctx, Incident{ID: "INC-7", Title: "t", Status: "closed"}))
+		_, err = st.EraseIncidentData(ctx, "INC-7", "admin", "retention ended")
+		require.NoError(t, err)
+		list, err = reopen(ring).ListRegister(ctx)
+		require.NoError(t, err)
+		require.Nil(t, list[0].To, "gone with the data key")
+		require.Equal(t, "sent", list[0].Status, "the row stays")
+	})
+}

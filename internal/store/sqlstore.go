@@ -683,15 +683,21 @@ func (s *sqlStore) putRegister(ctx context.Context, tx *sql.Tx, r RegisterEntry)
 	if !keepRecorded {
 		set += `, recorded_at = excluded.recorded_at`
 	}
-	lateReason, rationale := r.LateReason, r.Rationale
-	if s.ring != nil && (lateReason != "" || rationale != "") {
-		// Free text a person typed: sealed with the incident's data key
-		// (crypt.go), as the timeline events that quote it are.
-		// RegisterHash stays over the plain row, so verify checks it
-		// wherever the events that vouch for the row can be read.
+	lateReason, rationale, toAddrs := r.LateReason, r.Rationale, string(toJSON)
+	if s.ring != nil && (lateReason != "" || rationale != "" || len(r.To) > 0) {
+		// Free text a person typed, and the addresses a notice went to (a
+		// notice to individuals names data subjects): sealed with the
+		// incident's data key (crypt.go), as the timeline events that
+		// quote them are. RegisterHash stays over the plain row, so verify
+		// checks it wherever the events that vouch for the row can be read.
 		k, err := s.dataKey(ctx, tx, r.IncidentID, true)
 		if err != nil {
 			return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+		}
+		if len(r.To) > 0 {
+			if toAddrs, err = sealText(k, toAddrs, registerAAD(r.IncidentID, r.ID, "to_addrs")); err != nil {
+				return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
+			}
 		}
 		if lateReason, err = sealText(k, lateReason, registerAAD(r.IncidentID, r.ID, "late_reason")); err != nil {
 			return fmt.Errorf("store: put register entry %s: %w", r.ID, err)
@@ -703,7 +709,7 @@ func (s *sqlStore) putRegister(ctx context.Context, tx *sql.Tx, r RegisterEntry)
 	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO register_entries (`+registerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET `+set),
-		r.ID, r.IncidentID, r.Kind, r.Regime, r.Obligation, r.Recipient, string(toJSON), r.Status,
+		r.ID, r.IncidentID, r.Kind, r.Regime, r.Obligation, r.Recipient, toAddrs, r.Status,
 		s.nullTimeArg(r.DueAt), s.nullTimeArg(r.SentAt), onTime,
 		lateReason, r.Reference, r.MessageID, r.ContentHash, r.DecidedBy, rationale, s.timeArg(r.RecordedAt), r.Language)
 	if err != nil {
@@ -731,6 +737,7 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 	}
 	defer rows.Close()
 	out := []RegisterEntry{}
+	var toStored []string // to_addrs as stored: JSON, or sealed JSON
 	for rows.Next() {
 		var r RegisterEntry
 		var toJSON string
@@ -740,12 +747,7 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 			&due, &sent, &onTime, &r.LateReason, &r.Reference, &r.MessageID, &r.ContentHash, &r.DecidedBy, &r.Rationale, &recorded, &r.Language); err != nil {
 			return nil, fmt.Errorf("store: list register: %w", err)
 		}
-		if err := json.Unmarshal([]byte(toJSON), &r.To); err != nil {
-			return nil, fmt.Errorf("store: list register: entry %s recipients: %w", r.ID, err)
-		}
-		if len(r.To) == 0 {
-			r.To = nil
-		}
+		toStored = append(toStored, toJSON)
 		r.DueAt, r.SentAt, r.RecordedAt = due.ptr(), sent.ptr(), recorded.t
 		if onTime.Valid {
 			b := onTime.Bool
@@ -762,6 +764,21 @@ func (s *sqlStore) listRegister(ctx context.Context, q querier, incidentID strin
 	}
 	for i := range out {
 		r := &out[i]
+		toJSON, err := s.openText(ctx, q, r.IncidentID, toStored[i], registerAAD(r.IncidentID, r.ID, "to_addrs"))
+		switch {
+		case errors.Is(err, errSealedText) && asStored:
+			r.To = []string{toStored[i]}
+		case err != nil:
+			return nil, fmt.Errorf("store: list register: entry %s recipients: %w", r.ID, err)
+		case toJSON == "": // erased
+		default:
+			if err := json.Unmarshal([]byte(toJSON), &r.To); err != nil {
+				return nil, fmt.Errorf("store: list register: entry %s recipients: %w", r.ID, err)
+			}
+		}
+		if len(r.To) == 0 {
+			r.To = nil
+		}
 		for _, f := range []struct {
 			name string
 			v    *string
