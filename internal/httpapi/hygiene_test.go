@@ -149,3 +149,28 @@ func TestRefusalsAndTimeoutsAnswerTheContractStatus(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 }
+
+// Every 503, whichever surface wrote it (the console's session store wrote
+// one with http.Error and no Retry-After), tells the client when to try
+// again; a handler's own Retry-After stands, and other statuses get none.
+func TestEvery503SaysWhenToRetry(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		h    http.HandlerFunc
+		code int
+		want string
+	}{
+		{"plain 503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "store down", http.StatusServiceUnavailable) }, 503, RetryAfterSeconds},
+		{"own Retry-After", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "60")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, 503, "60"},
+		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "x", http.StatusInternalServerError) }, 500, ""},
+		{"200", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }, 200, ""},
+	} {
+		rec := httptest.NewRecorder()
+		securityHeaders(c.h).ServeHTTP(rec, httptest.NewRequest("GET", "/incidents", nil))
+		require.Equal(t, c.code, rec.Code, c.name)
+		require.Equal(t, c.want, rec.Header().Get("Retry-After"), c.name)
+	}
+}

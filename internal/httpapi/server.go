@@ -377,10 +377,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusInternalServerError, "internal error (ref "+ref+")")
 		return
 	}
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "5")
-	}
-	writeError(w, status, apperr.MessageOf(err))
+	writeError(w, status, apperr.MessageOf(err)) // a 503 gets Retry-After (headers.go)
 }
 
 func newRef() string {
