@@ -160,7 +160,9 @@ func TestEvery503SaysWhenToRetry(t *testing.T) {
 		code int
 		want string
 	}{
-		{"plain 503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "store down", http.StatusServiceUnavailable) }, 503, RetryAfterSeconds},
+		{"plain 503", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "store down", http.StatusServiceUnavailable)
+		}, 503, RetryAfterSeconds},
 		{"own Retry-After", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "60")
 			w.WriteHeader(http.StatusServiceUnavailable)
