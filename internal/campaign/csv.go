@@ -15,7 +15,12 @@ import (
 
 	"github.com/irbot/irbot/internal/jurisdiction"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
 )
+
+// MaxName is the longest recipient name a campaign list may give, in
+// characters.
+const MaxName = 200
 
 // MaxRows bounds one upload.
 const MaxRows = 200000
@@ -120,8 +125,12 @@ func check(email, name, juris, language string) (store.CampaignRecipient, string
 		return r, "the email address is not valid (use the bare address, e.g. ann@example.com)"
 	}
 	r.Email = strings.ToLower(email)
-	if len(name) > 200 || strings.ContainsAny(name, "\r\n") {
-		return r, "the name is longer than 200 characters or spans lines"
+	// The same rule as every other line of text irbot takes (counted in
+	// characters, so a name in another script is not cut short by its
+	// bytes; no NUL, control or direction-override characters): the name
+	// goes into a letter's greeting.
+	if err := workflows.CheckLine("the name", name, MaxName); err != nil {
+		return r, err.Error()
 	}
 	if juris != "" {
 		code, err := jurisdiction.Parse(juris)

@@ -72,3 +72,27 @@ func TestParseRefusesAFileWithoutAnEmailColumn(t *testing.T) {
 	_, _, err = Parse(strings.NewReader(""))
 	require.ErrorContains(t, err, "empty")
 }
+
+// A name goes into the letter's greeting: it obeys the rule every line of
+// text irbot takes. Before, it was 200 bytes (so 67 characters of Chinese
+// were refused as "longer than 200 characters") and only CR and LF were
+// refused, so a NUL or a direction override reached the letter.
+func TestNamesObeyTheLineRule(t *testing.T) {
+	long := strings.Repeat("王", MaxName)
+	in := "email,name\n" +
+		"a@example.com," + long + "\n" +
+		"b@example.com," + long + "王\n" +
+		"c@example.com,\"Ann\x00\"\n" +
+		"d@example.com,\"Ann\u202eevil\"\n" +
+		"e@example.com,\"Ann\nBob\"\n" +
+		"f@example.com,\"Ann\xff\"\n"
+	good, bad, err := Parse(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Len(t, good, 1)
+	require.Equal(t, long, good[0].Name, "200 characters in another script are a name")
+	require.Len(t, bad, 5)
+	for i, want := range []string{"limited to 200 characters", "NUL", "U+202E", "U+000A", "not valid UTF-8"} {
+		require.Contains(t, bad[i].Reason, want)
+		require.Contains(t, bad[i].Reason, "the name")
+	}
+}
