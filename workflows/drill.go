@@ -350,6 +350,16 @@ func (d *drill) register(ctx workflow.Context) error {
 				if len(it.Issue)+len(it.Action)+len(it.Owner) > 4000 {
 					return drillRejection("improvement %d is longer than 4000 characters", i+1)
 				}
+				// The rule every text irbot takes: no NUL, control or
+				// direction-override characters (the plan is printed in
+				// the report and the PDF).
+				for _, err := range []error{CheckText(fmt.Sprintf("improvement %d issue", i+1), it.Issue, MaxReason),
+					CheckText(fmt.Sprintf("improvement %d action", i+1), it.Action, MaxReason),
+					CheckLine(fmt.Sprintf("improvement %d owner", i+1), it.Owner, MaxName)} {
+					if err != nil {
+						return drillRejection("%v", err)
+					}
+				}
 				if _, err := time.Parse("2006-01-02", it.Due); err != nil {
 					return drillRejection("improvement %d: due %q should be a date like 2026-04-30", i+1, it.Due)
 				}
@@ -404,6 +414,11 @@ func (d *drill) register(ctx workflow.Context) error {
 			if len(in.WentWell) > 4000 || len(in.Improve) > 4000 {
 				return drillRejection("each feedback answer holds at most 4000 characters")
 			}
+			for _, err := range []error{CheckText("what went well", in.WentWell, MaxReason), CheckText("what to improve", in.Improve, MaxReason)} {
+				if err != nil {
+					return drillRejection("%v", err)
+				}
+			}
 			return nil
 		}}); err != nil {
 		return err
@@ -442,6 +457,9 @@ func (d *drill) register(ctx workflow.Context) error {
 			}
 			if len(a.Answer) == 0 || len(a.Answer) > 4000 {
 				return drillRejection("an answer needs 1 to 4000 characters")
+			}
+			if err := CheckText("the answer", a.Answer, MaxReason); err != nil {
+				return drillRejection("%v", err)
 			}
 			if len(q.Choices) > 0 && !slices.Contains(q.Choices, a.Answer) {
 				return drillRejection("answer %q is not one of the choices (%v)", a.Answer, q.Choices)

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,6 +212,17 @@ func TestDrillImprovementPlanUntilFinal(t *testing.T) {
 		bad := row
 		bad.Due = "next quarter"
 		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{bad}}, "should be a date")
+		// Text printed in the report and its PDF obeys the text rule.
+		for field, edit := range map[string]func(*workflows.Improvement){
+			"improvement 1 issue contains a NUL":        func(i *workflows.Improvement) { i.Issue = "late\x00" },
+			"improvement 1 action contains the control": func(i *workflows.Improvement) { i.Action = "fix \u202e it" },
+			"improvement 1 owner contains the control":  func(i *workflows.Improvement) { i.Owner = "DPO\nLegal" },
+			"improvement 1 owner is limited to 128":     func(i *workflows.Improvement) { i.Owner = strings.Repeat("o", 129) },
+		} {
+			bad := row
+			edit(&bad)
+			update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{bad}}, field)
+		}
 		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: workflows.Actor{ID: "U0PLAYER", Roles: []string{"responder"}}, Improvements: []workflows.Improvement{row}}, "only the facilitator")
 		update(workflows.DrillImprove, workflows.DrillImproveInput{Actor: facilitator.Actor, Improvements: []workflows.Improvement{row}}, "")
 	}, 2*time.Minute)
