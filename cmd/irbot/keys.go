@@ -11,6 +11,7 @@ import (
 	"github.com/irbot/irbot/internal/config"
 	"github.com/irbot/irbot/internal/keyring"
 	"github.com/irbot/irbot/internal/store"
+	"github.com/irbot/irbot/workflows"
 )
 
 const keysUsage = `usage:
@@ -55,6 +56,14 @@ func keysCmd(args []string, stdout, stderr io.Writer) int {
 		if *reason == "" {
 			fmt.Fprintln(stderr, "irbot: keys erase needs --reason TEXT")
 			return 2
+		}
+		// The reason and actor stay readable after the key is gone (they
+		// say why the data went): the rule every text irbot records obeys.
+		for _, err := range []error{workflows.CheckText("--reason", *reason, workflows.MaxReason), workflows.CheckLine("--actor", *actor, workflows.MaxName)} {
+			if err != nil {
+				fmt.Fprintf(stderr, "irbot: keys erase: %v\n", err)
+				return 2
+			}
 		}
 		return keysErase(cfg, args[1], *actor, *reason, stdout, stderr)
 	}
