@@ -245,7 +245,14 @@ people:
 func (a *Activities) sendOne(ctx context.Context, in workflows.CampaignBatchInput, p store.CampaignRecipient, maxAttempts int) error {
 	id := p.MessageID
 	if id == "" {
-		id = a.messageID(in.IncidentID, in.Regime+"/"+in.Obligation, in.NoticeID, "campaign", in.Campaign, strings.ToLower(p.Email), fmt.Sprintf("rev-%d", in.Revision))
+		// From the person's key in the store, not the address: with
+		// encryption it is a keyed digest, so the id (kept in clear, and
+		// sent) cannot be recomputed from a guessed address.
+		who := p.Key
+		if who == "" {
+			who = strings.ToLower(p.Email)
+		}
+		id = a.messageID(in.IncidentID, in.Regime+"/"+in.Obligation, in.NoticeID, "campaign", in.Campaign, who, fmt.Sprintf("rev-%d", in.Revision))
 	}
 	d := in.Notice
 	d.Name = p.Name

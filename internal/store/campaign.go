@@ -37,6 +37,12 @@ type CampaignRecipient struct {
 	LastError    string     `json:"last_error,omitempty"`
 	SentAt       *time.Time `json:"sent_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// Key names the person in the campaign without revealing them: the
+	// email column as stored, a digest keyed by the incident's data key
+	// when the store seals (the address itself without keys). A campaign
+	// Message-ID is derived from it, so nobody holding a copy of the
+	// database and a list of addresses can confirm who was written to.
+	Key string `json:"-"`
 }
 
 // CampaignCounts counts a campaign's people by status (Pending includes
@@ -135,7 +141,7 @@ func (s *sqlStore) scanRecipients(ctx context.Context, rows *sql.Rows) ([]Campai
 			&r.MessageID, &r.LastCode, &r.LastError, &sent, &updated, &sealed); err != nil {
 			return nil, err
 		}
-		r.SentAt, r.UpdatedAt = sent.ptr(), updated.t
+		r.SentAt, r.UpdatedAt, r.Key = sent.ptr(), updated.t, r.Email
 		if sealed != "" {
 			if err := s.openRecipient(ctx, &r, sealed); err != nil {
 				return nil, err
