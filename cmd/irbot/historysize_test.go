@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,7 +98,16 @@ func TestHistoryGrowthPerNoteIsSmallWithALargeSummary(t *testing.T) {
 	code, st := c.do("GET", "/api/v1/incidents/"+id, responderToken, nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, summary, st["summary"])
-	require.Equal(t, summary, c.act(responderToken, id, map[string]any{"type": "note", "text": "after"})["summary"])
+	ans := c.act(responderToken, id, map[string]any{"type": "note", "text": "after"})
+	require.Equal(t, summary, ans["summary"])
+	// The answer, built from the store's snapshot, is the state the API
+	// shows: the same fields as a GET, the note counted.
+	_, got := c.do("GET", "/api/v1/incidents/"+id, responderToken, nil)
+	require.ElementsMatch(t, slices.Collect(maps.Keys(got)), slices.Collect(maps.Keys(ans)), "an action's answer has the fields of the incident")
+	require.EqualValues(t, notes+2, ans["notes"], "the answer shows the note just taken")
+	for _, k := range []string{"id", "title", "status", "phase", "tasks", "notes"} {
+		require.Equal(t, got[k], ans[k], "field %s of the answer and of a GET", k)
+	}
 
 	// A summary of a usual size is remembered from the declaration.
 	small := "Export job copied the customers table to a public bucket · 公開バケット"
@@ -105,4 +116,8 @@ func TestHistoryGrowthPerNoteIsSmallWithALargeSummary(t *testing.T) {
 	for range 2 {
 		require.Equal(t, small, c.act(responderToken, inc["id"].(string), map[string]any{"type": "note", "text": "n"})["summary"])
 	}
+	// Updates answered with their outcome, cards published by reference
+	// (GetVersion payload-refs), for the replay test.
+	settledHistory(t, m, inc["id"].(string))
+	writeHistory(t, m, workflows.IncidentWorkflowID(inc["id"].(string)), "incident-payload-refs-notes")
 }
