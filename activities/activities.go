@@ -77,6 +77,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishRefActivityName})
 	w.RegisterActivityWithOptions(a.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
 	a.registerNotices(w)
 }

@@ -443,7 +443,8 @@ func (inc *incident) publisher(ctx workflow.Context) {
 		want := inc.written
 		inc.publishing = true
 		var refs SlackRefs
-		err := workflow.ExecuteActivity(pctx, PublishActivityName, inc.publishRequest(want)).Get(ctx, &refs)
+		name, req := inc.publishRequest(want)
+		err := workflow.ExecuteActivity(pctx, name, req).Get(ctx, &refs)
 		inc.publishing = false
 		inc.published = want
 		if err != nil {
@@ -607,20 +608,20 @@ func CardSummary(s string) string {
 	return s
 }
 
-// publishRequest is the Publish activity's input for a card that is due
-// once written records are on the timeline: a reference to the store's
+// publishRequest is the publish activity and its input for a card that is
+// due once written records are on the timeline: a reference to the store's
 // snapshot (payloadRefsChange), else the state itself.
-func (inc *incident) publishRequest(written int) PublishRequest {
+func (inc *incident) publishRequest(written int) (string, PublishRequest) {
 	if !inc.refs {
 		st := inc.publishState()
-		return PublishRequest{State: &st}
+		return PublishActivityName, PublishRequest{State: &st}
 	}
 	ref := &PublishRef{IncidentID: inc.state.ID, Events: written}
 	if inc.state.Slack != nil {
 		s := *inc.state.Slack
 		ref.Slack = &s
 	}
-	return PublishRequest{Ref: ref}
+	return PublishRefActivityName, PublishRequest{Ref: ref}
 }
 
 // refreshIndex makes the last queued record carry the incident summary as it

@@ -56,6 +56,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	env.RegisterActivityWithOptions(acts.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	env.RegisterActivityWithOptions(acts.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishRefActivityName})
 	return &incidentEnv{env: env, store: st, start: start, nudges: nudges}
 }
 
