@@ -20,10 +20,13 @@ import (
 	"github.com/irbot/irbot/workflows"
 )
 
-// Timeline is the part of the store the activities write to.
+// Timeline is the part of the store the activities write to, and read the
+// incident from when the workflow names its snapshot (PublishRef).
 type Timeline interface {
 	Append(ctx context.Context, e store.Event) (store.Event, bool, error)
 	AppendRecord(ctx context.Context, w store.RecordWrite) (store.Event, bool, error)
+	LatestSnapshot(ctx context.Context, incidentID string) (store.Snapshot, error)
+	DeclaredSummary(ctx context.Context, incidentID string) (string, error)
 }
 
 // Alerter tells people about a clock (Slack, email). Nil means nobody is told
@@ -74,20 +77,65 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	w.RegisterActivityWithOptions(a.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	w.RegisterActivityWithOptions(a.Publish, activity.RegisterOptions{Name: workflows.PublishRefActivityName})
 	w.RegisterActivityWithOptions(a.Nudge, activity.RegisterOptions{Name: workflows.NudgeActivityName})
 	a.registerNotices(w)
 }
 
 // Publish shows the incident in Slack when Slack is configured; without it
-// there is nothing to show and nothing fails.
-func (a *Activities) Publish(ctx context.Context, in workflows.PublishInput) (workflows.SlackRefs, error) {
+// there is nothing to show and nothing fails. The workflow gives the state
+// (runs before workflows.PublishRef) or a reference to the store's
+// snapshot, which is read here.
+func (a *Activities) Publish(ctx context.Context, in workflows.PublishRequest) (workflows.SlackRefs, error) {
 	if a.Publisher == nil {
-		if in.State.Slack != nil {
+		switch {
+		case in.Ref != nil && in.Ref.Slack != nil:
+			return *in.Ref.Slack, nil
+		case in.State != nil && in.State.Slack != nil:
 			return *in.State.Slack, nil
 		}
 		return workflows.SlackRefs{}, nil
 	}
-	return a.Publisher.Publish(ctx, in)
+	if in.Ref == nil {
+		if in.State == nil {
+			return workflows.SlackRefs{}, temporal.NewNonRetryableApplicationError("publish: neither a state nor a reference", "InvalidPublish", nil)
+		}
+		return a.Publisher.Publish(ctx, workflows.PublishInput{State: *in.State})
+	}
+	st, err := a.publishedState(ctx, *in.Ref)
+	if err != nil {
+		return workflows.SlackRefs{}, err
+	}
+	return a.Publisher.Publish(ctx, workflows.PublishInput{State: st})
+}
+
+// publishedState is the state a card is drawn from for ref: the store's
+// latest snapshot (at least as new as the record that made the card due,
+// unless the store withheld that one; the next record brings a newer one),
+// its summary cut as the workflow cut it, and where the card is as the
+// workflow knows it now.
+func (a *Activities) publishedState(ctx context.Context, ref workflows.PublishRef) (workflows.IncidentState, error) {
+	var st workflows.IncidentState
+	sn, err := a.Store.LatestSnapshot(ctx, ref.IncidentID)
+	if err != nil {
+		// Not written yet or the store is down: retried.
+		return st, fmt.Errorf("publish %s: %w", ref.IncidentID, err)
+	}
+	if err := json.Unmarshal(sn.State, &st); err != nil {
+		return st, temporal.NewNonRetryableApplicationError(fmt.Sprintf("publish %s: snapshot: %v", ref.IncidentID, err), "InvalidPublish", err)
+	}
+	if st.Events < ref.Events {
+		a.logger().Debug("card drawn from an older snapshot", "incident", ref.IncidentID, "snapshot_events", st.Events, "due_events", ref.Events)
+	}
+	if st.Summary, err = a.Store.DeclaredSummary(ctx, ref.IncidentID); err != nil {
+		return st, fmt.Errorf("publish %s: %w", ref.IncidentID, err)
+	}
+	st.Summary = workflows.CardSummary(st.Summary)
+	if ref.Slack != nil {
+		s := *ref.Slack
+		st.Slack = &s
+	}
+	return st, nil
 }
 
 // Nudge tells the commander (or the channel) about a status update that is
@@ -110,8 +158,18 @@ func (a *Activities) logger() *slog.Logger {
 
 // Record appends one timeline entry, updates the incident index and, when
 // given, the register. A retry finds the entry by its key and does not add a
-// second one.
-func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Event, error) {
+// second one. It answers with where the entry landed, not the entry: the
+// answer stays in the workflow's history, which reads nothing from it.
+func (a *Activities) Record(ctx context.Context, r workflows.Record) (workflows.RecordResult, error) {
+	ev, err := a.record(ctx, r)
+	if err != nil {
+		return workflows.RecordResult{}, err
+	}
+	return workflows.RecordResult{Seq: ev.Seq, Hash: ev.Hash}, nil
+}
+
+// record is Record's write; it returns the entry as stored.
+func (a *Activities) record(ctx context.Context, r workflows.Record) (store.Event, error) {
 	e := r.Event
 	data := e.Data
 	// The entry vouches for the register row and the snapshot written with
@@ -175,7 +233,7 @@ func (a *Activities) Record(ctx context.Context, r workflows.Record) (store.Even
 // records already written by their keys.
 func (a *Activities) RecordBatch(ctx context.Context, b workflows.RecordBatch) (workflows.RecordBatchResult, error) {
 	for i, r := range b.Records {
-		if _, err := a.Record(ctx, r); err != nil {
+		if _, err := a.record(ctx, r); err != nil {
 			var app *temporal.ApplicationError
 			if errors.As(err, &app) && app.NonRetryable() {
 				return workflows.RecordBatchResult{Written: i, Refused: app.Type()}, nil

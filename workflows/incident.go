@@ -69,7 +69,20 @@ type incident struct {
 	// cadenceGen moves whenever the next nudge may have moved.
 	cadenceOn  bool
 	cadenceGen int
+	// refs: this run's Updates answer with their outcome and its card
+	// publishes carry a reference to the store's snapshot, not the state
+	// (payloadRefsChange).
+	refs bool
 }
+
+// payloadRefsChange is the GetVersion change ID of small payloads: an
+// Update answers with an ActionResult (the outcome) instead of the whole
+// state, and the Publish activity is given a PublishRef to the store's
+// snapshot instead of the state. Both stay in the history for the life of
+// the run: on an incident with a 100 KB summary each one-line note added
+// about 25 KB. Asked once per run, at its start, so a running incident
+// keeps the old shapes until it continues as new.
+const payloadRefsChange = "payload-refs"
 
 // continueAsNewDrainChange is the GetVersion change ID of continuing as new
 // only when quiet: before it, a signal taken in the last workflow task (a
@@ -132,6 +145,7 @@ func newIncident(ctx workflow.Context, in IncidentInput) (*incident, error) {
 		inc.advance(ctx)
 		inc.state.PublicChannel = in.PublicChannel
 	}
+	inc.refs = workflow.GetVersion(ctx, payloadRefsChange, workflow.DefaultVersion, 1) >= 1
 	workflow.Go(ctx, inc.publisher)
 	if workflow.GetVersion(ctx, statusCadenceChange, workflow.DefaultVersion, 1) >= 1 {
 		inc.cadenceOn = true
@@ -432,7 +446,8 @@ func (inc *incident) publisher(ctx workflow.Context) {
 		want := inc.written
 		inc.publishing = true
 		var refs SlackRefs
-		err := workflow.ExecuteActivity(pctx, PublishActivityName, PublishInput{State: inc.publishState()}).Get(ctx, &refs)
+		name, req := inc.publishRequest(want)
+		err := workflow.ExecuteActivity(pctx, name, req).Get(ctx, &refs)
 		inc.publishing = false
 		inc.published = want
 		if err != nil {
@@ -478,7 +493,7 @@ func (inc *incident) recordEvent(ctx workflow.Context, kind, actor string, data 
 	rec := Record{
 		Event: EventRecord{
 			IncidentID: inc.state.ID,
-			Key:        fmt.Sprintf("wf-%06d", inc.queued),
+			Key:        recordKey(inc.queued),
 			At:         now,
 			Kind:       kind,
 			Actor:      actor,
@@ -495,6 +510,9 @@ func (inc *incident) recordEvent(ctx workflow.Context, kind, actor string, data 
 	return inc.queued
 }
 
+// recordKey is the timeline key of the workflow's n-th record.
+func recordKey(n int) string { return fmt.Sprintf("wf-%06d", n) }
+
 func (inc *incident) slackChannel() string {
 	if inc.state.Slack == nil {
 		return ""
@@ -503,12 +521,16 @@ func (inc *incident) slackChannel() string {
 }
 
 // handler returns the Update handler for one action type.
-func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (IncidentState, error) {
-	return func(ctx workflow.Context, a Action) (IncidentState, error) {
+func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (any, error) {
+	return func(ctx workflow.Context, a Action) (any, error) {
 		a.Type = name
 		if a.RequestID != "" {
 			if slices.Contains(inc.state.RecentRequests, a.RequestID) {
-				return inc.state, nil // a repeat: already applied
+				// A repeat: already applied.
+				if inc.refs {
+					return ActionResult{Outcome: ActionOutcome{Events: inc.written, Repeat: true}}, nil
+				}
+				return inc.state, nil
 			}
 			inc.state.RecentRequests = append(inc.state.RecentRequests, a.RequestID)
 			if len(inc.state.RecentRequests) > maxRecentRequests {
@@ -518,6 +540,7 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 		idx := inc.apply(ctx, a)
 		inc.cadenceChanged(a, workflow.Now(ctx))
 		inc.advance(ctx)
+		need := idx
 		if auditRecord(ctx) {
 			// The change (a clock.changed) is written before any clock hears
 			// of it, so a clock.overdue it causes never precedes it.
@@ -526,11 +549,19 @@ func (inc *incident) handler(name string) func(ctx workflow.Context, a Action) (
 			if err := workflow.Await(ctx, func() bool { return inc.written >= last }); err != nil {
 				return IncidentState{}, err
 			}
+			need = max(need, last)
 		}
 		inc.syncClocks(ctx)
 		inc.refreshIndex(idx)
 		if err := workflow.Await(ctx, func() bool { return inc.written >= idx }); err != nil {
 			return IncidentState{}, err
+		}
+		if inc.refs {
+			out := ActionOutcome{Events: need}
+			if need > 0 {
+				out.Key = recordKey(need)
+			}
+			return ActionResult{Outcome: out}, nil
 		}
 		return inc.updateResult(), nil
 	}
@@ -568,10 +599,32 @@ const PublishSummaryMax = 3000
 // what the card can show.
 func (inc *incident) publishState() IncidentState {
 	st := inc.state
-	if utf8.RuneCountInString(st.Summary) > PublishSummaryMax {
-		st.Summary = string([]rune(st.Summary)[:PublishSummaryMax])
-	}
+	st.Summary = CardSummary(st.Summary)
 	return st
+}
+
+// CardSummary is as much of a summary as the card shows.
+func CardSummary(s string) string {
+	if utf8.RuneCountInString(s) > PublishSummaryMax {
+		return string([]rune(s)[:PublishSummaryMax])
+	}
+	return s
+}
+
+// publishRequest is the publish activity and its input for a card that is
+// due once written records are on the timeline: a reference to the store's
+// snapshot (payloadRefsChange), else the state itself.
+func (inc *incident) publishRequest(written int) (string, PublishRequest) {
+	if !inc.refs {
+		st := inc.publishState()
+		return PublishActivityName, PublishRequest{State: &st}
+	}
+	ref := &PublishRef{IncidentID: inc.state.ID, Events: written}
+	if inc.state.Slack != nil {
+		s := *inc.state.Slack
+		ref.Slack = &s
+	}
+	return PublishRefActivityName, PublishRequest{Ref: ref}
 }
 
 // refreshIndex makes the last queued record carry the incident summary as it

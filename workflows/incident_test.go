@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ func newIncidentEnv(t *testing.T) *incidentEnv {
 	env.RegisterActivityWithOptions(acts.RecordBatch, activity.RegisterOptions{Name: workflows.RecordBatchActivityName})
 	env.RegisterActivityWithOptions(acts.ClockAlert, activity.RegisterOptions{Name: workflows.ClockAlertActivityName})
 	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishActivityName})
+	env.RegisterActivityWithOptions(acts.Publish, activity.RegisterOptions{Name: workflows.PublishRefActivityName})
 	return &incidentEnv{env: env, store: st, start: start, nudges: nudges}
 }
 
@@ -111,7 +113,35 @@ func (ie *incidentEnv) update(a workflows.Action, id string, onDone func(st *wor
 				onDone(nil, err)
 				return
 			}
-			st := v.(workflows.IncidentState)
+			// The answer is the outcome; the state is the store's
+			// snapshot the action's records wrote, as the service reads it.
+			res, ok := v.(workflows.ActionResult)
+			if !ok {
+				onDone(nil, fmt.Errorf("an Update answered %T, not an ActionResult", v))
+				return
+			}
+			incs, err := ie.store.ListIncidents(context.Background())
+			if err == nil && len(incs) != 1 {
+				err = fmt.Errorf("%d incidents in the store, want the one under test", len(incs))
+			}
+			if err != nil {
+				onDone(nil, err)
+				return
+			}
+			sn, err := ie.store.LatestSnapshot(context.Background(), incs[0].ID)
+			if err != nil {
+				onDone(nil, err)
+				return
+			}
+			var st workflows.IncidentState
+			if err := json.Unmarshal(sn.State, &st); err != nil {
+				onDone(nil, err)
+				return
+			}
+			if st.Events < res.Outcome.Events {
+				onDone(nil, fmt.Errorf("the latest snapshot holds %d records, the action's last is %d", st.Events, res.Outcome.Events))
+				return
+			}
 			onDone(&st, nil)
 		},
 	}, a)

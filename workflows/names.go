@@ -33,6 +33,12 @@ const (
 	RecordBatchActivityName = "RecordBatch"
 	ClockAlertActivityName  = "ClockAlert"
 	PublishActivityName     = "PublishIncident"
+	// PublishRefActivityName is PublishIncident given a reference to the
+	// store's snapshot instead of the state (payloadRefsChange). A name of
+	// its own: a worker of an older release, mid-upgrade, does not know it
+	// and fails the task (retried on another worker) instead of drawing a
+	// card from an input it would read as an empty state.
+	PublishRefActivityName = "PublishIncidentRef"
 	// NudgeActivityName tells the commander (or the channel) that a status
 	// update is overdue, or that the incident has no commander or severity.
 	NudgeActivityName = "NudgeIncident"

@@ -222,6 +222,48 @@ type PublishInput struct {
 	State IncidentState `json:"state"`
 }
 
+// PublishRequest is the Publish activity's input as the workflow sends it:
+// the whole state (runs before payloadRefsChange) or, since, a reference
+// to the store's snapshot (Ref). Every activity input stays in the history
+// for the life of the run, and the card is re-drawn after every change.
+type PublishRequest struct {
+	State *IncidentState `json:"state,omitempty"`
+	Ref   *PublishRef    `json:"ref,omitempty"`
+}
+
+// PublishRef names the state a card is drawn from: the store's latest
+// snapshot of the incident, written with the timeline entry whose record
+// made the card due, and the summary from the declaration's entry.
+type PublishRef struct {
+	IncidentID string `json:"incident_id"`
+	// Events is the incident's record count when the card became due: the
+	// snapshot to draw is at least that new.
+	Events int `json:"events"`
+	// Slack is where the incident is in Slack as the workflow knows it now:
+	// a card re-posted since the last entry is not in the snapshot yet.
+	Slack *SlackRefs `json:"slack,omitempty"`
+}
+
+// ActionResult is what an incident action's Update answers with since
+// payloadRefsChange (before, the whole IncidentState): the outcome, not the
+// state, which every result would otherwise copy into the history. The
+// incident service answers people with the store's snapshot that the
+// action's records wrote.
+type ActionResult struct {
+	Outcome ActionOutcome `json:"outcome"`
+}
+
+// ActionOutcome is what an accepted action did.
+type ActionOutcome struct {
+	// Events is the incident's record count once the action's entries are
+	// written: a snapshot with at least as many holds the state after it.
+	Events int `json:"events"`
+	// Key is the timeline key of the action's last entry ("" for a repeat).
+	Key string `json:"key,omitempty"`
+	// Repeat: the request ID was applied before; nothing changed now.
+	Repeat bool `json:"repeat,omitempty"`
+}
+
 // PhaseState is one phase and whether it is done.
 type PhaseState struct {
 	ID     string `json:"id"`
@@ -407,6 +449,12 @@ type Record struct {
 	// one of a batch): the store keeps it as a snapshot bound to the entry
 	// by its hash, so every read answers after the history is gone.
 	State *IncidentState `json:"state,omitempty"`
+}
+
+// RecordResult is where the Record activity's entry landed on the chain.
+type RecordResult struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
 }
 
 // RecordBatch is consecutive timeline records, written in their order by

@@ -155,10 +155,11 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 	if err := workflows.CheckAction(a); err != nil {
 		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
 	}
-	var st workflows.IncidentState
-	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
+	var ans actionAnswer
+	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &ans); err != nil {
 		return nil, s.updateError(id, err)
 	}
+	st := s.stateAfter(ctx, id, ans)
 	var last *workflows.NoticeSummary
 	for i := range st.Notices {
 		n := &st.Notices[i]

@@ -18,6 +18,7 @@ import (
 // incident's workflow is gone (history past retention, deleted).
 type Record interface {
 	LatestSnapshot(ctx context.Context, incidentID string) (store.Snapshot, error)
+	DeclaredSummary(ctx context.Context, incidentID string) (string, error)
 	NoticeMessage(ctx context.Context, incidentID, noticeID string) (store.NoticeMessage, error)
 	NoticeMessages(ctx context.Context, incidentID string) ([]store.NoticeMessage, error)
 }
@@ -47,6 +48,20 @@ func (s *Service) NoticeMessage(ctx context.Context, actor workflows.Actor, id, 
 // the workflow is gone. ok is false when no snapshot was kept (an incident
 // recorded before snapshots existed).
 func (s *Service) archivedState(ctx context.Context, id string) (*workflows.IncidentState, bool, error) {
+	st, ok, err := s.snapshotState(ctx, id, 0)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	st.Archived = true
+	return st, true, nil
+}
+
+// snapshotState is the incident's state from the store's latest snapshot,
+// if it holds at least events records (0: any), with the summary put back:
+// snapshots leave it out (it would be copied into every one), and it is in
+// the declaration, the incident's first entry. ok is false when there is
+// no such snapshot.
+func (s *Service) snapshotState(ctx context.Context, id string, events int) (*workflows.IncidentState, bool, error) {
 	if s.Record == nil {
 		return nil, false, nil
 	}
@@ -61,37 +76,29 @@ func (s *Service) archivedState(ctx context.Context, id string) (*workflows.Inci
 	if err := json.Unmarshal(sn.State, &st); err != nil {
 		return nil, false, fmt.Errorf("snapshot of %s: %w", id, err)
 	}
-	st.Archived = true
+	if st.Events < events {
+		return nil, false, nil
+	}
 	if st.Summary == "" {
-		// Snapshots leave the summary out (it would be copied into every
-		// one): it is in the declaration, the incident's first entry.
-		if st.Summary, err = s.declaredSummary(ctx, id); err != nil {
+		if st.Summary, err = s.summary(ctx, id); err != nil {
 			return nil, false, err
 		}
 	}
 	return &st, true, nil
 }
 
-// declaredSummary is the summary the incident was declared with, from its
-// incident.declared entry ("" when there is none).
-func (s *Service) declaredSummary(ctx context.Context, id string) (string, error) {
-	events, err := s.Store.Events(ctx, id)
+// summary is the summary incident id was declared with: remembered, or
+// read from its declaration in the store.
+func (s *Service) summary(ctx context.Context, id string) (string, error) {
+	if sum, ok := s.summaries.get(id); ok {
+		return sum, nil
+	}
+	sum, err := s.Record.DeclaredSummary(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	for _, e := range events {
-		if e.Kind != "incident.declared" {
-			continue
-		}
-		var d struct {
-			Summary string `json:"summary"`
-		}
-		if err := json.Unmarshal(e.Data, &d); err != nil {
-			return "", fmt.Errorf("declaration of %s: %w", id, err)
-		}
-		return d.Summary, nil
-	}
-	return "", nil
+	s.summaries.put(id, sum)
+	return sum, nil
 }
 
 // archivedNotice is a notice as the store keeps it: its summary from the

@@ -366,21 +366,54 @@ func (s *Service) Act(ctx context.Context, actor workflows.Actor, id string, a w
 	if err := workflows.CheckRequest(&a, s.now()); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 	}
-	var st workflows.IncidentState
-	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &st); err != nil {
+	var ans actionAnswer
+	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &ans); err != nil {
 		return nil, s.refuse(ctx, id, actor, a, s.updateError(id, err))
 	}
-	// The Update's result is kept small (no summary): the summary is put
-	// back from memory, or else the full state comes from a Query, which
-	// leaves nothing in the history.
-	if sum, ok := s.summaries.get(id); ok {
-		st.Summary = sum
-		return &st, nil
+	return s.stateAfter(ctx, id, ans), nil
+}
+
+// actionAnswer is an incident Update's result in either shape: an
+// ActionResult (its outcome, workflows.payloadRefsChange), or the whole
+// state without the summary, from runs started before it.
+type actionAnswer struct {
+	workflows.IncidentState
+	Outcome *workflows.ActionOutcome `json:"outcome"`
+}
+
+// stateAfter is the incident's state after an accepted action, to answer
+// with. Every Update result stays in the workflow history, so the result
+// is kept small: the state comes from the store's snapshot that the
+// action's records wrote (with the summary from memory or the
+// declaration), or else from a Query, which leaves nothing in the
+// history. An old run's result is the state itself, less the summary.
+func (s *Service) stateAfter(ctx context.Context, id string, ans actionAnswer) *workflows.IncidentState {
+	if ans.Outcome == nil {
+		st := ans.IncidentState
+		if sum, ok := s.summaries.get(id); ok {
+			st.Summary = sum
+			return &st
+		}
+		if full, err := s.query(ctx, id); err == nil {
+			return full
+		}
+		return &st
+	}
+	// A snapshot older than the action's last record (written by a later
+	// record that has not landed yet, or withheld by the store) does not
+	// show it: the Query does.
+	if st, ok, err := s.snapshotState(ctx, id, ans.Outcome.Events); err == nil && ok {
+		return st
 	}
 	if full, err := s.query(ctx, id); err == nil {
-		return full, nil
+		return full
 	}
-	return &st, nil
+	// Accepted and recorded, but the workflow does not answer now: the
+	// newest state the store has.
+	if st, ok, err := s.snapshotState(ctx, id, 0); err == nil && ok {
+		return st
+	}
+	return &workflows.IncidentState{ID: id, Events: ans.Outcome.Events}
 }
 
 // refuse records a rule refusal (a role, a validator, a limit) on the

@@ -46,6 +46,10 @@ type RecordStore interface {
 	AppendRecord(ctx context.Context, w RecordWrite) (stored Event, created bool, err error)
 	// LatestSnapshot is the incident's newest snapshot (ErrNotFound).
 	LatestSnapshot(ctx context.Context, incidentID string) (Snapshot, error)
+	// DeclaredSummary is the summary the incident was declared with, from
+	// its incident.declared entry ("" when it has none). Snapshots leave
+	// the summary out: it never changes, and would be copied into each.
+	DeclaredSummary(ctx context.Context, incidentID string) (string, error)
 	// PurgeIncident deletes a closed incident's records and leaves a
 	// tombstone with its final chain head; an open one is refused
 	// (ErrInvalid). PurgeClosedBefore does it for every incident closed
@@ -250,6 +254,33 @@ func (s *sqlStore) LatestSnapshot(ctx context.Context, incidentID string) (Snaps
 	}
 	sn.At, sn.State = at.t, plain
 	return sn, nil
+}
+
+// DeclaredKind is the kind of an incident's declaration, the first entry
+// of its timeline.
+const DeclaredKind = "incident.declared"
+
+// DeclaredSummary reads one row: the declaration is the timeline's first
+// entry, so the scan stops there.
+func (s *sqlStore) DeclaredSummary(ctx context.Context, incidentID string) (string, error) {
+	se, err := scanEvent(s.db.QueryRowContext(ctx, s.q(`SELECT `+eventColumns+` FROM timeline_events WHERE incident_id = ? AND kind = ? ORDER BY seq LIMIT 1`), incidentID, DeclaredKind))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: declaration of %s: %w", incidentID, err)
+	}
+	plain, err := s.openEvent(ctx, s.db, se.Event)
+	if err != nil {
+		return "", fmt.Errorf("store: declaration of %s: %w", incidentID, err)
+	}
+	var d struct {
+		Summary string `json:"summary"`
+	}
+	if err := json.Unmarshal(plain, &d); err != nil {
+		return "", fmt.Errorf("store: declaration of %s: %w", incidentID, err)
+	}
+	return d.Summary, nil
 }
 
 // snapshotKey binds a sealed snapshot to its place, as an event's key does.
