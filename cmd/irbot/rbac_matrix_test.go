@@ -334,53 +334,57 @@ var slackNotOffered = []string{"delay_clock", "add_reference"}
 // the matrix through Slack) says so.
 func TestSlackOffersEveryActionButTheListed(t *testing.T) {
 	names := map[string]string{} // action -> its constant's name in workflows
-	consts, err := filepath.Glob(filepath.Join("..", "..", "workflows", "*.go"))
-	require.NoError(t, err)
-	for _, path := range consts {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		require.NoError(t, err)
-		ast.Inspect(f, func(n ast.Node) bool {
-			vs, ok := n.(*ast.ValueSpec)
-			if !ok {
-				return true
-			}
+	inspectSource(t, filepath.Join("..", "..", "workflows"), func(n ast.Node) {
+		if vs, ok := n.(*ast.ValueSpec); ok {
 			for i, name := range vs.Names {
-				if i < len(vs.Values) && strings.HasPrefix(name.Name, "Action") {
-					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						names[strings.Trim(lit.Value, `"`)] = name.Name
-					}
+				if lit, ok := valueAt(vs, i).(*ast.BasicLit); ok && lit.Kind == token.STRING && strings.HasPrefix(name.Name, "Action") {
+					names[strings.Trim(lit.Value, `"`)] = name.Name
 				}
 			}
-			return true
-		})
-	}
-	used := map[string]bool{}
-	files, err := filepath.Glob(filepath.Join("..", "..", "internal", "slackbot", "*.go"))
-	require.NoError(t, err)
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
-			continue
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		require.NoError(t, err)
-		ast.Inspect(f, func(n ast.Node) bool {
-			if sel, ok := n.(*ast.SelectorExpr); ok {
-				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "workflows" {
-					used[sel.Sel.Name] = true
-				}
+	})
+	used := map[string]bool{}
+	inspectSource(t, filepath.Join("..", "..", "internal", "slackbot"), func(n ast.Node) {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if x, ok := sel.X.(*ast.Ident); ok && x.Name == "workflows" {
+				used[sel.Sel.Name] = true
 			}
-			return true
-		})
-	}
+		}
+	})
 	for _, action := range matrixActions {
 		name := names[action]
 		require.NotEmpty(t, name, "workflows has no constant for %s", action)
 		require.Equal(t, !slices.Contains(slackNotOffered, action), used[name],
 			"%s: Slack offers every incident action except %v (a changed Slack path? update slackNotOffered)", action, slackNotOffered)
 	}
+}
+
+// inspectSource calls visit on every node of the Go files (not tests) in
+// dir.
+func inspectSource(t *testing.T, dir string, visit func(ast.Node)) {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	require.NotEmpty(t, paths, dir)
+	for _, path := range paths {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			visit(n)
+			return true
+		})
+	}
+}
+
+// valueAt is the i-th value of a declaration, or nil.
+func valueAt(vs *ast.ValueSpec, i int) ast.Expr {
+	if i < len(vs.Values) {
+		return vs.Values[i]
+	}
+	return nil
 }
 
 // slackIncident is an incident as the Slack cells need it: its channel and
