@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -26,15 +27,24 @@ const slackSecret = "test-signing-secret"
 // Slack Web API.
 func startSlackMain(t *testing.T, fake *slackfake.Server) *Main {
 	t.Helper()
+	return startSlackMainEnv(t, fake, nil)
+}
+
+// startSlackMainEnv is startSlackMain with more settings (another users
+// file...).
+func startSlackMainEnv(t *testing.T, fake *slackfake.Server, extra map[string]string) *Main {
+	t.Helper()
 	t.Cleanup(func() {
 		require.Empty(t, fake.Rejections(), "every message and view irbot sent must pass Slack's Block Kit rules")
 	})
-	m, out := startMainWith(t, filepath.Join(t.TempDir(), "data"), map[string]string{
+	env := map[string]string{
 		"SLACK_BOT_TOKEN":        "xoxb-test-0000000000",
 		"SLACK_SIGNING_SECRET":   slackSecret,
 		"SLACK_API_URL":          fake.APIURL(),
 		"IRBOT_ANNOUNCE_CHANNEL": "CANNOUNCE1",
-	})
+	}
+	maps.Copy(env, extra)
+	m, out := startMainWith(t, filepath.Join(t.TempDir(), "data"), env)
 	t.Cleanup(func() { _ = m.Close() })
 	require.Contains(t, out, "slack        http mode")
 	return m

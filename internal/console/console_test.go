@@ -80,7 +80,10 @@ func (f *fakeService) Get(ctx context.Context, a workflows.Actor, id string) (*w
 
 func (f *fakeService) Act(ctx context.Context, a workflows.Actor, id string, act workflows.Action) (*workflows.IncidentState, error) {
 	if !slices.ContainsFunc(a.Roles, func(r string) bool { return r == "responder" || r == "admin" }) {
-		return nil, apperr.New(apperr.Invalid, "task isolate is for the responder role; you hold %s", strings.Join(a.Roles, ", "))
+		// The service puts its refusals on the timeline itself.
+		err := apperr.New(apperr.Invalid, "task isolate is for the responder role; you hold %s", strings.Join(a.Roles, ", "))
+		_ = f.RecordDenial(ctx, id, a, act, apperr.MessageOf(err))
+		return nil, err
 	}
 	f.mu.Lock()
 	f.acts = append(f.acts, act)
@@ -111,7 +114,9 @@ func (f *fakeService) Notices(ctx context.Context, a workflows.Actor, id string)
 }
 
 func (f *fakeService) DraftNotice(ctx context.Context, a workflows.Actor, id string, req incident.NoticeRequest) (*workflows.NoticeState, error) {
-	return nil, apperr.New(apperr.Invalid, "no mail configured")
+	err := apperr.New(apperr.Invalid, "no mail configured")
+	_ = f.RecordDenial(ctx, id, a, workflows.Action{Type: workflows.ActionCreateNotice}, apperr.MessageOf(err))
+	return nil, err
 }
 
 // NoticeAct knows one notice, N-1; a person may not approve what they

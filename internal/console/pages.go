@@ -401,25 +401,24 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, actor workflows.Ac
 		a.Value = json.RawMessage(raw)
 	}
 	if _, err := c.cfg.Service.Act(r.Context(), actor, id, a); err != nil {
-		c.refused(w, r, actor, id, a, err)
+		c.refused(w, r, actor, err)
 		return
 	}
 	c.sessions.Put(r.Context(), keyFlash, "Done: "+strings.ReplaceAll(a.Type, "_", " ")+".")
 	http.Redirect(w, r, "/incidents/"+url.PathEscape(id), http.StatusSeeOther)
 }
 
-func (c *Console) refused(w http.ResponseWriter, r *http.Request, actor workflows.Actor, id string, a workflows.Action, err error) {
-	c.refusedDraft(w, r, actor, id, a, err, nil)
+// refused shows why an action was refused. The service has put the refusal
+// on the timeline (noticeAct records a notice's own).
+func (c *Console) refused(w http.ResponseWriter, r *http.Request, actor workflows.Actor, err error) {
+	c.refusedDraft(w, r, actor, err, nil)
 }
 
 // refusedDraft is refused for a draft form: with d, the reason is shown in
 // the form of d's clock, with what was posted.
-func (c *Console) refusedDraft(w http.ResponseWriter, r *http.Request, actor workflows.Actor, id string, a workflows.Action, err error, d *drafted) {
+func (c *Console) refusedDraft(w http.ResponseWriter, r *http.Request, actor workflows.Actor, err error, d *drafted) {
 	switch apperr.CodeOf(err) {
 	case apperr.Invalid, apperr.Forbidden, apperr.Conflict:
-		if rerr := c.cfg.Service.RecordDenial(r.Context(), id, actor, a, apperr.MessageOf(err)); rerr != nil {
-			c.log.Warn("console: could not record a refused action", "incident", id, "error", rerr)
-		}
 		status := statusOf(err)
 		if apperr.CodeOf(err) == apperr.Invalid && strings.Contains(apperr.MessageOf(err), "role") {
 			status = http.StatusForbidden
@@ -442,7 +441,7 @@ const maxDraftTo = 4000
 func (c *Console) draftNotice(w http.ResponseWriter, r *http.Request, actor workflows.Actor) {
 	id := r.PathValue("id")
 	req := incident.NoticeRequest{Regime: r.PostFormValue("regime"), Obligation: r.PostFormValue("obligation"), RequestKey: r.PostFormValue("request_id"),
-		Language: strings.TrimSpace(r.PostFormValue("language"))}
+		Language: strings.TrimSpace(r.PostFormValue("language")), Source: "console"}
 	if clock := r.PostFormValue("clock"); clock != "" {
 		req.Regime, req.Obligation, _ = strings.Cut(clock, "/")
 	}
@@ -453,7 +452,7 @@ func (c *Console) draftNotice(w http.ResponseWriter, r *http.Request, actor work
 	if err != nil {
 		to := []rune(r.PostFormValue("to"))
 		d := drafted{clock: req.Regime + "/" + req.Obligation, to: string(to[:min(len(to), maxDraftTo)]), language: req.Language}
-		c.refusedDraft(w, r, actor, id, workflows.Action{Type: workflows.ActionCreateNotice, Regime: req.Regime, Obligation: req.Obligation, Source: "console"}, err, &d)
+		c.refusedDraft(w, r, actor, err, &d)
 		return
 	}
 	c.sessions.Put(r.Context(), keyFlash, "Drafted notice "+ns.ID+".")
@@ -464,7 +463,15 @@ func (c *Console) noticeAct(w http.ResponseWriter, r *http.Request, actor workfl
 	id, nid := r.PathValue("id"), r.PathValue("notice")
 	a := workflows.NoticeAction{Type: r.PostFormValue("type"), Reason: r.PostFormValue("reason"), Source: "console"}
 	if _, err := c.cfg.Service.NoticeAct(r.Context(), actor, id, nid, a); err != nil {
-		c.refused(w, r, actor, id, workflows.Action{Type: "notice_" + a.Type, Reason: a.Reason, Source: "console"}, err)
+		denied := workflows.Action{Type: "notice_" + a.Type, Reason: a.Reason, Source: "console"}
+		if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Forbidden || code == apperr.Conflict {
+			// The service records refused incident actions and drafts
+			// itself; a notice's refusal is recorded here.
+			if rerr := c.cfg.Service.RecordDenial(r.Context(), id, actor, denied, apperr.MessageOf(err)); rerr != nil {
+				c.log.Warn("console: could not record a refused action", "incident", id, "error", rerr)
+			}
+		}
+		c.refused(w, r, actor, err)
 		return
 	}
 	c.sessions.Put(r.Context(), keyFlash, "Notice "+nid+": "+a.Type+" done.")

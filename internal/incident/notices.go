@@ -29,6 +29,9 @@ type NoticeRequest struct {
 	// the default for the regime's jurisdiction (English where there is
 	// no one obvious language).
 	Language string `json:"language,omitempty"`
+	// Source is the surface that asks ("slack", "console"; "api" when
+	// empty). The surface sets it, never the body.
+	Source string `json:"-"`
 }
 
 // CampaignReport answers a campaign upload.
@@ -148,16 +151,21 @@ func (s *Service) DraftNotice(ctx context.Context, actor workflows.Actor, id str
 	if err != nil {
 		return nil, err
 	}
+	if req.Source == "" {
+		req.Source = "api"
+	}
 	a := workflows.Action{
 		Type: workflows.ActionCreateNotice, Actor: actor, Regime: strings.TrimSpace(req.Regime), Obligation: strings.TrimSpace(req.Obligation),
-		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: "api", Language: lang,
+		To: to, Follows: strings.TrimSpace(req.Follows), RequestID: req.RequestKey, Source: req.Source, Language: lang,
 	}
+	// A refusal (a role, a limit, the validator) goes on the timeline as
+	// for every other action: refuse records it, whatever the surface.
 	if err := workflows.CheckAction(a); err != nil {
-		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
+		return nil, s.refuse(ctx, id, actor, a, apperr.New(apperr.Invalid, "%s", err.Error()))
 	}
 	var ans actionAnswer
 	if err := s.update(ctx, workflows.IncidentWorkflowID(id), a.RequestID, a.Type, a, &ans); err != nil {
-		return nil, s.updateError(id, err)
+		return nil, s.refuse(ctx, id, actor, a, s.updateError(id, err))
 	}
 	st := s.stateAfter(ctx, id, ans)
 	var last *workflows.NoticeSummary

@@ -241,7 +241,7 @@ func (b *Bot) submitNotify(ctx context.Context, actor workflows.Actor, id, regim
 	if _, ok := b.setChangedFacts(ctx, actor, id, values, requestID, to); !ok {
 		return
 	}
-	n, err := b.svc.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID, Language: language})
+	n, err := b.svc.DraftNotice(ctx, actor, id, incident.NoticeRequest{Regime: regime, Obligation: obligation, To: recipients, RequestKey: requestID, Language: language, Source: "slack"})
 	if err != nil {
 		a := workflows.Action{Type: workflows.ActionCreateNotice, Regime: regime, Obligation: obligation, RequestID: requestID, Source: "slack"}
 		b.refused(ctx, to, id, actor, a, err)
