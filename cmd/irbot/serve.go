@@ -61,6 +61,11 @@ type Main struct {
 	// playbooks finds a playbook by id; nil: the embedded ones (tests
 	// set it to shorten the status-update cadence).
 	playbooks func(id string) (*playbooks.Playbook, bool)
+	// temporalDC overrides the embedded server's dynamic config (the
+	// memory bench compares a setting with irbot's own choice).
+	temporalDC map[string]any
+	// stickyCache sets the SDK's sticky cache size (the memory bench).
+	stickyCache int
 }
 
 // Run starts everything and returns once it is ready to serve; Close stops
@@ -151,6 +156,7 @@ func (m *Main) connectTemporal(ctx context.Context, log *slog.Logger) (client.Op
 			LogLevel:      cfg.TemporalLogLevel,
 			HistoryEvents: cfg.TemporalHistory,
 			LogOutput:     m.TemporalLog,
+			DynamicConfig: m.temporalDC,
 		})
 		if err != nil {
 			return opts, err
@@ -243,6 +249,9 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 	m.service.Checkpoints, m.service.CheckpointKey, m.service.Purged = m.store, key, m.store
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
+	if m.stickyCache > 0 {
+		worker.SetStickyWorkflowCacheSize(m.stickyCache) // process-wide; read when the first worker starts
+	}
 	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
 	workflows.Register(m.worker)
 	acts.Register(m.worker)

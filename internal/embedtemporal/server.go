@@ -62,6 +62,10 @@ type Config struct {
 	// LogOutput receives the server's log lines (JSON, one a line); nil
 	// means standard error. Tests capture them to scan for leaks.
 	LogOutput io.Writer
+	// DynamicConfig overrides the server's dynamic config keys (after
+	// irbot's own settings below); the memory bench uses it to measure a
+	// setting against irbot's choice in the same build.
+	DynamicConfig map[string]any
 }
 
 // MaxInFlightUpdates is the embedded server's history.maxInFlightUpdates:
@@ -203,6 +207,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	dc.OverrideValue(dynamicconfig.WorkflowExecutionMaxInFlightUpdates.Key(), MaxInFlightUpdates)
 	if cfg.HistoryEvents > 0 {
 		dc.OverrideValue(dynamicconfig.HistoryCountSuggestContinueAsNew.Key(), cfg.HistoryEvents)
+	}
+	for k, v := range cfg.DynamicConfig {
+		dc.OverrideValue(dynamicconfig.MakeKey(k), v)
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithDynamicConfigClient(dc),
