@@ -108,7 +108,7 @@ func runMemory(ctx context.Context, o benchOpts, steps []int, logw io.Writer, at
 	defer stop()
 	runtime.GC()
 	samples := []memSample{readMemSample(0)}
-	declared, clocksPer := 0, 0
+	declared := 0
 	for _, n := range steps {
 		e.logf("declaring incidents %d to %d", declared+1, n)
 		t0 := time.Now()
@@ -124,21 +124,13 @@ func runMemory(ctx context.Context, o benchOpts, steps []int, logw io.Writer, at
 		}
 		took := time.Since(t0)
 		declared = n
-		if clocksPer == 0 {
-			id, _, err := e.declare("Bench memory clocks")
-			if err != nil {
-				return samples, err
-			}
-			declared++
-			clocksPer = e.clockCount(id)
+		running, err := e.waitClocks(ctx, 5*time.Minute)
+		if err != nil {
+			e.logf("%v; reading anyway", err)
 		}
 		open, err := e.countRunning(ctx, workflows.IncidentWorkflowName)
 		if err != nil {
 			return samples, err
-		}
-		running, err := e.waitClocks(ctx, int64(clocksPer)*open, 5*time.Minute)
-		if err != nil {
-			e.logf("%v; reading anyway", err)
 		}
 		runtime.GC()
 		s := readMemSample(int(open))
@@ -164,19 +156,28 @@ func (e *benchEnv) countRunning(ctx context.Context, workflowType string) (int64
 	return resp.GetCount(), err
 }
 
-// waitClocks waits until at least want clock workflows are running (every
-// declared incident's children started), or says how many were.
-func (e *benchEnv) waitClocks(ctx context.Context, want int64, limit time.Duration) (int64, error) {
+// waitClocks waits until the number of running clock workflows stops
+// changing (three readings 2 s apart), or says how many were running at
+// the limit. Not every obligation runs a clock (one waiting for its trigger
+// fact has none), so the count per incident is read, not assumed.
+func (e *benchEnv) waitClocks(ctx context.Context, limit time.Duration) (int64, error) {
 	deadline := time.Now().Add(limit)
+	var last int64 = -1
+	same := 0
 	for {
 		n, err := e.countRunning(ctx, workflows.ClockWorkflowName)
-		if err == nil && n >= want {
-			return n, nil
+		if err == nil && n == last {
+			if same++; same == 2 {
+				return n, nil
+			}
+		} else {
+			same = 0
 		}
+		last = n
 		if time.Now().After(deadline) {
-			return n, fmt.Errorf("%d of %d clocks running after %s (last error: %v)", n, want, limit, err)
+			return n, fmt.Errorf("clocks still starting after %s: %d running (last error: %v)", limit, n, err)
 		}
-		time.Sleep(time.Second)
+		time.Sleep(2 * time.Second)
 	}
 }
 
