@@ -86,6 +86,10 @@ type benchOpts struct {
 	databaseURL  string
 	slackLatency time.Duration
 	out          string
+	// temporalDC overrides the embedded server's dynamic config (--temporal-dc).
+	temporalDC map[string]any
+	// stickyCache overrides the worker's sticky cache size (--sticky-cache).
+	stickyCache int
 	// sizes
 	acks, slackDeclares, apiDeclares, openIncidents, notes, concurrent, loadActions, verifyEvents, reminders int
 }
@@ -100,6 +104,20 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.out, "out", "", "also write the report as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (irbot and the embedded Temporal) to this file")
 	memProfile := fs.String("memprofile", "", "write a heap profile at the end of the run to this file")
+	only := fs.String("only", "", "memory: only declare --open incidents in steps and print where the memory goes")
+	open := fs.String("open", "500,1000,2000", "with --only memory: the open-incident counts to measure at, ascending")
+	fs.Func("temporal-dc", "KEY=VALUE: override one of the embedded Temporal server's dynamic config keys (repeatable), to measure a setting against irbot's", func(v string) error {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return errors.New("want KEY=VALUE")
+		}
+		if o.temporalDC == nil {
+			o.temporalDC = map[string]any{}
+		}
+		o.temporalDC[k] = dcValue(val)
+		return nil
+	})
+	sticky := fs.Int("sticky-cache", 0, "the SDK worker's sticky workflow cache size for this run (0: irbot's)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -107,7 +125,21 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "irbot bench: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	var steps []int
+	switch *only {
+	case "":
+	case "memory":
+		var err error
+		if steps, err = parseSteps(*open); err != nil {
+			fmt.Fprintf(stderr, "irbot bench: %v\n", err)
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "irbot bench: --only: want memory, got %q\n", *only)
+		return 2
+	}
 	o.sizes()
+	o.stickyCache = *sticky
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -121,13 +153,31 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep, err := runBench(context.Background(), o, stderr)
-	if *memProfile != "" {
-		if f, ferr := os.Create(*memProfile); ferr == nil {
-			_ = pprof.WriteHeapProfile(f)
-			_ = f.Close()
+	writeMemProfile := func() {
+		if *memProfile != "" {
+			if f, ferr := os.Create(*memProfile); ferr == nil {
+				_ = pprof.WriteHeapProfile(f)
+				_ = f.Close()
+			}
 		}
 	}
+	if steps != nil {
+		samples, err := runMemory(context.Background(), o, steps, stderr, writeMemProfile)
+		printMemory(stdout, samples)
+		if err != nil {
+			fmt.Fprintf(stderr, "irbot bench: %v\n", err)
+			return 1
+		}
+		if o.out != "" {
+			if err := writeMemoryJSON(o.out, samples); err != nil {
+				fmt.Fprintf(stderr, "irbot bench: --out: %v\n", err)
+				return 1
+			}
+		}
+		return 0
+	}
+	rep, err := runBench(context.Background(), o, stderr)
+	writeMemProfile()
 	if err != nil {
 		fmt.Fprintf(stderr, "irbot bench: %v\n", err)
 		return 1
@@ -141,6 +191,18 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// dcValue reads a dynamic config value as the server's settings take it:
+// a bool, an integer, or else the text (durations such as 10m).
+func dcValue(v string) any {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	if v == "true" || v == "false" {
+		return v == "true"
+	}
+	return v
 }
 
 func (o *benchOpts) sizes() {
@@ -186,42 +248,11 @@ func runBench(ctx context.Context, o benchOpts, logw io.Writer) (*BenchReport, e
 	if o.databaseURL != "" {
 		rep.Store = "postgres"
 	}
-	dir, err := os.MkdirTemp("", "irbot-bench-")
+	e, stop, err := startBenchEnv(ctx, o, logw)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
-
-	fake := slackfake.New()
-	defer fake.Close()
-	proxy, err := newSlackProxy(fake.APIURL(), o.slackLatency)
-	if err != nil {
-		return nil, err
-	}
-	defer proxy.close()
-
-	users := filepath.Join(dir, "users.yaml")
-	if err := os.WriteFile(users, []byte("users:\n  - name: Bench Commander\n    email: bench@example.invalid\n    slack_id: "+benchSlackUser+"\n    roles: [commander, responder]\n"), 0o600); err != nil {
-		return nil, err
-	}
-	// #nosec G101 -- the benchmark's throwaway in-process token and secret
-	env := map[string]string{
-		"IRBOT_DATA_DIR": filepath.Join(dir, "data"), "IRBOT_HTTP_ADDR": "127.0.0.1:0", "IRBOT_TEMPORAL_PORT": "0",
-		"IRBOT_ADMIN_TOKEN": benchToken, "IRBOT_USERS_FILE": users, "IRBOT_LOG_LEVEL": "error",
-		"SLACK_BOT_TOKEN": "xoxb-bench-0000", "SLACK_SIGNING_SECRET": benchSecret, "SLACK_API_URL": proxy.url + "/api/",
-		"IRBOT_DATABASE_URL": o.databaseURL, "IRBOT_DIGEST_CRON": "off",
-	}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		return nil, err
-	}
-	cfg.TemporalLogLevel = "fatal" // the server's own error lines under overload would bury the report
-	e := &benchEnv{o: o, fake: fake, proxy: proxy, log: logw, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
-	if e.m, err = startBenchMain(ctx, cfg); err != nil {
-		return nil, err
-	}
-	defer func() { _ = e.m.Close() }()
-	e.base = "http://" + e.m.Addr()
+	defer stop()
 	if e.bare, err = bareSignedHandler(); err != nil {
 		return nil, err
 	}
@@ -257,8 +288,55 @@ func runBench(ctx context.Context, o benchOpts, logw io.Writer) (*BenchReport, e
 	return rep, nil
 }
 
-func startBenchMain(ctx context.Context, cfg config.Config) (*Main, error) {
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard}
+// startBenchEnv starts the whole stack in a temporary data directory with
+// the fake Slack behind its latency proxy; stop closes it all and removes
+// the directory.
+func startBenchEnv(ctx context.Context, o benchOpts, logw io.Writer) (*benchEnv, func(), error) {
+	dir, err := os.MkdirTemp("", "irbot-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	fake := slackfake.New()
+	proxy, err := newSlackProxy(fake.APIURL(), o.slackLatency)
+	if err != nil {
+		fake.Close()
+		_ = os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	stop := func() {
+		proxy.close()
+		fake.Close()
+		_ = os.RemoveAll(dir)
+	}
+	users := filepath.Join(dir, "users.yaml")
+	if err := os.WriteFile(users, []byte("users:\n  - name: Bench Commander\n    email: bench@example.invalid\n    slack_id: "+benchSlackUser+"\n    roles: [commander, responder]\n"), 0o600); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	// #nosec G101 -- the benchmark's throwaway in-process token and secret
+	env := map[string]string{
+		"IRBOT_DATA_DIR": filepath.Join(dir, "data"), "IRBOT_HTTP_ADDR": "127.0.0.1:0", "IRBOT_TEMPORAL_PORT": "0",
+		"IRBOT_ADMIN_TOKEN": benchToken, "IRBOT_USERS_FILE": users, "IRBOT_LOG_LEVEL": "error",
+		"SLACK_BOT_TOKEN": "xoxb-bench-0000", "SLACK_SIGNING_SECRET": benchSecret, "SLACK_API_URL": proxy.url + "/api/",
+		"IRBOT_DATABASE_URL": o.databaseURL, "IRBOT_DIGEST_CRON": "off",
+	}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	cfg.TemporalLogLevel = "fatal" // the server's own error lines under overload would bury the report
+	e := &benchEnv{o: o, fake: fake, proxy: proxy, log: logw, http: &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
+	if e.m, err = startBenchMain(ctx, cfg, o); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	e.base = "http://" + e.m.Addr()
+	return e, func() { _ = e.m.Close(); stop() }, nil
+}
+
+func startBenchMain(ctx context.Context, cfg config.Config, o benchOpts) (*Main, error) {
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Out: io.Discard, temporalDC: o.temporalDC, stickyCache: o.stickyCache}
 	if err := m.Run(ctx); err != nil {
 		_ = m.Close()
 		return nil, err
@@ -911,7 +989,7 @@ func (e *benchEnv) startup(ctx context.Context) []BenchRow {
 		return []BenchRow{failedRow("startup_open_incidents", what, err)}
 	}
 	t0 := time.Now()
-	m, err := startBenchMain(ctx, cfg)
+	m, err := startBenchMain(ctx, cfg, e.o)
 	if err != nil {
 		return []BenchRow{failedRow("startup_open_incidents", what, err)}
 	}
@@ -1035,22 +1113,12 @@ func (e *benchEnv) reminderRecorded(ctx context.Context, wid string, deadline ti
 }
 
 func rssBytes() int64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		if ms.Sys > math.MaxInt64 {
-			return math.MaxInt64
-		}
-		return int64(ms.Sys)
+	if s := readMemSample(0); s.VmRSS > 0 {
+		return s.VmRSS
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
+	var ms runtime.MemStats // no /proc: what the Go runtime holds
+	runtime.ReadMemStats(&ms)
+	return int64(min(ms.Sys, math.MaxInt64)) // #nosec G115 -- clamped to MaxInt64
 }
 
 func printBench(w io.Writer, rep *BenchReport) {

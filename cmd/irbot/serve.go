@@ -61,7 +61,22 @@ type Main struct {
 	// playbooks finds a playbook by id; nil: the embedded ones (tests
 	// set it to shorten the status-update cadence).
 	playbooks func(id string) (*playbooks.Playbook, bool)
+	// temporalDC overrides the embedded server's dynamic config (the
+	// memory bench compares a setting with irbot's own choice).
+	temporalDC map[string]any
+	// stickyCache overrides StickyCacheSize (the memory bench).
+	stickyCache int
 }
+
+// StickyCacheSize is how many workflows the worker keeps in memory between
+// their tasks (the SDK's sticky cache; its default is 10,000). Every open
+// incident is its workflow and one per running clock (3.3 workflows per
+// bench incident), so the default kept about 3,000 idle incidents'
+// workflows resident. Together with embedtemporal.HistoryCacheEntries it
+// took the Go heap of 999 open incidents from 434 to 383 MiB (README,
+// Performance). A workflow evicted from the cache replays its history at
+// its next task (a reminder, an action): milliseconds, not correctness.
+const StickyCacheSize = 2048
 
 // Run starts everything and returns once it is ready to serve; Close stops
 // it. The start-up steps are the methods below, in this order.
@@ -151,6 +166,7 @@ func (m *Main) connectTemporal(ctx context.Context, log *slog.Logger) (client.Op
 			LogLevel:      cfg.TemporalLogLevel,
 			HistoryEvents: cfg.TemporalHistory,
 			LogOutput:     m.TemporalLog,
+			DynamicConfig: m.temporalDC,
 		})
 		if err != nil {
 			return opts, err
@@ -241,6 +257,11 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 		return err
 	}
 	m.service.Checkpoints, m.service.CheckpointKey, m.service.Purged = m.store, key, m.store
+	sticky := StickyCacheSize
+	if m.stickyCache > 0 {
+		sticky = m.stickyCache
+	}
+	worker.SetStickyWorkflowCacheSize(sticky) // process-wide; read when the first worker starts
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
 	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})

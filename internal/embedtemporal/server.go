@@ -62,6 +62,10 @@ type Config struct {
 	// LogOutput receives the server's log lines (JSON, one a line); nil
 	// means standard error. Tests capture them to scan for leaks.
 	LogOutput io.Writer
+	// DynamicConfig overrides the server's dynamic config keys (after
+	// irbot's own settings below); the memory bench uses it to measure a
+	// setting against irbot's choice in the same build.
+	DynamicConfig map[string]any
 }
 
 // MaxInFlightUpdates is the embedded server's history.maxInFlightUpdates:
@@ -71,6 +75,17 @@ type Config struct {
 // workflow task together, so a longer line costs it little. A Temporal
 // cluster keeps its own setting (see the README's Performance section).
 const MaxInFlightUpdates = 64
+
+// HistoryCacheEntries bounds the embedded history service's cache of
+// workflow mutable state (history.hostLevelCacheMaxSize; Temporal's default
+// is 128,000 entries, each kept up to an hour). Every open incident is its
+// workflow and one per running clock, each cached once touched, so with the
+// default the cache grew with the number of open incidents. Measured with
+// irbot bench --only memory (README, Performance): with this and
+// StickyCacheSize at 2,048, 999 open incidents took 667 MiB RSS against
+// 739 MiB with both defaults (two runs side by side). A miss reloads one
+// workflow's state from SQLite.
+const HistoryCacheEntries = 2048
 
 // Server is a running embedded Temporal server.
 type Server struct {
@@ -201,8 +216,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	logger := tlog.NewZapLogger(zl)
 	dc := dynamicconfig.NewMemoryClient()
 	dc.OverrideValue(dynamicconfig.WorkflowExecutionMaxInFlightUpdates.Key(), MaxInFlightUpdates)
+	dc.OverrideValue(dynamicconfig.HistoryCacheHostLevelMaxSize.Key(), HistoryCacheEntries)
 	if cfg.HistoryEvents > 0 {
 		dc.OverrideValue(dynamicconfig.HistoryCountSuggestContinueAsNew.Key(), cfg.HistoryEvents)
+	}
+	for k, v := range cfg.DynamicConfig {
+		dc.OverrideValue(dynamicconfig.MakeKey(k), v)
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithDynamicConfigClient(dc),
