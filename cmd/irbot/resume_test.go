@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/irbot/irbot/internal/embedtemporal"
@@ -158,6 +160,31 @@ func (r *replicas) sending(t *testing.T, workflowID string) (holder, other *work
 	return holder, other
 }
 
+// heartbeatLost returns the history event where Temporal gave up on the
+// dead worker's attempt, and checks it was the heartbeat timeout that did
+// (not the activity's start-to-close timeout, minutes later): for a
+// campaign batch, retried by Temporal itself, the next attempt's start
+// carries that failure; for a notice send (one attempt per activity), the
+// activity's timed-out event does.
+func (r *replicas) heartbeatLost(t *testing.T, workflowID string) *historypb.HistoryEvent {
+	t.Helper()
+	it := r.temporal.GetWorkflowHistory(t.Context(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && a.GetAttempt() > 1 {
+			require.Equal(t, enumspb.TIMEOUT_TYPE_HEARTBEAT, a.GetLastFailure().GetTimeoutFailureInfo().GetTimeoutType(), "the retried attempt followed a heartbeat timeout: %v", a.GetLastFailure())
+			return ev
+		}
+		if a := ev.GetActivityTaskTimedOutEventAttributes(); a != nil {
+			require.Equal(t, enumspb.TIMEOUT_TYPE_HEARTBEAT, a.GetFailure().GetTimeoutFailureInfo().GetTimeoutType(), "the send timed out on its heartbeat: %v", a.GetFailure())
+			return ev
+		}
+	}
+	t.Fatalf("%s: no attempt given up on a heartbeat timeout in the history", workflowID)
+	return nil
+}
+
 // TestCampaignBatchResumesOnAnotherWorkerWithinTheHeartbeatTimeout: the
 // process sending a campaign batch is SIGKILLed while the mail server holds
 // one of its messages unanswered. The other process takes the batch over:
@@ -198,6 +225,8 @@ func TestCampaignBatchResumesOnAnotherWorkerWithinTheHeartbeatTimeout(t *testing
 	require.LessOrEqual(t, resumed, bound, "a campaign stalls no longer than the heartbeat timeout (%s) plus slack when its worker dies", workflows.SendHeartbeatTimeout)
 
 	e.waitStatus(t, id, "sent", 2*time.Minute)
+	lost := r.heartbeatLost(t, workflows.CampaignWorkflowID(e.id, id))
+	t.Logf("the other worker started the batch again %s after the kill", lost.GetEventTime().AsTime().Sub(killed).Round(time.Millisecond))
 	msgs := smtp.Messages()
 	byAddr := map[string]string{}
 	repeats := map[string]int{}
@@ -243,6 +272,8 @@ func TestNoticeSendResumesOnAnotherWorkerWithinTheHeartbeatTimeout(t *testing.T)
 	require.LessOrEqual(t, resumed, bound, "a notice waits no longer than the heartbeat timeout (%s) and its first back-off (%s), plus slack, when its worker dies", workflows.SendHeartbeatTimeout, workflows.NoticeFirstBackoff)
 
 	sent := e.waitStatus(t, id, "sent", time.Minute)
+	lost := r.heartbeatLost(t, workflows.NoticeWorkflowID(e.id, id))
+	t.Logf("Temporal gave up on the dead worker's attempt %s after the kill", lost.GetEventTime().AsTime().Sub(killed).Round(time.Millisecond))
 	for _, msg := range smtp.Messages() {
 		require.Equal(t, sent["message_id"], msg.MessageID, "every copy carries the notice's Message-ID")
 	}
