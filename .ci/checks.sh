@@ -35,6 +35,7 @@ FUZZERS=(
 	"./playbooks FuzzParsePlaybook"
 	"./playbooks FuzzParseScenario"
 	"./playbooks FuzzParseRules"
+	"./internal/clockcmd FuzzParseAt"
 	"./internal/clockcmd FuzzParseAffected"
 	"./internal/store FuzzCanonicalCheckAgrees"
 )

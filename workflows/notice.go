@@ -20,7 +20,9 @@ import (
 // drop after DATA) are retried with backoff, the same Message-ID each time,
 // until the give-up time; a permanent failure (5xx) stops at once.
 const (
-	noticeFirstBackoff = 5 * time.Second
+	// NoticeFirstBackoff is the wait before the second attempt, also after
+	// an attempt whose worker died (tests bound the resume by it).
+	NoticeFirstBackoff = 5 * time.Second
 	noticeMaxBackoff   = 10 * time.Minute
 	// noticeGiveUpMax is the longest temporary failures are retried; the
 	// give-up time is also at least an hour before the due time, and never
@@ -414,7 +416,7 @@ func (n *notice) deliver(ctx workflow.Context, req NoticeAction) {
 	if n.in.Language != "" {
 		headers["Content-Language"] = n.in.Language
 	}
-	backoff := noticeFirstBackoff
+	backoff := NoticeFirstBackoff
 	for {
 		attempt := len(n.st.Attempts) + 1
 		var res SendNoticeResult

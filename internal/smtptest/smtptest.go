@@ -3,9 +3,9 @@
 // It speaks SMTP over loopback (github.com/emersion/go-smtp, server side), so
 // the code under test uses its production SMTP client unchanged. A test can
 // turn on STARTTLS, implicit TLS and AUTH PLAIN, script the reply code of
-// every RCPT and DATA attempt, and drop the connection after a message was
-// received but before it was acknowledged: the "sender unsure" case that a
-// stable Message-ID exists for.
+// every RCPT and DATA attempt, and drop the connection (or hang) after a
+// message was received but before it was acknowledged: the "sender unsure"
+// case that a stable Message-ID exists for.
 //
 // A Server is safe for concurrent use and keeps every accepted message in
 // memory; a campaign of a few thousand messages is fine.
@@ -79,7 +79,9 @@ type Server struct {
 	rcptScript   []int
 	rcptByAddr   map[string]int
 	dropData     map[int]bool
+	stallData    map[int]bool
 	changed      chan struct{} // closed and replaced whenever a message is recorded
+	closed       chan struct{} // closed by Close: releases stalled sessions
 }
 
 // Start listens on 127.0.0.1:0 and serves until the test ends (t.Cleanup).
@@ -88,7 +90,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		rcptByAddr: map[string]int{},
 		dropData:   map[int]bool{},
+		stallData:  map[int]bool{},
 		changed:    make(chan struct{}),
+		closed:     make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(&s.opts)
@@ -134,6 +138,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 // with t.Cleanup; a test may call it earlier to make the peer disappear.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		close(s.closed)
 		// Close the listener ourselves too: Serve may not have registered
 		// it with the go-smtp server yet.
 		_ = s.ln.Close()
@@ -189,6 +194,17 @@ func (s *Server) DropAfterData(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropData[n] = true
+}
+
+// StallAfterData makes the n-th DATA attempt (1-based, counted like
+// Attempts) take the whole message, record it as received, and then answer
+// nothing until the server is closed: a peer that hangs after DATA. The
+// sender waits with the message possibly delivered, so a worker that dies
+// meanwhile leaves the outcome unknown. Calls add attempts to stall.
+func (s *Server) StallAfterData(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stallData[n] = true
 }
 
 // Messages returns a copy of the messages received so far, in arrival order.
@@ -333,7 +349,7 @@ func (ss *session) Data(r io.Reader) error {
 		code = ss.s.dataScript[0]
 		ss.s.dataScript = ss.s.dataScript[1:]
 	}
-	drop := ss.s.dropData[attempt]
+	drop, stall := ss.s.dropData[attempt], ss.s.stallData[attempt]
 	ss.s.mu.Unlock()
 
 	data, err := io.ReadAll(r)
@@ -346,6 +362,11 @@ func (ss *session) Data(r io.Reader) error {
 		// exactly a peer that vanished after taking the message.
 		_ = ss.conn.Conn().Close()
 		return errors.New("smtptest: connection dropped after DATA")
+	}
+	if stall {
+		ss.s.record(ss.received(data))
+		<-ss.s.closed
+		return errors.New("smtptest: stalled after DATA until the server closed")
 	}
 	if code/100 != 2 {
 		return scripted(code, "message")

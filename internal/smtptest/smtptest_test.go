@@ -233,3 +233,28 @@ func TestCloseMakesThePeerDisappear(t *testing.T) {
 	require.Error(t, send(t, s, []string{"a@example.org"}, rawMessage("<9@example.com>", "x", "y")))
 	s.Close() // idempotent; Cleanup calls it again
 }
+
+// A stalled DATA keeps the sender waiting with its message taken and no
+// reply, until the server closes; the next attempts are answered as usual.
+func TestStallAfterDataRecordsTheMessageAndAnswersNothing(t *testing.T) {
+	s := smtptest.Start(t)
+	s.StallAfterData(1)
+	stalled := make(chan error, 1)
+	go func() { stalled <- send(t, s, []string{"a@example.org"}, rawMessage("<6@example.com>", "x", "y")) }()
+	require.Equal(t, "<6@example.com>", s.WaitForMessages(t, 1, 5*time.Second)[0].MessageID, "the stalled message counts as received")
+
+	require.NoError(t, send(t, s, []string{"b@example.org"}, rawMessage("<7@example.com>", "x", "y")), "only the first attempt stalls")
+	select {
+	case err := <-stalled:
+		t.Fatalf("the stalled sender got an answer while the server ran: %v", err)
+	default:
+	}
+	s.Close()
+	select {
+	case err := <-stalled:
+		require.Error(t, err, "closing the server ends the stalled session without a reply")
+		require.Zero(t, code(err))
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stalled session did not end when the server closed")
+	}
+}
