@@ -109,6 +109,10 @@ type NoticeAction struct {
 	Campaign      string `json:"campaign,omitempty"`
 	CampaignTotal int    `json:"campaign_total,omitempty"`
 	Source        string `json:"source,omitempty"`
+	// RequestID names the request for its refusal's timeline entry (one
+	// per request, however often a surface retries it). Never sent to the
+	// workflow: the service reads it, the history does not carry it.
+	RequestID string `json:"-"`
 }
 
 // DeliveryAttempt is one SMTP attempt, as the timeline shows it (no body).

@@ -177,6 +177,16 @@ func TestNoticeGDPRArt33ArrivesFromTheApprovedDraft(t *testing.T) {
 
 	code, out = e.action(dpoToken, id, "send", "")
 	require.Equal(t, http.StatusBadRequest, code, "an unapproved notice is not sent: %v", out)
+	// Each refusal is one action.denied naming the notice, recorded by the
+	// service (through the API a refused notice action left none).
+	denied := deniedEvents(t, c, e.id)
+	require.Len(t, denied, 3, "missing content, two-person rule, not approved: %v", denied)
+	for i, want := range []string{"notice_approve", "notice_approve", "notice_send"} {
+		data := denied[i]["data"].(map[string]any)
+		require.Equal(t, want, data["action"])
+		require.Equal(t, "api", data["source"])
+		require.Contains(t, data["reason"], "notice "+id)
+	}
 
 	e.approveAndSend(t, id)
 	msgs := smtp.WaitForMessages(t, 1, 30*time.Second)

@@ -524,6 +524,7 @@ func TestSlackNoticeApprovedFromTheListBySecondPerson(t *testing.T) {
 	require.Equal(t, "ephemeral", own["response_type"])
 	require.Eventually(t, func() bool { return slices.Contains(timelineKinds(api, e.id), "action.denied") }, 10*time.Second, 50*time.Millisecond,
 		"the refused approval is on the timeline")
+	require.Len(t, deniedEvents(t, api, e.id), 1, "once: the service records it, the bot no longer records it again")
 	require.Equal(t, "draft", e.notice(t, notice)["status"])
 
 	// Lee approves with the same button: the list is redrawn with Send.

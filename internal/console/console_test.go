@@ -126,7 +126,9 @@ func (f *fakeService) NoticeAct(ctx context.Context, a workflows.Actor, id, n st
 		return nil, apperr.New(apperr.NotFound, "no notice %s", n)
 	}
 	if act.Type == "approve" && slices.Contains(a.Roles, "dpo") {
-		return nil, apperr.New(apperr.Forbidden, "notice %s needs a second person: you drafted it", n)
+		err := apperr.New(apperr.Forbidden, "notice %s needs a second person: you drafted it", n)
+		_ = f.RecordDenial(ctx, id, a, workflows.Action{Type: "notice_" + act.Type, Name: n, Source: act.Source}, apperr.MessageOf(err)) // as the real service does
+		return nil, err
 	}
 	f.mu.Lock()
 	f.noticeActs = append(f.noticeActs, strings.Join([]string{a.ID, n, act.Type, act.Source, act.Reason}, " "))

@@ -463,14 +463,7 @@ func (c *Console) noticeAct(w http.ResponseWriter, r *http.Request, actor workfl
 	id, nid := r.PathValue("id"), r.PathValue("notice")
 	a := workflows.NoticeAction{Type: r.PostFormValue("type"), Reason: r.PostFormValue("reason"), Source: "console"}
 	if _, err := c.cfg.Service.NoticeAct(r.Context(), actor, id, nid, a); err != nil {
-		denied := workflows.Action{Type: "notice_" + a.Type, Reason: a.Reason, Source: "console"}
-		if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Forbidden || code == apperr.Conflict {
-			// The service records refused incident actions and drafts
-			// itself; a notice's refusal is recorded here.
-			if rerr := c.cfg.Service.RecordDenial(r.Context(), id, actor, denied, apperr.MessageOf(err)); rerr != nil {
-				c.log.Warn("console: could not record a refused action", "incident", id, "error", rerr)
-			}
-		}
+		// The service has put a refusal by the rules on the timeline.
 		c.refused(w, r, actor, err)
 		return
 	}

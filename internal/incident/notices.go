@@ -248,21 +248,44 @@ func (s *Service) NoticeAct(ctx context.Context, actor workflows.Actor, id, noti
 	if err := checkNoticeID(noticeID); err != nil {
 		return nil, err
 	}
-	if err := workflows.CheckNoticeAction(a); err != nil {
-		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
-	}
-	if !slices.Contains(workflows.NoticeActionTypes, a.Type) {
-		return nil, apperr.New(apperr.Invalid, "unknown notice action %q; use one of %s", a.Type, strings.Join(workflows.NoticeActionTypes, ", "))
-	}
 	st, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	a.Actor = withIncidentRoles(actor, st)
 	if a.Source == "" {
 		a.Source = "api"
 	}
-	return s.updateNotice(ctx, id, noticeID, a)
+	// A refusal (the rules, a role, the two-person rule) goes on the
+	// timeline here, for every surface, as an incident action's does.
+	denied := workflows.Action{Type: "notice_" + shown(a.Type), Name: noticeID, Source: a.Source, RequestID: a.RequestID}
+	if err := workflows.CheckNoticeAction(a); err != nil {
+		return nil, s.refuseNotice(ctx, id, actor, denied, apperr.New(apperr.Invalid, "%s", err.Error()))
+	}
+	if !slices.Contains(workflows.NoticeActionTypes, a.Type) {
+		return nil, s.refuseNotice(ctx, id, actor, denied, apperr.New(apperr.Invalid, "unknown notice action %q; use one of %s", a.Type, strings.Join(workflows.NoticeActionTypes, ", ")))
+	}
+	a.Actor = withIncidentRoles(actor, st)
+	ns, err := s.updateNotice(ctx, id, noticeID, a)
+	if err != nil {
+		return nil, s.refuseNotice(ctx, id, actor, denied, err)
+	}
+	return ns, nil
+}
+
+// refuseNotice records a refused notice action on the incident's timeline,
+// naming the notice in the reason, and returns err as it was.
+func (s *Service) refuseNotice(ctx context.Context, id string, actor workflows.Actor, denied workflows.Action, err error) error {
+	switch apperr.CodeOf(err) {
+	case apperr.Forbidden, apperr.Invalid:
+	default:
+		return err
+	}
+	reason := apperr.MessageOf(err)
+	if !strings.Contains(reason, "notice "+denied.Name) {
+		reason = "notice " + denied.Name + ": " + reason
+	}
+	_ = s.RecordDenial(ctx, id, actor, denied, reason)
+	return err
 }
 
 func (s *Service) updateNotice(ctx context.Context, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {

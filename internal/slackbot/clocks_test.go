@@ -39,7 +39,22 @@ func (f *noticeFake) Notices(ctx context.Context, actor workflows.Actor, id stri
 	return append([]workflows.NoticeState(nil), f.notices[id]...), nil
 }
 
+// NoticeAct refuses as the notice workflow does and, like the real
+// service, records a refusal by the rules on the timeline (the bot itself
+// records nothing).
 func (f *noticeFake) NoticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {
+	ns, err := f.noticeAct(actor, id, noticeID, a)
+	if c := apperr.CodeOf(err); c == apperr.Invalid || c == apperr.Forbidden {
+		reason := apperr.MessageOf(err)
+		if !strings.Contains(reason, "notice "+noticeID) {
+			reason = "notice " + noticeID + ": " + reason
+		}
+		_ = f.RecordDenial(ctx, id, actor, workflows.Action{Type: "notice_" + a.Type, Name: noticeID, Source: a.Source, RequestID: a.RequestID}, reason)
+	}
+	return ns, err
+}
+
+func (f *noticeFake) noticeAct(actor workflows.Actor, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {
 	f.nmu.Lock()
 	defer f.nmu.Unlock()
 	for i := range f.notices[id] {

@@ -3,11 +3,9 @@ package slackbot
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/slack-go/slack"
 
-	"github.com/irbot/irbot/internal/apperr"
 	tpl "github.com/irbot/irbot/templates/slack"
 	"github.com/irbot/irbot/workflows"
 )
@@ -41,9 +39,9 @@ var noticeVerb = map[string]string{
 // notices list they pressed in is rendered again from state (when there is
 // one to replace); a refusal is explained privately and recorded.
 func (b *Bot) noticeAct(ctx context.Context, actor workflows.Actor, id, noticeID string, na workflows.NoticeAction, to reply, requestID string, fromList bool) {
-	na.Source = "slack"
+	na.Source, na.RequestID = "slack", requestID
 	if _, err := b.svc.NoticeAct(ctx, actor, id, noticeID, na); err != nil {
-		b.refusedNotice(ctx, to, id, actor, noticeID, na, requestID, err)
+		b.refusedNotice(ctx, to, na.Type, err)
 		return
 	}
 	note := fmt.Sprintf("✅ Notice %s %s by %s.", tpl.Escape(noticeID), noticeVerb[na.Type], tpl.Mention(actor.ID))
@@ -54,20 +52,10 @@ func (b *Bot) noticeAct(ctx context.Context, actor workflows.Actor, id, noticeID
 	b.tell(ctx, to, note)
 }
 
-// refusedNotice tells the person why a notice action was refused and, when
-// the rules refused it, records the refusal on the incident's timeline.
-func (b *Bot) refusedNotice(ctx context.Context, to reply, id string, actor workflows.Actor, noticeID string, na workflows.NoticeAction, requestID string, err error) {
-	err = b.logged(err, "notice "+na.Type)
-	b.tell(ctx, to, errorText(err))
-	if !ruleRefusal(err) {
-		return
-	}
-	reason := apperr.MessageOf(err)
-	if !strings.Contains(reason, "notice "+noticeID) {
-		reason = "notice " + noticeID + ": " + reason
-	}
-	a := workflows.Action{Type: "notice_" + na.Type, Name: noticeID, Source: "slack", RequestID: requestID}
-	b.recordDenial(ctx, id, actor, a, reason)
+// refusedNotice tells the person privately why a notice action was
+// refused; the service has put a rules refusal on the timeline.
+func (b *Bot) refusedNotice(ctx context.Context, to reply, noticeType string, err error) {
+	b.tell(ctx, to, errorText(b.logged(err, "notice "+noticeType)))
 }
 
 // onNoticeButton handles a button of the notices list.
