@@ -157,15 +157,6 @@ func (m *Main) connectTemporal(ctx context.Context, log *slog.Logger) (client.Op
 	hostPort := cfg.TemporalAddress
 	var opts client.Options
 	var err error
-	// The SDK's sticky cache is process-wide and sized when the first
-	// worker in the process starts: the embedded server's own system
-	// workers start first, so set here, before the server, or the SDK's
-	// default (10,000 workflows) is what the cache gets.
-	sticky := StickyCacheSize
-	if m.stickyCache > 0 {
-		sticky = m.stickyCache
-	}
-	worker.SetStickyWorkflowCacheSize(sticky)
 	if hostPort == "" {
 		m.temporal, err = embedtemporal.Start(ctx, embedtemporal.Config{
 			DatabaseFile:  filepath.Join(cfg.DataDir, "temporal.db"),
@@ -266,6 +257,11 @@ func (m *Main) startWorker(ctx context.Context, log *slog.Logger, dir *auth.Dire
 		return err
 	}
 	m.service.Checkpoints, m.service.CheckpointKey, m.service.Purged = m.store, key, m.store
+	sticky := StickyCacheSize
+	if m.stickyCache > 0 {
+		sticky = m.stickyCache
+	}
+	worker.SetStickyWorkflowCacheSize(sticky) // process-wide; read when the first worker starts
 	// WorkerStopTimeout lets a campaign batch finish the SMTP session in
 	// progress and record it before the store closes.
 	m.worker = worker.New(m.client, workflows.TaskQueue, worker.Options{WorkerStopTimeout: 15 * time.Second})
