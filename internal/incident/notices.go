@@ -275,17 +275,11 @@ func (s *Service) NoticeAct(ctx context.Context, actor workflows.Actor, id, noti
 // refuseNotice records a refused notice action on the incident's timeline,
 // naming the notice in the reason, and returns err as it was.
 func (s *Service) refuseNotice(ctx context.Context, id string, actor workflows.Actor, denied workflows.Action, err error) error {
-	switch apperr.CodeOf(err) {
-	case apperr.Forbidden, apperr.Invalid:
-	default:
-		return err
-	}
 	reason := apperr.MessageOf(err)
 	if !strings.Contains(reason, "notice "+denied.Name) {
 		reason = "notice " + denied.Name + ": " + reason
 	}
-	_ = s.RecordDenial(ctx, id, actor, denied, reason)
-	return err
+	return s.refuseWith(ctx, id, actor, denied, err, reason)
 }
 
 func (s *Service) updateNotice(ctx context.Context, id, noticeID string, a workflows.NoticeAction) (*workflows.NoticeState, error) {

@@ -420,12 +420,17 @@ func (s *Service) stateAfter(ctx context.Context, id string, ans actionAnswer) *
 // incident's timeline as one action.denied event, whatever the surface, and
 // returns err. Outages and unknown incidents are not refusals.
 func (s *Service) refuse(ctx context.Context, id string, actor workflows.Actor, a workflows.Action, err error) error {
+	return s.refuseWith(ctx, id, actor, a, err, apperr.MessageOf(err))
+}
+
+// refuseWith is refuse with the reason the timeline keeps given.
+func (s *Service) refuseWith(ctx context.Context, id string, actor workflows.Actor, a workflows.Action, err error, reason string) error {
 	switch apperr.CodeOf(err) {
 	case apperr.Forbidden, apperr.Invalid:
 	default:
 		return err
 	}
-	_ = s.RecordDenial(ctx, id, actor, a, apperr.MessageOf(err))
+	_ = s.RecordDenial(ctx, id, actor, a, reason)
 	return err
 }
 
