@@ -9,8 +9,8 @@ import (
 
 // The Member State of main establishment picks the lead authority and the
 // holidays a deadline skips: a code irbot has no calendar for is refused
-// where it is entered (set_fact, a declare's facts), as `irbot clocks
-// --establishment` refuses it, and a value accepted before still applies.
+// where it is entered (set_fact, a declare's facts), and a value accepted
+// before still applies.
 func TestEstablishmentMustBeAMemberState(t *testing.T) {
 	for _, bad := range []string{`"XX"`, `"ZZ"`, `"US"`, `"EU"`, `"de-by"`, `""`, `"D\u0000"`, `"Ä"`, `42`} {
 		_, err := NormalizeFact("establishment", json.RawMessage(bad))
@@ -22,5 +22,9 @@ func TestEstablishmentMustBeAMemberState(t *testing.T) {
 	v, err := NormalizeFact("establishment", json.RawMessage(`" ie "`))
 	require.NoError(t, err)
 	require.Equal(t, "IE", v)
+	for _, ok := range []string{"FI", "PT", "LU", "IS", "LI"} {
+		_, err := NormalizeFact("establishment", json.RawMessage(`"`+ok+`"`))
+		require.NoError(t, err, "%s is an EU/EEA state, with or without a holiday calendar", ok)
+	}
 	require.Equal(t, "XX", appliedFact("establishment", json.RawMessage(`"XX"`)), "replay applies what was accepted then")
 }

@@ -77,12 +77,14 @@ func FactNames() []string {
 // deterministic and must not look at the wall clock.
 func NormalizeFact(name string, raw json.RawMessage) (any, error) {
 	v, err := normalizeFact(name, raw, jurisdiction.Parse)
-	if err == nil && name == "establishment" && !slices.Contains(deadline.MemberStates(), v.(string)) {
+	if err == nil && name == "establishment" && !slices.Contains(deadline.EUEEAStates, v.(string)) {
 		// Checked on entry only, like jurisdictions: the workflow applies
 		// an accepted value by shape (appliedFact), so a history replays
 		// whatever list the binary carries. "XX" decided which authority
-		// leads and which holidays count, and was accepted.
-		return nil, fmt.Errorf("fact \"establishment\" %q is not an EU/EEA Member State irbot knows: accepted are %s", v, strings.Join(deadline.MemberStates(), ", "))
+		// leads and which holidays count, and was accepted. A state with
+		// no holiday calendar (FI, PT, ...) is accepted: its clocks count
+		// weekends only and say so.
+		return nil, fmt.Errorf("fact \"establishment\" %q is not an EU/EEA state: accepted are %s", v, strings.Join(deadline.EUEEAStates, ", "))
 	}
 	return v, err
 }

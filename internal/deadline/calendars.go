@@ -93,6 +93,12 @@ var memberStates = map[string]memberState{
 	"SK": {sk.Holidays, "Europe/Bratislava"},
 }
 
+// EUEEAStates are the ISO 3166 codes of the 27 EU Member States and the
+// three other EEA states: where a main establishment can be. Those without
+// a calendar in memberStates count weekends only, and say so.
+var EUEEAStates = []string{"AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IS",
+	"IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
+
 // MemberStates lists the establishment codes with a bank-holiday calendar.
 func MemberStates() []string {
 	return SortedKeys(memberStates)
